@@ -1,0 +1,254 @@
+// Package jsonx keeps the JSON object fields that a Go struct does not name, so models can
+// round-trip what the API sends without a second full decode.
+package jsonx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// Fields is the set of JSON names a struct type declares.
+type Fields map[string]struct{}
+
+// FieldsOf returns the JSON field names of struct type T, following embedded structs.
+func FieldsOf[T any]() Fields {
+	f := Fields{}
+	collect(reflect.TypeOf((*T)(nil)).Elem(), f)
+	return f
+}
+
+func collect(t reflect.Type, f Fields) {
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if sf.Anonymous && name == "" {
+			ft := sf.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				collect(ft, f)
+				continue
+			}
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		f[name] = struct{}{}
+	}
+}
+
+// Unknown returns the members of the JSON object data whose names are not in known, or nil
+// when there are none. data must be valid JSON (decode it first); anything but an object
+// yields nil. It allocates only for unknown members.
+func Unknown(data []byte, known Fields) (map[string]json.RawMessage, error) {
+	s := scanner{b: data}
+	s.ws()
+	if !s.eat('{') {
+		return nil, nil
+	}
+	var extra map[string]json.RawMessage
+	s.ws()
+	if s.eat('}') {
+		return nil, nil
+	}
+	for {
+		s.ws()
+		kStart := s.i
+		if err := s.str(); err != nil {
+			return nil, err
+		}
+		rawKey := data[kStart:s.i]
+		s.ws()
+		if !s.eat(':') {
+			return nil, errSyntax
+		}
+		s.ws()
+		vStart := s.i
+		if err := s.value(); err != nil {
+			return nil, err
+		}
+		val := data[vStart:s.i]
+		inner := rawKey[1 : len(rawKey)-1]
+		// Indexing with string(inner) does not allocate; only escaped or unknown keys do.
+		if _, ok := known[string(inner)]; !ok || bytes.IndexByte(inner, '\\') >= 0 {
+			key, err := unquote(rawKey)
+			if err != nil {
+				return nil, err
+			}
+			if _, ok := known[key]; !ok {
+				if extra == nil {
+					extra = make(map[string]json.RawMessage)
+				}
+				extra[key] = append(json.RawMessage(nil), val...)
+			}
+		}
+		s.ws()
+		if s.eat(',') {
+			continue
+		}
+		if s.eat('}') {
+			return extra, nil
+		}
+		return nil, errSyntax
+	}
+}
+
+// AppendMembers adds members to the JSON object obj (as encoded by encoding/json), in
+// sorted key order so output is deterministic. Members whose names obj already has are
+// skipped: a named field always wins over an extra one of the same name.
+func AppendMembers(obj []byte, members map[string]json.RawMessage, known Fields) ([]byte, error) {
+	if len(members) == 0 {
+		return obj, nil
+	}
+	obj = bytes.TrimRight(obj, " \n\t\r")
+	if len(obj) < 2 || obj[len(obj)-1] != '}' {
+		return nil, errors.New("jsonx: not an object")
+	}
+	keys := make([]string, 0, len(members))
+	for k := range members {
+		if _, ok := known[k]; ok {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return obj, nil
+	}
+	sort.Strings(keys)
+	out := make([]byte, 0, len(obj)+64*len(keys))
+	out = append(out, obj[:len(obj)-1]...)
+	empty := len(bytes.TrimSpace(obj[1:len(obj)-1])) == 0
+	for _, k := range keys {
+		v := members[k]
+		if len(v) == 0 {
+			v = json.RawMessage("null")
+		}
+		if !json.Valid(v) {
+			return nil, errors.New("jsonx: invalid JSON in member " + k)
+		}
+		if !empty {
+			out = append(out, ',')
+		}
+		empty = false
+		kb, _ := json.Marshal(k)
+		out = append(out, kb...)
+		out = append(out, ':')
+		out = append(out, v...)
+	}
+	return append(out, '}'), nil
+}
+
+var errSyntax = errors.New("jsonx: invalid JSON")
+
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) eat(c byte) bool {
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+func (s *scanner) str() error {
+	if !s.eat('"') {
+		return errSyntax
+	}
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '\\':
+			s.i += 2
+		case '"':
+			s.i++
+			return nil
+		default:
+			s.i++
+		}
+	}
+	return errSyntax
+}
+
+func (s *scanner) value() error {
+	if s.i >= len(s.b) {
+		return errSyntax
+	}
+	switch s.b[s.i] {
+	case '"':
+		return s.str()
+	case '{', '[':
+		depth := 0
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case '"':
+				if err := s.str(); err != nil {
+					return err
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					s.i++
+					return nil
+				}
+			}
+			s.i++
+		}
+		return errSyntax
+	default:
+		start := s.i
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				if s.i == start {
+					return errSyntax
+				}
+				return nil
+			}
+			s.i++
+		}
+		if s.i == start {
+			return errSyntax
+		}
+		return nil
+	}
+}
+
+func unquote(raw []byte) (string, error) {
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return string(inner), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", err
+	}
+	return s, nil
+}

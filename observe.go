@@ -1,0 +1,87 @@
+package ghl
+
+import (
+	"context"
+	"time"
+)
+
+// Observer receives typed events for what the SDK does, so that users can feed Prometheus,
+// OpenTelemetry or expvar without the SDK depending on any of them. Embed NopObserver to
+// implement only the methods you need; new methods added later then keep compiling.
+// Methods are called synchronously on the request's goroutine and must be quick and safe for
+// concurrent use.
+type Observer interface {
+	// OnAttempt is called after every HTTP attempt, retries included.
+	OnAttempt(ctx context.Context, info AttemptInfo)
+	// OnRetry is called before an attempt that retries an earlier one.
+	OnRetry(ctx context.Context, info RetryInfo)
+	// OnRateLimitWait is called when an attempt waited for the rate limiter (1 ms or more).
+	OnRateLimitWait(ctx context.Context, info RateLimitWaitInfo)
+	// OnTokenRefresh is called after every OAuth token refresh or location-token mint.
+	OnTokenRefresh(ctx context.Context, info TokenRefreshInfo)
+	// OnWebhook is called once for every webhook delivery the verifier or its Handler judged.
+	OnWebhook(ctx context.Context, info WebhookInfo)
+}
+
+// NopObserver does nothing; embed it in an Observer to implement a subset of the methods.
+type NopObserver struct{}
+
+func (NopObserver) OnAttempt(context.Context, AttemptInfo)             {}
+func (NopObserver) OnRetry(context.Context, RetryInfo)                 {}
+func (NopObserver) OnRateLimitWait(context.Context, RateLimitWaitInfo) {}
+func (NopObserver) OnTokenRefresh(context.Context, TokenRefreshInfo)   {}
+func (NopObserver) OnWebhook(context.Context, WebhookInfo)             {}
+
+// AttemptInfo describes one HTTP attempt.
+type AttemptInfo struct {
+	Method     string
+	Route      string // path template, e.g. /contacts/{contactId}: never an ID
+	LocationID string
+	Attempt    int // 1 for the first attempt
+	StatusCode int // 0 if no response arrived
+	Duration   time.Duration
+	RateLimit  RateLimit
+	Err        error // transport error, if any
+}
+
+// RetryInfo describes a retry about to be sent.
+type RetryInfo struct {
+	Method     string
+	Route      string
+	LocationID string
+	Attempt    int    // the attempt about to be sent (2 for the first retry)
+	Reason     string // one of the RetryReason constants
+	Waited     time.Duration
+}
+
+// RateLimitWaitInfo describes time spent waiting for the rate limiter.
+type RateLimitWaitInfo struct {
+	LocationID string
+	Route      string
+	Waited     time.Duration
+}
+
+// TokenRefreshInfo describes a token refresh. It never carries a token.
+type TokenRefreshInfo struct {
+	Key      string // the TokenStore key (a location or company ID)
+	Kind     string // "refresh_token", "location_token" or "authorization_code"
+	Duration time.Duration
+	Err      error // nil on success
+}
+
+// WebhookInfo describes the verdict on one webhook delivery.
+type WebhookInfo struct {
+	Outcome    string // one of the WebhookOutcome constants
+	Type       string // event type, when known
+	LocationID string
+	WebhookID  string
+	Err        error
+}
+
+// Outcomes reported in WebhookInfo.
+const (
+	WebhookAccepted  = "accepted"  // verified and handled
+	WebhookRejected  = "rejected"  // bad or missing signature, stale, malformed or too large
+	WebhookDuplicate = "duplicate" // webhookId already processed
+	WebhookFailed    = "failed"    // the caller's handler returned an error
+)
