@@ -50,3 +50,7 @@ func (h *webhookState) init()  {}
 func (h *webhookState) close() {}
 
 func (s *Server) emitContact(eventType, locationID string, contact map[string]any) {}
+
+// emit delivers a webhook event of eventType for a location (payload without type,
+// locationId, timestamp and webhookId, which emit adds).
+func (s *Server) emit(locationID, eventType string, payload map[string]any) {}
