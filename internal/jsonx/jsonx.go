@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Fields is the set of JSON names a struct type declares.
@@ -82,7 +83,7 @@ func Unknown(data []byte, known Fields) (map[string]json.RawMessage, error) {
 		val := data[vStart:s.i]
 		inner := rawKey[1 : len(rawKey)-1]
 		// Indexing with string(inner) does not allocate; only escaped or unknown keys do.
-		if _, ok := known[string(inner)]; !ok || bytes.IndexByte(inner, '\\') >= 0 {
+		if _, ok := known[string(inner)]; !ok || !plainKey(inner) {
 			key, err := unquote(rawKey)
 			if err != nil {
 				return nil, err
@@ -242,8 +243,7 @@ func (s *scanner) value() error {
 }
 
 func unquote(raw []byte) (string, error) {
-	inner := raw[1 : len(raw)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
+	if inner := raw[1 : len(raw)-1]; plainKey(inner) {
 		return string(inner), nil
 	}
 	var s string
@@ -251,4 +251,10 @@ func unquote(raw []byte) (string, error) {
 		return "", err
 	}
 	return s, nil
+}
+
+// plainKey reports whether a quoted key's bytes are its value: no escapes and valid UTF-8
+// (encoding/json replaces invalid bytes with U+FFFD, and so must we).
+func plainKey(inner []byte) bool {
+	return bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner)
 }
