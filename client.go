@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -47,6 +48,7 @@ type Client struct {
 	// the caller left it empty.
 	locationID  string
 	tokenSource oauth2.TokenSource
+	auth        atomic.Pointer[cachedAuth]
 
 	common service
 
@@ -74,6 +76,11 @@ type config struct {
 	limiter    Limiter
 	logger     *slog.Logger
 	observer   Observer
+
+	// Header values shared by every request; never written to (a retry clones the header
+	// before changing it).
+	versionHeader   []string
+	userAgentHeader []string
 }
 
 // Option configures a Client. Options validate their input; NewClient returns the first error.
@@ -277,6 +284,8 @@ func NewClient(opts ...Option) (*Client, error) {
 	if o.userAgent != "" {
 		cfg.userAgent += " " + o.userAgent
 	}
+	cfg.versionHeader = []string{cfg.apiVersion}
+	cfg.userAgentHeader = []string{cfg.userAgent}
 	if cfg.logger == nil {
 		cfg.logger = slog.New(discardHandler{})
 	}
@@ -387,14 +396,16 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 			return nil, fmt.Errorf("ghl: encoding %s %s request: %w", req.method, req.route, err)
 		}
 	}
-	st := &callState{
+	cc := &callContext{Context: ctx, st: callState{
 		client:     c,
 		method:     req.method,
 		route:      req.route,
 		idempotent: req.idempotent || idempotentFromContext(ctx),
 		body:       body,
-	}
-	ctx = context.WithValue(ctx, callStateKey{}, st)
+	}}
+	st := &cc.st
+	st.tokens = st.tokenBuf[:0]
+	ctx = cc
 	var raw any
 	if body != nil {
 		raw = body
@@ -405,8 +416,8 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 	}
 	h := rreq.Header
 	h["Accept"] = jsonContentType
-	h["Version"] = []string{c.cfg.apiVersion}
-	h["User-Agent"] = []string{c.cfg.userAgent}
+	h["Version"] = c.cfg.versionHeader
+	h["User-Agent"] = c.cfg.userAgentHeader
 	if body != nil {
 		h["Content-Type"] = jsonContentType
 	}
@@ -419,7 +430,7 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 		return resp, st.newAPIError(httpResp)
 	}
 	defer httpResp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(httpResp.Body, maxResponseBody))
+	data, err := readBody(httpResp, maxResponseBody)
 	if err != nil {
 		return resp, fmt.Errorf("ghl: reading %s %s response: %w", req.method, req.route, err)
 	}
@@ -477,10 +488,52 @@ type callState struct {
 	// tokens holds every access token sent for this call, so error values can be scrubbed of
 	// them if a server echoes the request back.
 	tokens    []string
-	refreshed bool // the one refresh-and-retry after a 401 has been spent
+	tokenBuf  [1]string // backs tokens for the usual single token, saving an allocation
+	refreshed bool      // the one refresh-and-retry after a 401 has been spent
 }
 
 type callStateKey struct{}
+
+// callContext carries a call's state in its context: one allocation where context.WithValue
+// plus a separate callState would take two.
+type callContext struct {
+	context.Context
+	st callState
+}
+
+func (c *callContext) Value(key any) any {
+	if _, ok := key.(callStateKey); ok {
+		return &c.st
+	}
+	return c.Context.Value(key)
+}
+
+// readBody reads a response body of at most limit bytes; with a Content-Length it reads into
+// one buffer of the exact size instead of growing one.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= limit {
+		buf := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, buf)
+		return buf, err
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit))
+}
+
+// cachedAuth is the Authorization header value for the token last sent by a Client, so a
+// token that does not change costs no allocation per request.
+type cachedAuth struct {
+	token string
+	hdr   []string // shared and never written to
+}
+
+func (c *Client) authHeader(token string) []string {
+	if a := c.auth.Load(); a != nil && a.token == token {
+		return a.hdr
+	}
+	a := &cachedAuth{token: token, hdr: []string{"Bearer " + token}}
+	c.auth.Store(a)
+	return a.hdr
+}
 
 func callStateFrom(ctx context.Context) *callState {
 	st, _ := ctx.Value(callStateKey{}).(*callState)
@@ -569,7 +622,7 @@ func (t *attemptTransport) attempt(ctx context.Context, st *callState, req *http
 	}
 	if tok != nil && tok.AccessToken != "" {
 		st.tokens = append(st.tokens, tok.AccessToken)
-		req.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
+		req.Header["Authorization"] = st.client.authHeader(tok.AccessToken)
 	}
 	resp, err := t.next.RoundTrip(req)
 	end := time.Now()

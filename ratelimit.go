@@ -4,12 +4,33 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// Limiter paces requests so that each location stays within the budget GHL grants it. Wait is
-// called before every attempt and Observe after it, exactly once per successful Wait, with
-// what the server said. Implementations must be safe for concurrent use.
+// Limiter paces requests so that each location stays within the budget GHL grants it.
+// Implementations must be safe for concurrent use. The client keys it by location ID ("" for a
+// client without one) and calls it once per HTTP attempt, retries included:
+//
+//   - Wait is called before the attempt. It returns nil when the request may be sent, which
+//     reserves one unit of the key's budget (a slot of the burst window and one request of the
+//     daily budget); it blocks while the window is full; it returns ctx.Err() as soon as ctx is
+//     done, and then holds no reservation. It fails fast with a *RateLimitError instead of
+//     blocking when the wait is known to be long: the daily budget is spent (Daily is true,
+//     RetryAfter runs to the reset) or the server asked for a pause longer than the limiter is
+//     willing to block.
+//   - Observe is called exactly once for every Wait that returned nil, after the attempt, with
+//     what the server said (the X-RateLimit-* headers, the status, Retry-After). It releases
+//     the reservation. Observation.NotSent means the attempt never reached the network (the
+//     token could not be had), so the reservation is returned unused. Observe never blocks.
+//
+// A shared implementation (one budget for many processes) must keep the same meaning:
+// reservations made by Wait count against the window until the response is received, and
+// each response's receipt time is what the window is measured from. WindowBudget holds that
+// logic with no locking, timers or storage, so such an implementation can reuse it.
 type Limiter interface {
 	// Wait blocks until a request for the location key may be sent, or returns ctx's error.
 	// It returns a *RateLimitError at once when the daily budget is spent.
@@ -30,13 +51,586 @@ type Observation struct {
 	NotSent bool
 }
 
-// NewLimiter returns the default in-process limiter.
-func NewLimiter() Limiter { return nopLimiter{} }
+// GHL's documented default budget per app and location.
+const (
+	DefaultRateLimit  = 100              // requests per window
+	DefaultRateWindow = 10 * time.Second // the burst window
+	DefaultDailyLimit = 200_000          // requests per day
+	// DefaultMaxPause is the longest a 429's pause makes Wait block before it fails fast.
+	DefaultMaxPause = time.Minute
+)
 
-type nopLimiter struct{}
+// LimiterOption configures NewLimiter.
+type LimiterOption func(*limiterConfig)
 
-func (nopLimiter) Wait(ctx context.Context, _ string) error { return ctx.Err() }
-func (nopLimiter) Observe(string, Observation)              {}
+type limiterConfig struct {
+	limit      int
+	window     time.Duration
+	daily      int
+	resetLoc   *time.Location
+	maxPause   time.Duration
+	smoothing  int
+	sweepEvery time.Duration
+	now        func() time.Time
+}
+
+// WithDefaultLimit sets the budget assumed for a location until its first response says
+// otherwise through X-RateLimit-Max and X-RateLimit-Interval-Milliseconds (default 100 per
+// 10 s). Lower it when the app is known to have a smaller limit: before the first response
+// of a location only one request is in flight, but after it the limiter trusts the headers.
+func WithDefaultLimit(n int, window time.Duration) LimiterOption {
+	return func(c *limiterConfig) {
+		if n > 0 && window > 0 {
+			c.limit, c.window = n, window
+		}
+	}
+}
+
+// WithDailyLimit sets the daily budget counted locally until a response reports
+// X-RateLimit-Limit-Daily and X-RateLimit-Daily-Remaining (default 200,000). 0 disables the
+// local count, so only the server's headers can stop a location for the day.
+func WithDailyLimit(n int) LimiterOption {
+	return func(c *limiterConfig) {
+		if n >= 0 {
+			c.daily = n
+		}
+	}
+}
+
+// WithDailyReset sets the time zone whose midnight ends GHL's day (default UTC). GHL does not
+// document when its daily counter resets, so midnight UTC is an assumption: if the real reset
+// comes earlier, a spent location stays refused until the assumed one; if later, the server's
+// next 429 (with X-RateLimit-Daily-Remaining: 0) stops it again.
+func WithDailyReset(loc *time.Location) LimiterOption {
+	return func(c *limiterConfig) {
+		if loc != nil {
+			c.resetLoc = loc
+		}
+	}
+}
+
+// WithMaxPause sets the longest a 429's Retry-After makes Wait block (default one minute);
+// beyond it Wait fails fast with a *RateLimitError carrying the remaining pause.
+func WithMaxPause(d time.Duration) LimiterOption {
+	return func(c *limiterConfig) {
+		if d > 0 {
+			c.maxPause = d
+		}
+	}
+}
+
+// WithSmoothing additionally spaces the requests of each location with a token bucket
+// (golang.org/x/time/rate) filled at the window's rate (limit/window) holding burst tokens,
+// so a queue of requests is spread out instead of sent as one burst when the window opens.
+// The window log still guarantees the server's limit; smoothing only lowers the peak, and it
+// costs throughput on short runs (see BENCHMARKS.md), so it is off by default.
+func WithSmoothing(burst int) LimiterOption {
+	return func(c *limiterConfig) {
+		if burst > 0 {
+			c.smoothing = burst
+		}
+	}
+}
+
+// WithLimiterClock makes the limiter read time from now, for tests of daily resets and
+// eviction. Waits still use real timers.
+func WithLimiterClock(now func() time.Time) LimiterOption {
+	return func(c *limiterConfig) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// NewLimiter returns the default in-process limiter: a sliding-window log per location.
+//
+// Why a log and not a token bucket: GHL counts at most L requests in any window of W (100 per
+// 10 s by default). A token bucket with rate L/W and burst L lets L+L requests into one window
+// and is answered with 429s; one that can never exceed the window (burst b, rate r with
+// b + r*W <= L) runs at about two thirds of the limit on short jobs. The log admits a request
+// only while fewer than L requests are in flight or were received within the last W, which is
+// both exact and free of 429s. Slots are stamped when the response is received, which is at or
+// after the moment the server counted the request, so no clock margin is needed; the cost is
+// one round trip per window, well under 1% at GHL's 10 s window.
+//
+// L and W follow X-RateLimit-Max and X-RateLimit-Interval-Milliseconds of every response.
+// X-RateLimit-Remaining corrects the log when the server has counted requests this process
+// did not send (another process, a restart). X-RateLimit-Daily-Remaining tracks the daily
+// budget; when it is spent, Wait fails fast with a *RateLimitError (Daily: true) whose
+// RetryAfter runs to the assumed reset (midnight UTC, see WithDailyReset). A 429 pauses the
+// location for its Retry-After, or for the window when it has none. A location that has been
+// idle for a whole window is forgotten, so memory follows the active locations only.
+//
+// The log is exact for one process. Processes that share a location's budget should share a
+// limiter (see the redisstore module) or split the limit between them with WithDefaultLimit
+// and a server that does not raise it.
+func NewLimiter(opts ...LimiterOption) *WindowLimiter {
+	cfg := limiterConfig{
+		limit:      DefaultRateLimit,
+		window:     DefaultRateWindow,
+		daily:      DefaultDailyLimit,
+		resetLoc:   time.UTC,
+		maxPause:   DefaultMaxPause,
+		sweepEvery: time.Minute,
+		now:        time.Now,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	l := &WindowLimiter{cfg: cfg}
+	l.lastSweep.Store(cfg.now().UnixNano())
+	return l
+}
+
+// WindowLimiter is the default Limiter; see NewLimiter. It is safe for concurrent use.
+type WindowLimiter struct {
+	cfg       limiterConfig
+	keys      sync.Map // string -> *limiterKey
+	lastSweep atomic.Int64
+	sweeping  atomic.Bool
+}
+
+var _ Limiter = (*WindowLimiter)(nil)
+
+// limiterKey is one location's budget and the requests waiting for it, served in order.
+type limiterKey struct {
+	mu      sync.Mutex
+	b       WindowBudget
+	waiters []*waiter
+	timer   *time.Timer
+	smooth  *rate.Limiter
+	dead    bool // evicted: look the key up again
+}
+
+type waiter struct {
+	ch      chan struct{}
+	granted bool
+	err     error
+}
+
+func (l *WindowLimiter) newBudget() WindowBudget {
+	return WindowBudget{
+		Limit:      l.cfg.limit,
+		Window:     l.cfg.window,
+		DailyLimit: l.cfg.daily,
+		ResetIn:    l.cfg.resetLoc,
+		MaxPause:   l.cfg.maxPause,
+	}
+}
+
+func (l *WindowLimiter) lookup(key string) *limiterKey {
+	if v, ok := l.keys.Load(key); ok {
+		return v.(*limiterKey)
+	}
+	k := &limiterKey{b: l.newBudget()}
+	if l.cfg.smoothing > 0 {
+		k.smooth = rate.NewLimiter(perSecond(k.b.Limit, k.b.Window), l.cfg.smoothing)
+	}
+	v, _ := l.keys.LoadOrStore(key, k)
+	return v.(*limiterKey)
+}
+
+// lock returns key's live state, locked.
+func (l *WindowLimiter) lock(key string) *limiterKey {
+	for {
+		k := l.lookup(key)
+		k.mu.Lock()
+		if !k.dead {
+			return k
+		}
+		k.mu.Unlock()
+	}
+}
+
+// Wait implements Limiter.
+func (l *WindowLimiter) Wait(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := l.cfg.now()
+	l.maybeSweep(now)
+	k := l.lock(key)
+	if len(k.waiters) == 0 {
+		ok, _, err := k.b.Admit(now)
+		if err != nil {
+			k.mu.Unlock()
+			return err
+		}
+		if ok {
+			k.mu.Unlock()
+			return l.space(ctx, k)
+		}
+	}
+	w := &waiter{ch: make(chan struct{})}
+	k.waiters = append(k.waiters, w)
+	l.dispatch(k, now)
+	k.mu.Unlock()
+	select {
+	case <-w.ch:
+		if w.err != nil {
+			return w.err
+		}
+		return l.space(ctx, k)
+	case <-ctx.Done():
+		k.mu.Lock()
+		switch {
+		case w.granted:
+			// Admitted as ctx ended: hand the slot back so the next waiter can have it.
+			k.b.Cancel()
+			l.dispatch(k, l.cfg.now())
+		case w.err == nil:
+			for i, x := range k.waiters {
+				if x == w {
+					k.waiters = append(k.waiters[:i], k.waiters[i+1:]...)
+					break
+				}
+			}
+		}
+		k.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// space applies WithSmoothing's token bucket to a request the window admitted.
+func (l *WindowLimiter) space(ctx context.Context, k *limiterKey) error {
+	if k.smooth == nil {
+		return nil
+	}
+	r := k.smooth.Reserve()
+	d := r.Delay()
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		k.mu.Lock()
+		k.b.Cancel()
+		l.dispatch(k, l.cfg.now())
+		k.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// dispatch admits waiters in order while the budget allows, and otherwise arms the key's
+// timer for when it will. k.mu must be held.
+func (l *WindowLimiter) dispatch(k *limiterKey, now time.Time) {
+	for len(k.waiters) > 0 {
+		ok, retryIn, err := k.b.Admit(now)
+		if err != nil {
+			for _, w := range k.waiters {
+				w.err = err
+				close(w.ch)
+			}
+			clear(k.waiters)
+			k.waiters = k.waiters[:0]
+			return
+		}
+		if !ok {
+			if retryIn > 0 {
+				l.arm(k, retryIn)
+			}
+			return // otherwise the next Observe frees capacity
+		}
+		w := k.waiters[0]
+		k.waiters[0] = nil
+		k.waiters = k.waiters[1:]
+		w.granted = true
+		close(w.ch)
+	}
+}
+
+func (l *WindowLimiter) arm(k *limiterKey, d time.Duration) {
+	if k.timer == nil {
+		k.timer = time.AfterFunc(d, func() {
+			k.mu.Lock()
+			if !k.dead {
+				l.dispatch(k, l.cfg.now())
+			}
+			k.mu.Unlock()
+		})
+		return
+	}
+	k.timer.Reset(d)
+}
+
+// Observe implements Limiter.
+func (l *WindowLimiter) Observe(key string, obs Observation) {
+	now := l.cfg.now()
+	k := l.lock(key)
+	limit, window := k.b.Limit, k.b.Window
+	k.b.Observe(obs, now)
+	if k.smooth != nil && (k.b.Limit != limit || k.b.Window != window) {
+		k.smooth.SetLimit(perSecond(k.b.Limit, k.b.Window))
+	}
+	if len(k.waiters) > 0 {
+		l.dispatch(k, now)
+	}
+	k.mu.Unlock()
+}
+
+// Len returns how many locations the limiter currently remembers.
+func (l *WindowLimiter) Len() int {
+	n := 0
+	l.keys.Range(func(any, any) bool { n++; return true })
+	return n
+}
+
+// maybeSweep drops idle locations, at most once per sweep interval, on the caller's
+// goroutine: the limiter runs no goroutine of its own, so it needs no Close.
+func (l *WindowLimiter) maybeSweep(now time.Time) {
+	last := l.lastSweep.Load()
+	if now.UnixNano()-last < int64(l.cfg.sweepEvery) || !l.sweeping.CompareAndSwap(false, true) {
+		return
+	}
+	defer l.sweeping.Store(false)
+	if !l.lastSweep.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	l.keys.Range(func(key, v any) bool {
+		k := v.(*limiterKey)
+		if !k.mu.TryLock() {
+			return true // busy, so not idle
+		}
+		if len(k.waiters) == 0 && k.b.Idle(now) {
+			k.dead = true
+			if k.timer != nil {
+				k.timer.Stop()
+			}
+			l.keys.CompareAndDelete(key, k)
+		}
+		k.mu.Unlock()
+		return true
+	})
+}
+
+func perSecond(n int, w time.Duration) rate.Limit {
+	return rate.Limit(float64(n) / w.Seconds())
+}
+
+// WindowBudget is one location's budget as the default limiter models it: a sliding-window
+// log of at most Limit requests per Window, where a request occupies a slot from the moment it
+// is admitted until Window after its response was received, plus the daily budget. It is pure
+// state with no locking, timers or clock of its own (every method takes the time), so a limiter
+// that keeps budgets elsewhere can reuse it. The zero value is not usable: set Limit and Window.
+type WindowBudget struct {
+	Limit  int           // requests per window; updated from X-RateLimit-Max
+	Window time.Duration // updated from X-RateLimit-Interval-Milliseconds
+	// DailyLimit is the daily budget counted locally until the server reports one; 0: none.
+	DailyLimit int
+	// ResetIn is the zone whose midnight ends the day (nil: UTC).
+	ResetIn *time.Location
+	// MaxPause is the longest pause Admit asks the caller to wait out; beyond it Admit fails
+	// fast (0: no limit).
+	MaxPause time.Duration
+	// InFlight counts requests admitted and not yet observed.
+	InFlight int
+
+	// stamps holds receipt times (ns since base) in ascending order, in buf[start:].
+	buf   []int64
+	start int
+	base  time.Time
+
+	pausedUntil time.Time
+	learned     bool // a response has been observed, so Limit and Window are the server's
+	last        RateLimit
+
+	dailyKnown bool
+	dailyAvail int       // daily requests left, not counting InFlight
+	dayEnd     time.Time // when dailyAvail stops applying
+}
+
+// Admit reserves a slot for a request to be sent at now. It reports ok when the request may
+// go. Otherwise, with a nil error, retryIn says when to ask again (0: after the next Observe,
+// because only in-flight requests fill the window); with a non-nil error (a *RateLimitError)
+// the caller should give up: the daily budget is spent, or a pause longer than MaxPause is in
+// force. Before the first response only one request is let in flight, so a location whose
+// limit is below the default is not overrun by the first burst.
+func (b *WindowBudget) Admit(now time.Time) (ok bool, retryIn time.Duration, err error) {
+	b.rollDay(now)
+	if b.dailyKnown && b.dailyAvail <= 0 {
+		return false, 0, &RateLimitError{RetryAfter: b.dayEnd.Sub(now), RateLimit: b.last, Daily: true}
+	}
+	if d := b.pausedUntil.Sub(now); d > 0 {
+		if b.MaxPause > 0 && d > b.MaxPause {
+			return false, 0, &RateLimitError{RetryAfter: d, RateLimit: b.last}
+		}
+		return false, d, nil
+	}
+	if !b.learned && b.InFlight > 0 {
+		return false, 0, nil
+	}
+	b.prune(now)
+	n := len(b.buf) - b.start
+	if n+b.InFlight < b.Limit {
+		b.InFlight++
+		if b.dailyKnown {
+			b.dailyAvail--
+		}
+		return true, 0, nil
+	}
+	// The k oldest slots must expire before one is free; in-flight ones free nothing by time.
+	k := n + b.InFlight - b.Limit + 1
+	if k > n {
+		return false, 0, nil
+	}
+	at := b.buf[b.start+k-1] + int64(b.Window)
+	return false, max(time.Duration(at-b.off(now)), time.Nanosecond), nil
+}
+
+// Cancel returns a reservation that Admit granted and that will not be sent.
+func (b *WindowBudget) Cancel() {
+	if b.InFlight > 0 {
+		b.InFlight--
+		if b.dailyKnown {
+			b.dailyAvail++
+		}
+	}
+}
+
+// Observe records the outcome of an admitted request: its slot is stamped with obs.Received
+// (now if zero), and the headers update the limit, the window, the count of requests the
+// server knows about and the daily budget. A 429 pauses the budget for obs.RetryAfter, or for
+// the window when the server gave none.
+func (b *WindowBudget) Observe(obs Observation, now time.Time) {
+	if obs.NotSent {
+		b.Cancel()
+		return
+	}
+	if b.InFlight > 0 {
+		b.InFlight--
+	}
+	if obs.Err == nil || obs.StatusCode != 0 {
+		b.learned = true
+	}
+	r := obs.Received
+	if r.IsZero() {
+		r = now
+	}
+	b.insert(b.off(r))
+	rl := obs.RateLimit
+	if rl.Present {
+		b.last = rl
+	}
+	if rl.Max > 0 {
+		b.Limit = rl.Max
+	}
+	if rl.Interval > 0 {
+		b.Window = rl.Interval
+	}
+	if rl.DailyLimit > 0 {
+		b.rollDay(r)
+		b.dailyKnown = true
+		b.dailyAvail = rl.DailyRemaining - b.InFlight
+		b.dayEnd = NextDailyReset(r, b.ResetIn)
+	}
+	if obs.StatusCode == http.StatusTooManyRequests {
+		pause := obs.RetryAfter
+		if pause <= 0 {
+			pause = b.Window
+		}
+		if until := r.Add(pause); until.After(b.pausedUntil) {
+			b.pausedUntil = until
+		}
+		return
+	}
+	if rl.Max > 0 {
+		// The server has counted Limit-Remaining requests; those this log does not hold were
+		// sent by someone else and are assumed to expire a window after this receipt.
+		b.prune(r)
+		known := len(b.buf) - b.start + b.InFlight
+		for extra := b.Limit - rl.Remaining - known; extra > 0; extra-- {
+			b.insert(b.off(r))
+		}
+	}
+}
+
+// Idle reports whether forgetting the budget loses nothing that matters: nothing in flight,
+// nothing in the window, no pause and no spent daily budget.
+func (b *WindowBudget) Idle(now time.Time) bool {
+	b.prune(now)
+	return b.InFlight == 0 && len(b.buf) == b.start && !b.pausedUntil.After(now) &&
+		!(b.dailyKnown && b.dailyAvail <= 0 && now.Before(b.dayEnd))
+}
+
+// Used returns how many slots of the current window are taken (in flight or received within
+// the window).
+func (b *WindowBudget) Used(now time.Time) int {
+	b.prune(now)
+	return len(b.buf) - b.start + b.InFlight
+}
+
+// DailyRemaining returns the daily requests left and whether the budget knows it.
+func (b *WindowBudget) DailyRemaining(now time.Time) (int, bool) {
+	b.rollDay(now)
+	return b.dailyAvail, b.dailyKnown
+}
+
+// rollDay starts a new day's count once the old one has ended.
+func (b *WindowBudget) rollDay(now time.Time) {
+	if b.dailyKnown && now.Before(b.dayEnd) {
+		return
+	}
+	b.dailyKnown = false
+	if b.DailyLimit > 0 {
+		b.dailyKnown = true
+		b.dailyAvail = b.DailyLimit - b.InFlight
+		b.dayEnd = NextDailyReset(now, b.ResetIn)
+	}
+}
+
+func (b *WindowBudget) off(t time.Time) int64 {
+	if b.base.IsZero() {
+		b.base = t
+	}
+	return int64(t.Sub(b.base))
+}
+
+func (b *WindowBudget) prune(now time.Time) {
+	if b.start == len(b.buf) {
+		b.buf, b.start = b.buf[:0], 0
+		return
+	}
+	cut := b.off(now) - int64(b.Window)
+	for b.start < len(b.buf) && b.buf[b.start] <= cut {
+		b.start++
+	}
+}
+
+// insert adds a stamp in order; stamps almost always arrive in order, so this is O(1).
+func (b *WindowBudget) insert(t int64) {
+	if len(b.buf) == cap(b.buf) && b.start > 0 {
+		n := copy(b.buf, b.buf[b.start:])
+		b.buf, b.start = b.buf[:n], 0
+	}
+	b.buf = append(b.buf, t)
+	i := len(b.buf) - 1
+	for i > b.start && b.buf[i-1] > t {
+		b.buf[i] = b.buf[i-1]
+		i--
+	}
+	b.buf[i] = t
+}
+
+// NextDailyReset returns the end of the day that contains now: the next midnight in loc
+// (nil: UTC). GHL does not document its reset time; midnight UTC is the assumption.
+func NextDailyReset(now time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t := now.In(loc)
+	y, m, d := t.Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+}
+
+// ParseRateLimit reads GHL's X-RateLimit-* response headers.
+func ParseRateLimit(h http.Header) RateLimit { return parseRateLimit(h) }
 
 func parseRateLimit(h http.Header) RateLimit {
 	var rl RateLimit

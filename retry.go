@@ -14,16 +14,30 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// RetryPolicy sets how long the client waits between attempts. Which requests are retried is
-// fixed: transport errors, 408, 429 and 5xx other than 501; GET, PUT and DELETE always, POST
-// only on 429 (the server did not act on it) or when it is idempotent (search, upsert, tag and
-// follower changes, or a context marked with IdempotentContext), because GHL has no
-// idempotency key and a resent create makes a duplicate.
+// RetryPolicy sets how long the client waits between attempts; WithMaxRetries sets how many
+// retries a call may make (default 3, so at most 4 attempts).
+//
+// Which requests are retried is fixed:
+//   - what: a transport error (no response: refused, reset, timed out), 408, 429, and 5xx
+//     other than 501 (which will not change); never another 4xx;
+//   - which methods: GET, PUT and DELETE always; POST only on 429 (the server did not act on
+//     it), when the connection could not even be opened, or when the call is idempotent
+//     (search, upsert, tag and follower changes, or a context marked with IdempotentContext),
+//     because GHL has no idempotency key and a resent create makes a duplicate;
+//   - how long: a 429's or 503's Retry-After is honoured up to MaxRetryAfter; a 429 that asks
+//     for more, or that says the daily budget is spent, is not retried but returned at once as
+//     a *RateLimitError. A 429 without Retry-After waits X-RateLimit-Interval-Milliseconds.
+//     Everything else backs off exponentially from MinWait, doubling up to MaxWait, with equal
+//     jitter (half the step fixed, half random);
+//   - when to stop: at once when the call's context is done (ctx.Err() is returned, wrapped),
+//     and when the retries run out, with the last response as an *APIError or *RateLimitError,
+//     or the last transport error as a *TransportError.
 type RetryPolicy struct {
 	// MinWait is the first backoff; each retry doubles it, with jitter, up to MaxWait.
 	MinWait time.Duration
 	MaxWait time.Duration
-	// MaxRetryAfter caps how long a server's Retry-After may make the client wait.
+	// MaxRetryAfter caps how long a server's Retry-After may make the client wait; a 429
+	// asking for longer fails at once. 0 means Retry-After is never waited for.
 	MaxRetryAfter time.Duration
 }
 
@@ -119,6 +133,15 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	}
 	switch code := resp.StatusCode; {
 	case code == http.StatusTooManyRequests:
+		// The server did not act on the request, so even a create may be resent, unless
+		// waiting is pointless: the daily budget is spent, or the server asks for longer
+		// than the policy lets a call wait. The caller then gets the *RateLimitError at once.
+		if rl := parseRateLimit(resp.Header); rl.DailyLimit > 0 && rl.DailyRemaining == 0 {
+			return false, nil
+		}
+		if ra := parseRetryAfter(resp.Header, time.Now()); ra > st.client.cfg.retryPolicy.MaxRetryAfter {
+			return false, nil
+		}
 		st.retryReason = RetryReasonRateLimited
 		return true, nil
 	case code == http.StatusRequestTimeout:
@@ -172,6 +195,10 @@ func keepLastResponse(resp *http.Response, err error, _ int) (*http.Response, er
 	}
 	return nil, err
 }
+
+// ParseRetryAfter reads a Retry-After header given in seconds or as an HTTP date, relative to
+// now; 0 if absent or invalid.
+func ParseRetryAfter(h http.Header, now time.Time) time.Duration { return parseRetryAfter(h, now) }
 
 // parseRetryAfter reads Retry-After in seconds or as an HTTP date; 0 if absent or invalid.
 func parseRetryAfter(h http.Header, now time.Time) time.Duration {

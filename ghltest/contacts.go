@@ -256,12 +256,16 @@ func (l *location) removeContactLocked(id string) {
 	delete(l.tasks, id)
 	delete(l.notes, id)
 	delete(l.appts, id)
+	l.forgetContact(id)
 }
 
 // applyContactInputLocked copies the request's fields onto c and keeps the derived fields
 // (lower-case names, full name) in step. A null clears a field. It reports whether the tag
 // list changed.
 func (s *Server) applyContactInputLocked(c *contactDoc, in map[string]any) (tagsChanged bool) {
+	if l := s.locations[c.str("locationId")]; l != nil {
+		l.touch()
+	}
 	for k, v := range in {
 		switch {
 		case k == "tags":

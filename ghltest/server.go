@@ -58,6 +58,7 @@ type location struct {
 	tasks    map[string][]*taskDoc        // by contact ID
 	notes    map[string][]*noteDoc        // by contact ID
 	appts    map[string][]*appointmentDoc // by contact ID
+	more     locationMore                 // campaigns, workflows, cached search orders
 }
 
 type accessToken struct {
@@ -132,7 +133,7 @@ func NewServer(opts ...ServerOption) *Server {
 	s.routeAppointments(mux)
 	s.routeTags(mux)
 	s.routeOAuth(mux)
-	s.srv = httptest.NewUnstartedServer(s.middleware(mux))
+	s.srv = httptest.NewUnstartedServer(s.withFaults(s.middleware(mux)))
 	s.srv.Config.ConnState = s.faults.connState
 	s.srv.Start()
 	s.URL = s.srv.URL

@@ -1,0 +1,468 @@
+package ghl
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/linkedphone/ghl-go/ghltest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+)
+
+// benchContactJSON is a GHL-shaped single-contact response of about 2 KB: the fields of the
+// performance baseline's fixture (10 tags, 14 custom fields of mixed types, DND settings,
+// dates, attachments).
+func benchContactJSON() []byte {
+	cf := make([]map[string]any, 14)
+	for i := range cf {
+		var v any
+		switch i % 3 {
+		case 0:
+			v = "value-" + strconv.Itoa(i) + "-lorem-ipsum"
+		case 1:
+			v = 1000 + i
+		default:
+			v = []string{"option-a", "option-b"}
+		}
+		cf[i] = map[string]any{"id": fmt.Sprintf("cfId%016d", i), "value": v}
+	}
+	tags := make([]string, 10)
+	for i := range tags {
+		tags[i] = "tag-number-" + strconv.Itoa(i)
+	}
+	dnd := map[string]any{}
+	for _, ch := range []string{"Call", "Email", "SMS"} {
+		dnd[ch] = map[string]any{"status": "active", "message": "opted out by phone", "code": "103"}
+	}
+	c := map[string]any{
+		"id": "ocQHyuzHvysMo5N5VsXc", "locationId": "C2QujeCh8ZnC7al2InWR", "firstName": "Rosalind",
+		"lastName": "Franklin-Whitfield", "name": "Rosalind Franklin-Whitfield", "email": "rosalind.franklin@example-research.org",
+		"phone": "+14155550132", "tags": tags, "customFields": cf, "dnd": true, "dndSettings": dnd,
+		"address1": "3535 Peachtree Road NE, Suite 520", "city": "Atlanta", "state": "GA", "country": "US", "postalCode": "30326",
+		"dateAdded": "2024-06-06T18:54:57.221Z", "dateUpdated": "2025-01-14T09:21:03.004Z", "source": "public api",
+		"assignedTo": "y0BeYjuRIlDwsDcOHOJo", "attachments": "attachment-one.pdf,attachment-two.png",
+	}
+	b, _ := json.Marshal(map[string]any{"contact": c})
+	return b
+}
+
+// benchServer serves body for GET /contacts/{id} with Content-Length over keep-alive loopback,
+// advertising a budget too large to pace the SDK (as ghltest does without limits).
+func benchServer(tb testing.TB, body []byte) *httptest.Server {
+	cl := strconv.Itoa(len(body))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h["Content-Type"] = []string{"application/json"}
+		h["Content-Length"] = []string{cl}
+		h["X-Ratelimit-Max"] = []string{"1000000"}
+		h["X-Ratelimit-Remaining"] = []string{"999999"}
+		h["X-Ratelimit-Interval-Milliseconds"] = []string{"10000"}
+		h["X-Ratelimit-Limit-Daily"] = []string{"1000000000"}
+		h["X-Ratelimit-Daily-Remaining"] = []string{"999999999"}
+		_, _ = w.Write(body)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+func benchTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return tr
+}
+
+// rawContact is Contact without its methods: what a hand-written client would decode into.
+type rawContact Contact
+
+type rawContactResponse struct {
+	Contact rawContact `json:"contact"`
+}
+
+// BenchmarkGet compares Contacts.Get through the whole SDK (retry loop, limiter, token,
+// observer hooks, error mapping, unknown-field capture) with a raw net/http + encoding/json
+// request for the same bytes, in the same run. Both count the in-process server's allocations.
+//
+//	go test -run '^$' -bench 'BenchmarkGet$' -benchmem -count 5 .
+func BenchmarkGet(b *testing.B) {
+	body := benchContactJSON()
+	srv := benchServer(b, body)
+	const id = "ocQHyuzHvysMo5N5VsXc"
+
+	b.Run("raw", func(b *testing.B) {
+		tr := benchTransport()
+		defer tr.CloseIdleConnections()
+		hc := &http.Client{Transport: tr}
+		url := srv.URL + "/contacts/" + id
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			req.Header["Authorization"] = []string{"Bearer " + testToken}
+			req.Header["Version"] = []string{DefaultAPIVersion}
+			req.Header["Accept"] = []string{"application/json"}
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 {
+				b.Fatal(err, resp.StatusCode)
+			}
+			var out rawContactResponse
+			if err := json.Unmarshal(data, &out); err != nil {
+				b.Fatal(err)
+			}
+			if out.Contact.ID != id {
+				b.Fatal("wrong contact")
+			}
+		}
+	})
+
+	b.Run("sdk", func(b *testing.B) {
+		tr := benchTransport()
+		defer tr.CloseIdleConnections()
+		c, err := NewClient(WithBaseURL(srv.URL), WithAccessToken(testToken), WithLocationID(testLocationID),
+			WithHTTPClient(&http.Client{Transport: tr}))
+		require.NoError(b, err)
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			ct, _, err := c.Contacts.Get(ctx, id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if ct.ID != id {
+				b.Fatal("wrong contact")
+			}
+		}
+	})
+}
+
+// BenchmarkLimiter measures the default limiter's Wait+Observe on one key with no waiting.
+func BenchmarkLimiter(b *testing.B) {
+	l := NewLimiter(WithDefaultLimit(math.MaxInt32, time.Millisecond), WithDailyLimit(0))
+	ctx := context.Background()
+	obs := Observation{StatusCode: 200}
+	b.ReportAllocs()
+	for range b.N {
+		if err := l.Wait(ctx, "loc"); err != nil {
+			b.Fatal(err)
+		}
+		obs.Received = time.Now()
+		l.Observe("loc", obs)
+	}
+}
+
+// tokenBucket adapts a golang.org/x/time/rate limiter to Limiter, to show what a plain token
+// bucket does against a window limit.
+type tokenBucket struct{ l *rate.Limiter }
+
+func (t tokenBucket) Wait(ctx context.Context, _ string) error { return t.l.Wait(ctx) }
+func (t tokenBucket) Observe(string, Observation)              {}
+
+// nopLimiter sends at once: the SDK's retry-on-429 alone.
+type nopLimiter struct{}
+
+func (nopLimiter) Wait(ctx context.Context, _ string) error { return ctx.Err() }
+func (nopLimiter) Observe(string, Observation)              {}
+
+// throughputRun sends n GETs from workers goroutines to a fresh ghltest server limited to
+// limit per window, and returns the wall time and the 429s the server sent.
+func throughputRun(tb testing.TB, mode ghltest.RateLimitMode, limit int, window time.Duration, workers, n int,
+	send func(c *Client, srv *ghltest.Server, id string) error, lim Limiter) (time.Duration, int) {
+	srv := ghltest.NewServer(ghltest.WithRateLimit(ghltest.RateLimitConfig{Mode: mode, Limit: limit, Window: window}))
+	defer srv.Close()
+	// The contact to read is created through a client of its own, so its request counts in
+	// the server's window but not in the timed run; the run starts once that window is over.
+	setupClient := newTestClient(tb, srv, NewLimiter(), 0)
+	id := seedContact(tb, setupClient, srv)
+	time.Sleep(window + 10*time.Millisecond)
+	c := newTestClient(tb, srv, lim, 10, WithRetryPolicy(RetryPolicy{MinWait: time.Second, MaxWait: 30 * time.Second, MaxRetryAfter: time.Minute}))
+	var failed atomic.Int32
+	start := time.Now()
+	runConcurrent(workers, n, func() {
+		if err := send(c, srv, id); err != nil {
+			failed.Add(1)
+		}
+	})
+	elapsed := time.Since(start)
+	if f := failed.Load(); f > 0 {
+		tb.Fatalf("%d requests failed", f)
+	}
+	return elapsed, srv.RateLimited()
+}
+
+func sdkGet(c *Client, _ *ghltest.Server, id string) error {
+	_, _, err := c.Contacts.Get(context.Background(), id)
+	return err
+}
+
+// naiveGet is a hand-written client with no pacing: on 429 it sleeps Retry-After and resends.
+func naiveGet(hc *http.Client) func(*Client, *ghltest.Server, string) error {
+	return func(_ *Client, srv *ghltest.Server, id string) error {
+		for {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/contacts/"+id, nil)
+			req.Header.Set("Authorization", "Bearer "+srv.Token())
+			req.Header.Set("Version", DefaultAPIVersion)
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusTooManyRequests {
+				return nil
+			}
+			secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+			time.Sleep(time.Duration(max(secs, 1)) * time.Second)
+		}
+	}
+}
+
+// BenchmarkThroughput: 8 goroutines send N = 300 GETs to ghltest limited to L = 100 per
+// window. The window is scaled from GHL's 10 s to W = 1 s (Retry-After stays in whole seconds).
+// The theoretical minimum is (ceil(N/L) - 1) * W = 2 s; x-min is the wall time over it.
+//
+//	go test -run '^$' -bench 'BenchmarkThroughput' -benchtime 1x -count 3 .
+func BenchmarkThroughput(b *testing.B) {
+	const (
+		limit   = 100
+		window  = time.Second
+		workers = 8
+		n       = 300
+	)
+	minimum := time.Duration(math.Ceil(float64(n)/limit)-1) * window
+	strategies := []struct {
+		name string
+		lim  func() Limiter
+		send func(*Client, *ghltest.Server, string) error
+	}{
+		{"window-log", func() Limiter { return NewLimiter() }, sdkGet},
+		{"window-log+smoothing10", func() Limiter { return NewLimiter(WithSmoothing(10)) }, sdkGet},
+		{"bucket-L/W-burstL", func() Limiter { return tokenBucket{rate.NewLimiter(rate.Limit(limit/window.Seconds()), limit)} }, sdkGet},
+		{"bucket-(L-1)/W-burst1", func() Limiter { return tokenBucket{rate.NewLimiter(rate.Limit((limit-1)/window.Seconds()), 1)} }, sdkGet},
+		{"sdk-no-limiter", func() Limiter { return nopLimiter{} }, sdkGet},
+		{"naive-retry-on-429", nil, naiveGet(&http.Client{Transport: benchTransport()})},
+	}
+	for _, mode := range []ghltest.RateLimitMode{ghltest.FixedWindow, ghltest.SlidingWindow} {
+		for _, s := range strategies {
+			b.Run(modeName(mode)+"/"+s.name, func(b *testing.B) {
+				var total time.Duration
+				var rejected int
+				for range b.N {
+					var lim Limiter
+					if s.lim != nil {
+						lim = s.lim()
+					}
+					d, r := throughputRun(b, mode, limit, window, workers, n, s.send, lim)
+					total += d
+					rejected += r
+				}
+				b.ReportMetric(float64(total)/float64(b.N)/float64(minimum), "x-min")
+				b.ReportMetric(float64(rejected)/float64(b.N), "429s")
+				b.ReportMetric(0, "ns/op")
+			})
+		}
+	}
+}
+
+// serveContacts turns the test binary into a ghltest server process holding that many
+// contacts, so a test can measure the client's heap without the server's in it.
+var serveContacts = flag.Int("ghl.serve-contacts", 0, "run TestSearchAllHelperServer as a ghltest server with this many contacts")
+
+const serveMarker = "GHLTEST-SERVE"
+
+// TestSearchAllHelperServer is the server half of TestSearchAllStreamsInBoundedHeap; it does
+// nothing unless the test binary was started with -ghl.serve-contacts.
+func TestSearchAllHelperServer(t *testing.T) {
+	if *serveContacts == 0 {
+		return
+	}
+	srv := ghltest.NewServer()
+	defer srv.Close()
+	srv.Seed(srv.LocationID(), *serveContacts, 1)
+	fmt.Println(serveMarker, srv.URL, srv.Token(), srv.LocationID())
+	_, _ = io.Copy(io.Discard, os.Stdin) // serve until the parent closes stdin
+}
+
+type heapFigures struct {
+	contacts   int
+	pages      int
+	peakLive   uint64 // max live heap (after a GC) with a page in hand
+	peakInUse  uint64 // max heap objects sampled every 100 µs, garbage included
+	baseline   uint64 // live heap before the walk
+	wall       time.Duration
+	pageBytes  int64 // JSON bytes of the largest page
+	totalBytes int64
+}
+
+// searchAllHeap walks SearchAll over n contacts served by a child process and records the
+// client's heap.
+func searchAllHeap(t *testing.T, n int) heapFigures {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSearchAllHelperServer$", "-ghl.serve-contacts="+strconv.Itoa(n))
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = os.Stderr
+	require.NoError(t, cmd.Start())
+	defer func() {
+		stdin.Close()
+		_ = cmd.Wait()
+	}()
+	sc := bufio.NewScanner(stdout)
+	var fields []string
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) == 4 && f[0] == serveMarker {
+			fields = f
+			break
+		}
+	}
+	require.Len(t, fields, 4, "the server process did not start")
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+
+	tr := benchTransport()
+	defer tr.CloseIdleConnections()
+	counting := &countingTransport{next: tr}
+	c, err := NewClient(WithBaseURL(fields[1]), WithAccessToken(fields[2]), WithLocationID(fields[3]),
+		WithHTTPClient(&http.Client{Transport: counting}))
+	require.NoError(t, err)
+
+	// Warm up: decoders, connection and caches exist before the baseline is taken.
+	_, _, err = c.Contacts.Search(context.Background(), &SearchRequest{PageLimit: 1})
+	require.NoError(t, err)
+	fig := heapFigures{}
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	fig.baseline = ms.HeapAlloc
+
+	stop := make(chan struct{})
+	sampled := make(chan uint64)
+	go func() {
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		var peak uint64
+		tick := time.NewTicker(100 * time.Microsecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				sampled <- peak
+				return
+			case <-tick.C:
+				metrics.Read(sample)
+				peak = max(peak, sample[0].Value.Uint64())
+			}
+		}
+	}()
+
+	start := time.Now()
+	for ct, err := range c.Contacts.SearchAll(context.Background(), &SearchRequest{}) {
+		require.NoError(t, err)
+		require.NotEmpty(t, ct.ID)
+		if fig.contacts%MaxSearchPageLimit == 0 {
+			// The first contact of a page: the page is decoded and in hand.
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			fig.peakLive = max(fig.peakLive, ms.HeapAlloc)
+			fig.pages++
+		}
+		fig.contacts++
+	}
+	fig.wall = time.Since(start)
+	close(stop)
+	fig.peakInUse = <-sampled
+	fig.pageBytes, fig.totalBytes = counting.largest.Load(), counting.total.Load()
+	return fig
+}
+
+// countingTransport records the size of response bodies.
+type countingTransport struct {
+	next           http.RoundTripper
+	largest, total atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(r)
+	if err == nil {
+		resp.Body = &countingBody{ReadCloser: resp.Body, t: c}
+	}
+	return resp, err
+}
+
+type countingBody struct {
+	io.ReadCloser
+	t *countingTransport
+	n int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	b.t.total.Add(int64(n))
+	if err == io.EOF {
+		for {
+			old := b.t.largest.Load()
+			if b.n <= old || b.t.largest.CompareAndSwap(old, b.n) {
+				break
+			}
+		}
+	}
+	return n, err
+}
+
+// TestSearchAllStreamsInBoundedHeap walks 10,000 and then 100,000 contacts with SearchAll
+// (pages of 500) against a server in another process, and checks that the client's peak live
+// heap does not grow with the number of contacts. Under -race, which makes the walk about ten
+// times slower, it compares 1,000 and 10,000 contacts instead.
+func TestSearchAllStreamsInBoundedHeap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("walks 110,000 contacts")
+	}
+	nSmall, nLarge := 10_000, 100_000
+	if raceEnabled {
+		nSmall, nLarge = 1_000, 10_000
+	}
+	small := searchAllHeap(t, nSmall)
+	large := searchAllHeap(t, nLarge)
+	for _, f := range []heapFigures{small, large} {
+		t.Logf("%d contacts, %d pages (largest %d B of JSON): peak live heap %.2f MB (baseline %.2f MB), peak heap objects sampled %.2f MB, %v",
+			f.contacts, f.pages, f.pageBytes, mb(f.peakLive), mb(f.baseline), mb(f.peakInUse), f.wall.Round(time.Millisecond))
+	}
+	require.Equal(t, nSmall, small.contacts)
+	require.Equal(t, nLarge, large.contacts)
+	// What the walk holds beyond the baseline.
+	held := func(f heapFigures) float64 { return float64(f.peakLive) - float64(f.baseline) }
+	hs, hl := held(small), held(large)
+	ps, pl := float64(small.peakLive), float64(large.peakLive)
+	t.Logf("peak live heap %.2f MB at %d, %.2f MB at %d (%+.1f%%); held by the walk %.2f MB and %.2f MB",
+		ps/1e6, nSmall, pl/1e6, nLarge, 100*(pl-ps)/ps, hs/1e6, hl/1e6)
+	assert.Less(t, math.Abs(pl-ps)/ps, 0.10, "peak heap grows with the number of contacts")
+	assert.Less(t, hl, 3*float64(large.pageBytes), "the walk holds more than about two pages")
+}
+
+func mb(b uint64) float64 { return float64(b) / 1e6 }

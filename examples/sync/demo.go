@@ -1,0 +1,337 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	ghl "github.com/linkedphone/ghl-go"
+	"github.com/linkedphone/ghl-go/ghltest"
+)
+
+// demoOptions configure runDemo.
+type demoOptions struct {
+	Contacts int    // contacts to seed
+	DataPath string // LinkedPhone data file; rewritten from scratch
+	Listen   string // receiver address; "" picks a free loopback port
+	Logger   *slog.Logger
+	// Verbose also logs each webhook verdict (the demo's forged delivery is logged as a warning).
+	Verbose bool
+	// Server, if set, is used instead of a fresh ghltest server (tests inspect it afterwards);
+	// it must have no contacts yet.
+	Server *ghltest.Server
+	// Seed makes the demo data repeatable.
+	Seed int64
+}
+
+// demoResult is what the demo did, for its test to check against both sides.
+type demoResult struct {
+	LocationID string
+	SeededIDs  []string
+	Imported   int
+	Refreshed  []string // LinkedPhone IDs of the refreshed records
+
+	NewCallerID   string // LinkedPhone ID of the new caller
+	NewCaller     *PushResult
+	KnownCallerID string
+	KnownCaller   *PushResult
+
+	GHLContactID string // the contact a GHL user created
+
+	// LocalDone is the task done in LinkedPhone (the new caller's follow-up).
+	LocalDone struct{ RecordID, ContactID, TaskID string }
+	// RemoteDone is the task a GHL user completed (the GHL-created contact's follow-up), and
+	// the webhookId of its TaskComplete delivery, which the demo delivers a second time.
+	RemoteDone struct{ RecordID, ContactID, TaskID, WebhookID string }
+	// DuplicateProcessed is how often the redelivered event was processed (must be 1).
+	DuplicateProcessed int
+	// ForgedStatus is the receiver's answer to a delivery with a bad signature.
+	ForgedStatus int
+
+	Stats   snapshot
+	Elapsed time.Duration
+}
+
+// demo phone numbers; the seeded contacts use +1555 1xxxxxx, so these never match one.
+const (
+	demoNewCallerPhone = "+15559990001"
+	demoNewCallerName  = "Maria Gomez"
+)
+
+// runDemo runs every workflow against an in-process ghltest server.
+func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, error) {
+	start := time.Now()
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	srv := opts.Server
+	if srv == nil {
+		// GHL's real budget: 100 requests per 10 s per location, 200,000 a day.
+		srv = ghltest.NewServer(ghltest.WithRateLimit(ghltest.GHLRateLimit(ghltest.SlidingWindow)))
+		defer srv.Close()
+	}
+	loc := srv.LocationID()
+	res := &demoResult{LocationID: loc}
+	out.holdReports = true
+	defer out.flushReports()
+	res.SeededIDs = srv.Seed(loc, opts.Contacts, opts.Seed)
+
+	// The demo starts LinkedPhone from nothing, since the fake's IDs are new on every run.
+	if err := os.Remove(opts.DataPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("resetting the demo data file: %w", err)
+	}
+	store, err := OpenStore(opts.DataPath)
+	if err != nil {
+		return nil, err
+	}
+
+	st := newStats()
+	client, err := ghl.NewClient(
+		ghl.WithBaseURL(srv.URL),
+		ghl.WithAccessToken(srv.Token()),
+		ghl.WithLocationID(loc),
+		ghl.WithLogger(logger),
+		ghl.WithObserver(st),
+		ghl.WithUserAgent("linkedphone-sync-example"),
+	)
+	if err != nil {
+		return nil, err
+	}
+	syncer := NewSyncer(client, store, logger, true, out.reportf)
+
+	// The receiver trusts the fake's signing key instead of GHL's published one.
+	vopts := []ghl.WebhookOption{
+		ghl.WithoutDefaultKeys(),
+		ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()),
+		ghl.WithWebhookObserver(st),
+	}
+	if opts.Verbose {
+		vopts = append(vopts, ghl.WithWebhookLogger(logger))
+	}
+	verifier, err := ghl.NewWebhookVerifier(vopts...)
+	if err != nil {
+		return nil, err
+	}
+	addr := opts.Listen
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	rcv, err := StartReceiver(addr, webhookMux(verifier, syncer.HandleEvent), logger)
+	if err != nil {
+		return nil, &usageError{fmt.Sprintf("-listen %s: %v", addr, err)}
+	}
+	defer rcv.Close()
+	srv.RegisterWebhook(rcv.URL)
+
+	// A second client stands in for people working in GHL's own UI.
+	ghlUser, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithAccessToken(srv.Token()), ghl.WithLocationID(loc))
+	if err != nil {
+		return nil, err
+	}
+
+	out.printf("LinkedPhone <-> GHL sync demo: in-process GHL fake (ghltest), no account or network needed\n")
+	out.printf("GHL location     %s: %d demo contacts with tasks, notes and appointments\n", loc, len(res.SeededIDs))
+	if opts.Server == nil {
+		out.printf("rate limit       100 requests per 10 s per location (GHL's default), paced by the SDK\n")
+	}
+	out.printf("webhooks         %s (Ed25519-signed by the fake, verified by ghl.WebhookVerifier)\n", rcv.URL)
+	out.printf("LinkedPhone data %s\n", store.Path())
+
+	// 5. Initial import.
+	out.section("5. initial import: every contact, 500 per request (Contacts.SearchAll)")
+	before := st.snapshot().Attempts
+	if res.Imported, err = syncer.Import(ctx, NewProgress(out.w, out.tty, "import")); err != nil {
+		return nil, err
+	}
+	out.printf("imported %d contacts into LinkedPhone with %d API requests\n", res.Imported, st.snapshot().Attempts-before)
+
+	// 1. Contacts requested in LinkedPhone.
+	out.section("1. contact requested in LinkedPhone: fetch contact, tasks, notes, appointments from GHL")
+	for _, i := range []int{0, 1, 4} {
+		if i >= len(res.SeededIDs) {
+			continue
+		}
+		rec, ok := store.ByContactID(res.SeededIDs[i])
+		if !ok {
+			return nil, fmt.Errorf("imported contact %s is missing from LinkedPhone", res.SeededIDs[i])
+		}
+		rec, err := syncer.RefreshContact(ctx, rec.ID)
+		if err != nil {
+			return nil, err
+		}
+		res.Refreshed = append(res.Refreshed, rec.ID)
+		out.printf("%s\n", describe(rec))
+	}
+
+	// 2. Callers: one new, one known.
+	out.section("2. calls in LinkedPhone -> upsert in GHL, call note, activity tags")
+	now := time.Now().UTC().Truncate(time.Second)
+	res.NewCallerID, err = syncer.RecordCall(demoNewCallerPhone, demoNewCallerName, "",
+		Call{At: now.Add(-2 * time.Minute), Direction: "inbound", Missed: true})
+	if err != nil {
+		return nil, err
+	}
+	if res.NewCaller, err = syncer.PushContact(ctx, res.NewCallerID); err != nil {
+		return nil, err
+	}
+	printPush(out, "new caller, missed call", res.NewCallerID, res.NewCaller)
+	if err := waitWebhooks(ctx, srv, out); err != nil {
+		return nil, err
+	}
+	if len(res.Refreshed) > 1 {
+		known, _ := store.Get(res.Refreshed[1])
+		res.KnownCallerID, err = syncer.RecordCall(known.Phone, known.Name, known.Email,
+			Call{At: now.Add(-time.Minute), Direction: "inbound", Seconds: 252, Summary: "Asked to move the consultation to Friday."})
+		if err != nil {
+			return nil, err
+		}
+		if res.KnownCaller, err = syncer.PushContact(ctx, res.KnownCallerID); err != nil {
+			return nil, err
+		}
+		printPush(out, "known caller, answered", res.KnownCallerID, res.KnownCaller)
+	}
+	if err := waitWebhooks(ctx, srv, out); err != nil {
+		return nil, err
+	}
+
+	// 4. A contact created in GHL.
+	out.section("4. contact created in GHL -> ContactCreate webhook -> follow-up task")
+	c, _, err := ghlUser.Contacts.Create(ctx, &ghl.ContactCreateRequest{
+		FirstName: "Devon", LastName: "Price", Email: "devon.price@example.com", Phone: "+15559990002", Source: "GHL form",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating a contact as a GHL user: %w", err)
+	}
+	res.GHLContactID = c.ID
+	out.printf("a GHL user created contact %s (%s)\n", c.ID, c.Name)
+	if err := waitWebhooks(ctx, srv, out); err != nil {
+		return nil, err
+	}
+
+	// 3. Tasks completed on either side.
+	out.section("3. task completed: in LinkedPhone -> GHL, and in GHL -> LinkedPhone")
+	newCaller, _ := store.Get(res.NewCallerID)
+	task, ok := firstOpenTask(newCaller)
+	if !ok {
+		return nil, fmt.Errorf("the new caller %s has no follow-up task", res.NewCallerID)
+	}
+	res.LocalDone.RecordID, res.LocalDone.ContactID, res.LocalDone.TaskID = newCaller.ID, newCaller.ContactID, task.ID
+	if _, err := syncer.CompleteTask(ctx, newCaller.ID, task.ID); err != nil {
+		return nil, err
+	}
+	out.printf("LinkedPhone: %s called %s back, task %s %q done -> PUT .../tasks/%s/completed\n", newCaller.ID, newCaller.Name, task.ID, task.Title, task.ID)
+	if err := waitWebhooks(ctx, srv, out); err != nil {
+		return nil, err
+	}
+	ghlRec, ok := store.ByContactID(res.GHLContactID)
+	if !ok {
+		return nil, fmt.Errorf("the contact created in GHL (%s) did not reach LinkedPhone", res.GHLContactID)
+	}
+	task, ok = firstOpenTask(ghlRec)
+	if !ok {
+		return nil, fmt.Errorf("the contact created in GHL (%s) has no follow-up task", res.GHLContactID)
+	}
+	res.RemoteDone.RecordID, res.RemoteDone.ContactID, res.RemoteDone.TaskID = ghlRec.ID, ghlRec.ContactID, task.ID
+	if _, _, err := ghlUser.Tasks.SetCompleted(ctx, ghlRec.ContactID, task.ID, true); err != nil {
+		return nil, fmt.Errorf("completing a task as a GHL user: %w", err)
+	}
+	out.printf("GHL: a GHL user completed task %s %q of contact %s\n", task.ID, task.Title, ghlRec.ContactID)
+	if err := waitWebhooks(ctx, srv, out); err != nil {
+		return nil, err
+	}
+
+	// A duplicate delivery: GHL delivers at least once.
+	out.section("webhook deliveries: a duplicate and a forgery")
+	res.RemoteDone.WebhookID = syncer.WebhookIDFor(ghl.EventTaskComplete, task.ID)
+	if res.RemoteDone.WebhookID == "" {
+		return nil, fmt.Errorf("no TaskComplete webhook was processed for task %s", task.ID)
+	}
+	dupBefore := st.snapshot().Webhooks[ghl.WebhookDuplicate]
+	if err := srv.Redeliver(res.RemoteDone.WebhookID); err != nil {
+		return nil, err
+	}
+	if err := waitWebhooks(ctx, srv, out); err != nil {
+		return nil, err
+	}
+	res.DuplicateProcessed = syncer.TimesProcessed(res.RemoteDone.WebhookID)
+	out.printf("redelivered TaskComplete %s: acknowledged (200) as duplicate %d time(s), processed %d time(s) in total\n",
+		res.RemoteDone.WebhookID, st.snapshot().Webhooks[ghl.WebhookDuplicate]-dupBefore, res.DuplicateProcessed)
+
+	// A forgery: a signature made over other bytes. The verifier checks the exact body.
+	if res.ForgedStatus, err = postForged(ctx, srv, rcv.URL, loc, res.RemoteDone.ContactID); err != nil {
+		return nil, err
+	}
+	out.printf("forged TaskComplete (signature over other bytes): answered %d %s, not processed\n", res.ForgedStatus, http.StatusText(res.ForgedStatus))
+
+	if err := store.Save(); err != nil {
+		return nil, err
+	}
+	res.Stats = st.snapshot()
+	res.Elapsed = time.Since(start)
+	printSummary(out, store, res.Stats, res.Elapsed)
+	return res, nil
+}
+
+func printPush(out *output, what, id string, r *PushResult) {
+	verb := "updated"
+	if r.New {
+		verb = "created"
+	}
+	out.printf("%s: %s %s -> GHL contact %s %s, %d call note(s), tags added %v, tags now %v\n",
+		what, id, displayName(r.Record.Name, r.Record.Phone), r.ContactID, verb, r.Notes, r.Tags, r.Record.Tags)
+}
+
+func firstOpenTask(r *Record) (Task, bool) {
+	for _, t := range r.Tasks {
+		if !t.Completed {
+			return t, true
+		}
+	}
+	return Task{}, false
+}
+
+// forgedTaskID is the task a forged delivery claims was completed.
+const forgedTaskID = "forged-task-1"
+
+// postForged posts a TaskComplete whose signature covers different bytes, and returns the
+// receiver's status code.
+func postForged(ctx context.Context, srv *ghltest.Server, url, loc, contactID string) (int, error) {
+	body, err := json.Marshal(map[string]any{
+		"type": ghl.EventTaskComplete, "locationId": loc, "id": forgedTaskID, "contactId": contactID,
+		"title": "forged", "timestamp": time.Now().UTC().Format(time.RFC3339), "webhookId": "forged-webhook-1",
+	})
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header = srv.SignWebhook([]byte(`{"type":"TaskComplete"}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("posting a forged webhook: %w", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// waitWebhooks waits until the fake has delivered every webhook it queued, then prints what
+// they made the sync do, so each step's output follows the step.
+func waitWebhooks(ctx context.Context, srv *ghltest.Server, out *output) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := srv.FlushWebhooks(ctx); err != nil {
+		return fmt.Errorf("waiting for webhook deliveries: %w", err)
+	}
+	out.flushReports()
+	return nil
+}

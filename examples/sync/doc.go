@@ -1,0 +1,84 @@
+// Command sync keeps LinkedPhone's contact records in sync with a GHL (GoHighLevel)
+// location. It is the reference integration of the ghl SDK: every workflow below is a few
+// calls on a *ghl.Client plus LinkedPhone's side of the bargain.
+//
+//	go run ./examples/sync                 # demo: in-process fake of the API, no account needed
+//	GHL_ACCESS_TOKEN=pit-... GHL_LOCATION_ID=... go run ./examples/sync          # real API, read-only
+//	GHL_ACCESS_TOKEN=pit-... GHL_LOCATION_ID=... go run ./examples/sync -write   # real API, with writes
+//	GHL_ACCESS_TOKEN=pit-... GHL_LOCATION_ID=... go run ./examples/sync -listen :8080  # webhook receiver
+//
+// Flags: -data (LinkedPhone data file, default in the system temp directory), -contacts
+// (demo contacts to seed, default 3000), -v (debug logs of every API attempt and webhook
+// verdict, through slog and ghl.WithLogger), -write and -listen. GHL_BASE_URL optionally
+// points real mode at another host. Exit status: 0 on success, 1 when the run failed (the API
+// refused the token, a workflow failed), 2 for a usage or configuration error.
+//
+// By default it starts ghltest in-process, seeds it with demo contacts, tasks, notes and
+// appointments, turns on GHL's real rate limit (100 requests per 10 s per location), receives
+// the fake's signed webhooks on a loopback port, runs every workflow and prints a summary.
+//
+// # Workflows
+//
+//  1. A contact is requested or updated in LinkedPhone (say, its card is opened during a
+//     call): fetch the contact, its tasks and its appointments from GHL and update the record
+//     (Syncer.RefreshContact).
+//  2. A new or changed LinkedPhone contact, such as a new caller: upsert it in GHL (matched by
+//     email, then phone; a record not linked yet is first looked up with FindDuplicate), attach
+//     each new call's summary as a note, and add the tags the activity implies, "called" or
+//     "missed-call" (Syncer.PushContact).
+//  3. A task completed on either side: GHL's TaskComplete webhook marks the LinkedPhone task
+//     done (Syncer.HandleEvent); a task done in LinkedPhone is marked completed in GHL with
+//     PUT /contacts/{id}/tasks/{taskId}/completed (Syncer.CompleteTask).
+//  4. A contact created in GHL (ContactCreate webhook): create a follow-up task for it and link
+//     a LinkedPhone record (Syncer.HandleEvent).
+//  5. Initial import: stream every contact of the location with Contacts.SearchAll (500 per
+//     request) into the store, with a progress line (Syncer.Import).
+//
+// Webhooks are verified (Ed25519 signature over the raw body, timestamp window) and
+// deduplicated by webhookId by the SDK's Handler: a redelivered event is acknowledged with
+// 200 but not processed again. An event whose processing fails is answered with an error,
+// so GHL delivers it again and it is processed then.
+//
+// # LinkedPhone's store
+//
+// LinkedPhone keeps its records in one JSON file (-data), rewritten atomically: a temp file
+// in the same directory, fsync, then rename, mode 0600 since it holds names and numbers.
+//
+// # MAPPING
+//
+// GHL -> LinkedPhone (Record), on import, refresh and webhooks:
+//
+//	contact.id                        -> contactId (the record's own id, "lp-N", is LinkedPhone's)
+//	contact.name, else firstName + " " + lastName, else companyName -> name
+//	contact.email (lower-cased)       -> email
+//	contact.phone (E.164 characters)  -> phone
+//	contact.dnd, or dndSettings.Call.status active/permanent -> status "do-not-call"
+//	otherwise contact.type "customer" -> status "customer"; anything else -> status "lead"
+//	contact.tags (lower-cased, sorted, de-duplicated) -> tags
+//	contact.dateUpdated               -> ghlUpdatedAt (a contact webhook older than it is ignored)
+//	GET /contacts/{id}/tasks: id, title, body, dueDate, completed -> tasks
+//	GET /contacts/{id}/notes: id, body, dateAdded -> notes (NoteCreate webhooks add new ones)
+//	GET /contacts/{id}/appointments: id, title, startTime, appointmentStatus -> appointments
+//	TaskComplete webhook: id, contactId -> that task's completed = true
+//	TaskCreate / TaskDelete webhooks -> the task added / removed
+//	ContactCreate webhook: the contact fields above -> a new or linked record
+//	ContactUpdate, ContactTagUpdate, ContactDndUpdate -> the fields above, if the record exists
+//	ContactDelete -> the record is unlinked (contactId, tasks and notes cleared; calls kept)
+//	(the call log is LinkedPhone's own and is never read from GHL)
+//
+// LinkedPhone -> GHL, when a record changes (a call came in):
+//
+//	name -> name, and firstName (first word) + lastName (the rest)
+//	email, phone -> email, phone (the upsert matches an existing contact on them)
+//	source -> "LinkedPhone", only when FindDuplicate finds no contact (a new caller)
+//	each call not yet pushed -> a note: "LinkedPhone: missed inbound call at ... . summary"
+//	calls -> tags added (never replaced): "called" if one was answered, "missed-call" if one was missed
+//	a task marked done -> PUT .../tasks/{taskId}/completed {"completed": true}
+//
+// Tags are never sent in the upsert itself: GHL replaces a contact's whole tag list with the
+// upsert's, which would drop tags set in GHL.
+//
+// Import stores contact fields only: fetching each contact's tasks would cost one request per
+// contact, which at 100 requests per 10 s is 5 minutes for 3,000 contacts. Tasks are fetched
+// when a contact is requested (workflow 1) and kept current by webhooks.
+package main

@@ -1,0 +1,348 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Record is one contact as LinkedPhone keeps it. How each field is filled from GHL is
+// described in the MAPPING section of doc.go.
+type Record struct {
+	// ID is LinkedPhone's own key; it never changes, even before the contact exists in GHL.
+	ID string `json:"id"`
+	// ContactID is the GHL contact ID; empty until the record has been pushed to GHL.
+	ContactID string   `json:"contactId,omitempty"`
+	Name      string   `json:"name,omitempty"`
+	Email     string   `json:"email,omitempty"`
+	Phone     string   `json:"phone,omitempty"`
+	Status    string   `json:"status,omitempty"`
+	Tags      []string `json:"tags,omitempty"`
+	Tasks     []Task   `json:"tasks,omitempty"`
+	Notes     []Note   `json:"notes,omitempty"`
+	// Appointments are shown to the person taking the call ("booked for Tuesday 10:00").
+	Appointments []Appointment `json:"appointments,omitempty"`
+	Calls        []Call        `json:"calls,omitempty"`
+	// UpdatedAt is when LinkedPhone last changed the record; SyncedAt when it last matched GHL.
+	UpdatedAt time.Time `json:"updatedAt"`
+	SyncedAt  time.Time `json:"syncedAt"`
+	// GHLUpdatedAt is the contact's dateUpdated in GHL as last applied, so a webhook that
+	// arrives late (GHL does not promise order) cannot overwrite newer data.
+	GHLUpdatedAt time.Time `json:"ghlUpdatedAt"`
+}
+
+// Task is a GHL task as LinkedPhone shows it next to the caller.
+type Task struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Body      string    `json:"body,omitempty"`
+	DueDate   time.Time `json:"dueDate"`
+	Completed bool      `json:"completed"`
+}
+
+// Note is a note attached to the contact in GHL, such as a call summary.
+type Note struct {
+	ID        string    `json:"id"`
+	Body      string    `json:"body"`
+	DateAdded time.Time `json:"dateAdded"`
+}
+
+// Appointment is a calendar appointment of the contact in GHL.
+type Appointment struct {
+	ID     string    `json:"id"`
+	Title  string    `json:"title,omitempty"`
+	Start  time.Time `json:"start"`
+	Status string    `json:"status,omitempty"`
+}
+
+// Call is one entry of LinkedPhone's call log.
+type Call struct {
+	At        time.Time `json:"at"`
+	Direction string    `json:"direction"` // "inbound" or "outbound"
+	Missed    bool      `json:"missed,omitempty"`
+	Seconds   int       `json:"seconds,omitempty"` // how long the call lasted
+	Summary   string    `json:"summary,omitempty"`
+	// NoteID is the GHL note that carries this call's summary, once pushed.
+	NoteID string `json:"noteId,omitempty"`
+}
+
+// clone returns a deep copy, so callers may change it without holding the store's lock.
+func (r *Record) clone() *Record {
+	c := *r
+	c.Tags = slices.Clone(r.Tags)
+	c.Tasks = slices.Clone(r.Tasks)
+	c.Notes = slices.Clone(r.Notes)
+	c.Calls = slices.Clone(r.Calls)
+	c.Appointments = slices.Clone(r.Appointments)
+	return &c
+}
+
+// Task returns the task with the given GHL ID.
+func (r *Record) Task(id string) (*Task, bool) {
+	for i := range r.Tasks {
+		if r.Tasks[i].ID == id {
+			return &r.Tasks[i], true
+		}
+	}
+	return nil, false
+}
+
+// storeFile is the on-disk form of the store.
+type storeFile struct {
+	Version int       `json:"version"`
+	NextID  int       `json:"nextId"`
+	Records []*Record `json:"records"`
+}
+
+const storeVersion = 1
+
+// Store is LinkedPhone's contact store: records in memory, persisted to one JSON file. Every
+// Save replaces the file atomically (temp file, fsync, rename), so a crash mid-write leaves
+// the previous version, never half a file. It is safe for concurrent use: webhook deliveries
+// update it while the workflows run.
+type Store struct {
+	path string
+
+	mu        sync.Mutex
+	records   map[string]*Record // by ID
+	byContact map[string]string  // GHL contact ID -> ID
+	byPhone   map[string]string  // phone -> ID
+	nextID    int
+	dirty     bool
+}
+
+// OpenStore loads the store at path; a missing file gives an empty store.
+func OpenStore(path string) (*Store, error) {
+	s := &Store{path: path, records: map[string]*Record{}, byContact: map[string]string{}, byPhone: map[string]string{}, nextID: 1}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading LinkedPhone data file: %w", err)
+	}
+	var f storeFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("LinkedPhone data file %s is not valid: %w", path, err)
+	}
+	if f.Version != storeVersion {
+		return nil, fmt.Errorf("LinkedPhone data file %s has version %d, want %d", path, f.Version, storeVersion)
+	}
+	for _, r := range f.Records {
+		if r == nil || r.ID == "" {
+			continue
+		}
+		s.records[r.ID] = r
+		s.index(r)
+	}
+	s.nextID = max(f.NextID, 1)
+	return s, nil
+}
+
+// Path returns the file the store persists to.
+func (s *Store) Path() string { return s.path }
+
+func (s *Store) index(r *Record) {
+	if r.ContactID != "" {
+		s.byContact[r.ContactID] = r.ID
+	}
+	if r.Phone != "" {
+		s.byPhone[r.Phone] = r.ID
+	}
+}
+
+func (s *Store) unindex(r *Record) {
+	if r.ContactID != "" && s.byContact[r.ContactID] == r.ID {
+		delete(s.byContact, r.ContactID)
+	}
+	if r.Phone != "" && s.byPhone[r.Phone] == r.ID {
+		delete(s.byPhone, r.Phone)
+	}
+}
+
+// Len returns the number of records.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.records)
+}
+
+// Get returns a copy of the record with LinkedPhone ID id.
+func (s *Store) Get(id string) (*Record, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.records[id]
+	if !ok {
+		return nil, false
+	}
+	return r.clone(), true
+}
+
+// ByContactID returns a copy of the record linked to a GHL contact.
+func (s *Store) ByContactID(contactID string) (*Record, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.byContact[contactID]
+	if !ok {
+		return nil, false
+	}
+	return s.records[id].clone(), true
+}
+
+// ByPhone returns a copy of the record with the given phone number.
+func (s *Store) ByPhone(phone string) (*Record, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.byPhone[phone]
+	if !ok {
+		return nil, false
+	}
+	return s.records[id].clone(), true
+}
+
+// Records returns copies of all records, ordered by ID.
+func (s *Store) Records() []*Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Record, 0, len(s.records))
+	for _, r := range s.records {
+		out = append(out, r.clone())
+	}
+	sort.Slice(out, func(i, j int) bool { return idLess(out[i].ID, out[j].ID) })
+	return out
+}
+
+// idLess orders "lp-9" before "lp-10".
+func idLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+// Put stores a copy of r. A record without an ID gets a new one, which Put returns.
+func (s *Store) Put(r *Record) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.putLocked(r.clone())
+}
+
+func (s *Store) putLocked(r *Record) string {
+	if r.ID == "" {
+		r.ID = "lp-" + strconv.Itoa(s.nextID)
+		s.nextID++
+	}
+	if old, ok := s.records[r.ID]; ok {
+		s.unindex(old)
+	}
+	s.records[r.ID] = r
+	s.index(r)
+	s.dirty = true
+	return r.ID
+}
+
+// Update applies fn to the record with LinkedPhone ID id under the store's lock; fn reports
+// whether it changed anything. It returns false if there is no such record.
+func (s *Store) Update(id string, fn func(*Record) bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.records[id]
+	if !ok {
+		return false
+	}
+	c := r.clone()
+	if fn(c) {
+		s.putLocked(c)
+	}
+	return true
+}
+
+// UpsertByContactID applies fn to the record linked to contactID, creating an empty one
+// first if there is none (or adopting the record with the same phone that is not yet linked).
+// It returns the record's ID.
+func (s *Store) UpsertByContactID(contactID, phone string, fn func(*Record)) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var r *Record
+	if id, ok := s.byContact[contactID]; ok {
+		r = s.records[id].clone()
+	} else if id, ok := s.byPhone[phone]; ok && phone != "" && s.records[id].ContactID == "" {
+		r = s.records[id].clone()
+	} else {
+		r = &Record{}
+	}
+	r.ContactID = contactID
+	fn(r)
+	return s.putLocked(r)
+}
+
+// Save writes the store to its file if anything changed since the last Save.
+func (s *Store) Save() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dirty {
+		return nil
+	}
+	f := storeFile{Version: storeVersion, NextID: s.nextID, Records: make([]*Record, 0, len(s.records))}
+	for _, r := range s.records {
+		f.Records = append(f.Records, r)
+	}
+	sort.Slice(f.Records, func(i, j int) bool { return idLess(f.Records[i].ID, f.Records[j].ID) })
+	data, err := json.MarshalIndent(f, "", " ")
+	if err != nil {
+		return fmt.Errorf("encoding LinkedPhone data: %w", err)
+	}
+	if err := writeFileAtomic(s.path, append(data, '\n'), 0o600); err != nil {
+		return err
+	}
+	s.dirty = false
+	return nil
+}
+
+// writeFileAtomic replaces path with data: it writes a temp file in the same directory (so
+// the rename stays on one file system), syncs it, and renames it over path. Readers see the
+// old file or the new one, never a partial write. The file holds people's names and numbers,
+// so it is created readable by its owner only.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("saving LinkedPhone data: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(perm); err != nil {
+		return fmt.Errorf("saving LinkedPhone data: %w", err)
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("saving LinkedPhone data: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("saving LinkedPhone data: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("saving LinkedPhone data: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("saving LinkedPhone data: %w", err)
+	}
+	// Make the rename itself durable; not every platform can sync a directory, so a failure
+	// here is not an error.
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}

@@ -1,0 +1,508 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	ghl "github.com/linkedphone/ghl-go"
+)
+
+// Syncer runs the sync workflows between one GHL location and LinkedPhone's store.
+// Its methods are safe for concurrent use: webhook events are handled while workflows run.
+type Syncer struct {
+	client *ghl.Client
+	store  *Store
+	log    *slog.Logger
+	// write allows changes in GHL. Without it, the workflows that would write say what they
+	// would send and change only LinkedPhone's side.
+	write bool
+	now   func() time.Time
+	// report receives one line per thing a webhook event made the sync do.
+	report func(format string, args ...any)
+
+	mu        sync.Mutex
+	processed map[string]int    // webhookId -> times processed
+	counts    map[string]int    // event type -> events processed
+	lastHook  map[string]string // "type:object ID" -> webhookId of the last such event
+}
+
+// NewSyncer returns a Syncer. report may be nil.
+func NewSyncer(client *ghl.Client, store *Store, log *slog.Logger, write bool, report func(string, ...any)) *Syncer {
+	if report == nil {
+		report = func(string, ...any) {}
+	}
+	return &Syncer{client: client, store: store, log: log, write: write, now: time.Now, report: report,
+		processed: map[string]int{}, counts: map[string]int{}, lastHook: map[string]string{}}
+}
+
+// Workflow 5: initial import.
+
+// Import streams every contact of the location into the store with SearchAll and reports
+// progress. It returns how many contacts it imported.
+func (s *Syncer) Import(ctx context.Context, progress *Progress) (int, error) {
+	// One extra one-contact search tells the total for the progress line; SearchAll itself
+	// only yields contacts.
+	first, _, err := s.client.Contacts.Search(ctx, &ghl.SearchRequest{PageLimit: 1})
+	if err != nil {
+		return 0, fmt.Errorf("import: counting contacts: %w", err)
+	}
+	progress.SetTotal(first.Total)
+	n := 0
+	req := &ghl.SearchRequest{PageLimit: ghl.MaxSearchPageLimit}
+	for c, err := range s.client.Contacts.SearchAll(ctx, req) {
+		if err != nil {
+			progress.Done()
+			// What was read so far is kept: a rerun updates the same records.
+			return n, errors.Join(fmt.Errorf("import: after %d contacts: %w", n, err), s.store.Save())
+		}
+		s.store.UpsertByContactID(c.ID, normalizePhone(c.Phone), func(r *Record) {
+			applyContact(r, c)
+			r.SyncedAt = s.now()
+			if r.UpdatedAt.IsZero() {
+				r.UpdatedAt = r.SyncedAt
+			}
+		})
+		n++
+		progress.Add(1)
+	}
+	progress.Done()
+	return n, s.store.Save()
+}
+
+// Workflow 1: a contact is requested or updated in LinkedPhone.
+
+// RefreshContact fetches the record's contact, tasks, notes and appointments from GHL and
+// updates the record.
+func (s *Syncer) RefreshContact(ctx context.Context, id string) (*Record, error) {
+	rec, ok := s.store.Get(id)
+	if !ok {
+		return nil, fmt.Errorf("refresh: no LinkedPhone record %s", id)
+	}
+	if rec.ContactID == "" {
+		return nil, fmt.Errorf("refresh: record %s is not linked to a GHL contact yet; push it first", id)
+	}
+	c, _, err := s.client.Contacts.Get(ctx, rec.ContactID)
+	if err != nil {
+		return nil, fmt.Errorf("refresh %s: fetching contact: %w", id, err)
+	}
+	tasks, _, err := s.client.Tasks.List(ctx, rec.ContactID)
+	if err != nil {
+		return nil, fmt.Errorf("refresh %s: fetching tasks: %w", id, err)
+	}
+	notes, _, err := s.client.Notes.List(ctx, rec.ContactID)
+	if err != nil {
+		return nil, fmt.Errorf("refresh %s: fetching notes: %w", id, err)
+	}
+	appts, _, err := s.client.Appointments.List(ctx, rec.ContactID)
+	if err != nil {
+		return nil, fmt.Errorf("refresh %s: fetching appointments: %w", id, err)
+	}
+	s.store.Update(id, func(r *Record) bool {
+		applyContact(r, c)
+		r.Tasks = mapTasks(tasks)
+		r.Notes = mapNotes(notes)
+		r.Appointments = mapAppointments(appts)
+		r.SyncedAt = s.now()
+		return true
+	})
+	if err := s.store.Save(); err != nil {
+		return nil, err
+	}
+	rec, _ = s.store.Get(id)
+	return rec, nil
+}
+
+// Workflow 2: a new or changed LinkedPhone contact.
+
+// PushResult says what PushContact did in GHL.
+type PushResult struct {
+	ContactID string
+	New       bool     // the upsert created the contact
+	Notes     int      // call summaries attached
+	Tags      []string // tags added
+	Record    *Record  // the record afterwards
+	DryRun    bool     // nothing was sent (read-only mode)
+}
+
+// PushContact upserts the record in GHL (matched by email, then phone; a record not linked
+// yet is first looked up with FindDuplicate), attaches each call
+// not yet pushed as a note, and adds the tags its calls imply. A failure part-way leaves the
+// record consistent: a rerun repeats only what is missing (the upsert matches the same
+// contact; notes already created are remembered by ID).
+func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error) {
+	rec, ok := s.store.Get(id)
+	if !ok {
+		return nil, fmt.Errorf("push: no LinkedPhone record %s", id)
+	}
+	if rec.Email == "" && rec.Phone == "" {
+		return nil, fmt.Errorf("push %s: the record has neither email nor phone, so GHL could not match it", id)
+	}
+	pending := unsyncedCalls(rec)
+	var calls []Call
+	for _, i := range pending {
+		calls = append(calls, rec.Calls[i])
+	}
+	tags := activityTags(calls)
+	if !s.write {
+		return &PushResult{ContactID: rec.ContactID, Notes: len(pending), Tags: tags, Record: rec, DryRun: true}, nil
+	}
+
+	// A record not linked yet may still match a contact GHL has (same email or phone); ask,
+	// so the upsert only marks contacts it creates as coming from LinkedPhone.
+	newContact := false
+	if rec.ContactID == "" {
+		dup, _, err := s.client.Contacts.FindDuplicate(ctx, &ghl.DuplicateOptions{Number: normalizePhone(rec.Phone), Email: rec.Email})
+		if err != nil {
+			return nil, fmt.Errorf("push %s: looking for the contact in GHL: %w", id, err)
+		}
+		newContact = dup == nil
+	}
+	up, _, err := s.client.Contacts.Upsert(ctx, upsertRequest(rec, newContact))
+	if err != nil {
+		return nil, fmt.Errorf("push %s: upsert: %w", id, err)
+	}
+	cid := up.Contact.ID
+	res := &PushResult{ContactID: cid, New: up.New}
+	s.store.Update(id, func(r *Record) bool {
+		r.ContactID = cid
+		applyContact(r, up.Contact)
+		return true
+	})
+	if err := s.store.Save(); err != nil {
+		return nil, err
+	}
+
+	for _, i := range pending {
+		call := rec.Calls[i]
+		note, _, err := s.client.Notes.Create(ctx, cid, &ghl.NoteRequest{Body: callSummary(call)})
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("push %s: adding call note: %w", id, err), s.store.Save())
+		}
+		res.Notes++
+		s.store.Update(id, func(r *Record) bool {
+			for j := range r.Calls {
+				if r.Calls[j].At.Equal(call.At) && r.Calls[j].NoteID == "" {
+					r.Calls[j].NoteID = note.ID
+				}
+			}
+			if !slices.ContainsFunc(r.Notes, func(n Note) bool { return n.ID == note.ID }) {
+				r.Notes = append([]Note{{ID: note.ID, Body: note.Body, DateAdded: timeOf(note.DateAdded)}}, r.Notes...)
+			}
+			return true
+		})
+	}
+	if len(tags) > 0 {
+		// Tags.Add keeps the tags the contact already has; sending tags in the upsert would
+		// replace them.
+		all, _, err := s.client.Tags.Add(ctx, cid, tags)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("push %s: adding tags: %w", id, err), s.store.Save())
+		}
+		res.Tags = tags
+		s.store.Update(id, func(r *Record) bool {
+			if all != nil {
+				r.Tags = normalizeTags(all)
+			} else {
+				r.Tags = normalizeTags(append(r.Tags, tags...))
+			}
+			return true
+		})
+	}
+	s.store.Update(id, func(r *Record) bool { r.SyncedAt = s.now(); return true })
+	if err := s.store.Save(); err != nil {
+		return nil, err
+	}
+	res.Record, _ = s.store.Get(id)
+	return res, nil
+}
+
+// RecordCall adds a call to LinkedPhone's log, creating the record for a new caller (keyed by
+// the phone number). It changes nothing in GHL; PushContact does.
+func (s *Syncer) RecordCall(phone, name, email string, call Call) (string, error) {
+	phone = normalizePhone(phone)
+	if phone == "" {
+		return "", errors.New("record call: no phone number")
+	}
+	now := s.now()
+	var id string
+	if rec, ok := s.store.ByPhone(phone); ok {
+		id = rec.ID
+		s.store.Update(id, func(r *Record) bool {
+			r.Calls = append(r.Calls, call)
+			if r.Name == "" {
+				r.Name = name
+			}
+			if r.Email == "" {
+				r.Email = email
+			}
+			r.UpdatedAt = now
+			return true
+		})
+	} else {
+		id = s.store.Put(&Record{Name: name, Email: email, Phone: phone, Status: StatusLead, Calls: []Call{call}, UpdatedAt: now})
+	}
+	return id, s.store.Save()
+}
+
+// Workflow 3, LinkedPhone side: a task done in LinkedPhone.
+
+// CompleteTask marks the task done in LinkedPhone and completed in GHL
+// (PUT /contacts/{contactId}/tasks/{taskId}/completed). It reports whether GHL was changed.
+func (s *Syncer) CompleteTask(ctx context.Context, id, taskID string) (bool, error) {
+	var contactID string
+	found := false
+	ok := s.store.Update(id, func(r *Record) bool {
+		contactID = r.ContactID
+		if t, ok := r.Task(taskID); ok {
+			found = true
+			t.Completed = true
+			r.UpdatedAt = s.now()
+			return true
+		}
+		return false
+	})
+	switch {
+	case !ok:
+		return false, fmt.Errorf("complete task: no LinkedPhone record %s", id)
+	case !found:
+		return false, fmt.Errorf("complete task: record %s has no task %s", id, taskID)
+	}
+	if err := s.store.Save(); err != nil {
+		return false, err
+	}
+	if !s.write {
+		return false, nil
+	}
+	if _, _, err := s.client.Tasks.SetCompleted(ctx, contactID, taskID, true); err != nil {
+		return false, fmt.Errorf("complete task %s in GHL: %w", taskID, err)
+	}
+	return true, nil
+}
+
+// Webhook events: workflow 3 (GHL side) and workflow 4.
+
+// followUpDelay is when the follow-up task for a new contact is due.
+const followUpDelay = 24 * time.Hour
+
+// HandleEvent applies one verified webhook event. It must be idempotent in effect: the
+// Handler deduplicates deliveries by webhookId, but an event whose processing failed half-way
+// is delivered again. An error makes the Handler answer 500, so GHL redelivers.
+func (s *Syncer) HandleEvent(ctx context.Context, ev ghl.Event) error {
+	// An app receives the events of every location that installed it; this sync serves one.
+	if loc := ev.EventLocationID(); loc != "" && loc != s.client.LocationID() {
+		s.log.Debug("webhook for another location ignored", "type", ev.EventType(), "location", loc)
+		return nil
+	}
+	var err error
+	var objectID string
+	switch ev := ev.(type) {
+	case *ghl.ContactCreate:
+		objectID = ev.ID
+		err = s.onContactCreate(ctx, &ev.ContactEvent)
+	case *ghl.ContactUpdate:
+		objectID = ev.ID
+		s.onContactChange(&ev.ContactEvent)
+	case *ghl.ContactTagUpdate:
+		objectID = ev.ID
+		s.onContactChange(&ev.ContactEvent)
+	case *ghl.ContactDndUpdate:
+		objectID = ev.ID
+		s.onContactChange(&ev.ContactEvent)
+	case *ghl.ContactDelete:
+		objectID = ev.ID
+		s.onContactDelete(&ev.ContactEvent)
+	case *ghl.TaskCreate:
+		objectID = ev.ID
+		s.onTask(&ev.TaskEvent, false)
+	case *ghl.TaskComplete:
+		objectID = ev.ID
+		s.onTaskComplete(&ev.TaskEvent)
+	case *ghl.TaskDelete:
+		objectID = ev.ID
+		s.onTaskDelete(&ev.TaskEvent)
+	case *ghl.NoteCreate:
+		objectID = ev.ID
+		s.onNote(&ev.NoteEvent)
+	default:
+		// Other events (appointments, app lifecycle, types this SDK does not know) are not
+		// part of this sync; acknowledging them stops GHL from redelivering.
+		s.log.Debug("webhook ignored", "type", ev.EventType())
+	}
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.processed[ev.EventWebhookID()]++
+	s.counts[ev.EventType()]++
+	if objectID != "" {
+		s.lastHook[ev.EventType()+":"+objectID] = ev.EventWebhookID()
+	}
+	s.mu.Unlock()
+	return s.store.Save()
+}
+
+// TimesProcessed returns how often the event with the given webhookId was processed.
+func (s *Syncer) TimesProcessed(webhookID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.processed[webhookID]
+}
+
+// WebhookIDFor returns the webhookId of the last processed event of the given type about
+// the given object (contact or task ID).
+func (s *Syncer) WebhookIDFor(eventType, objectID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastHook[eventType+":"+objectID]
+}
+
+// EventCounts returns how many events of each type were processed.
+func (s *Syncer) EventCounts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.counts))
+	for k, v := range s.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// onContactCreate links (or creates) the LinkedPhone record and creates a follow-up task in
+// GHL, unless the record already has one (a redelivery after a failure part-way).
+func (s *Syncer) onContactCreate(ctx context.Context, ev *ghl.ContactEvent) error {
+	if ev.ID == "" {
+		return nil
+	}
+	var title string
+	var hasFollowUp bool
+	id := s.store.UpsertByContactID(ev.ID, normalizePhone(ev.Phone), func(r *Record) {
+		if !staleEvent(r, ev) {
+			applyContactEvent(r, ev)
+		}
+		if r.UpdatedAt.IsZero() {
+			r.UpdatedAt = s.now()
+		}
+		title = followUpTitle(r.Name)
+		hasFollowUp = slices.ContainsFunc(r.Tasks, func(t Task) bool { return t.Title == title })
+	})
+	if err := s.store.Save(); err != nil {
+		return err
+	}
+	if hasFollowUp {
+		return nil
+	}
+	if !s.write {
+		s.report("ContactCreate %s (%s): would create task %q (read-only)", ev.ID, displayName(ev.Name, ev.Phone), title)
+		return nil
+	}
+	due := s.now().Add(followUpDelay).UTC().Truncate(time.Minute)
+	task, _, err := s.client.Tasks.Create(ctx, ev.ID, &ghl.TaskCreateRequest{
+		Title: title, Body: "New contact in GHL: call them back within a day.", DueDate: due,
+	})
+	if err != nil {
+		return fmt.Errorf("ContactCreate %s: creating follow-up task: %w", ev.ID, err)
+	}
+	s.store.Update(id, func(r *Record) bool { addOrReplaceTask(r, mapTask(task)); return true })
+	s.report("ContactCreate %s (%s) -> %s, follow-up task %s %q due %s", ev.ID, displayName(ev.Name, ev.Phone), id, task.ID, task.Title, due.Format(time.RFC3339))
+	return nil
+}
+
+// onContactChange updates a linked record; contacts LinkedPhone does not hold are ignored
+// (the import or a ContactCreate brings them in), and so are events older than the record.
+func (s *Syncer) onContactChange(ev *ghl.ContactEvent) {
+	if rec, ok := s.store.ByContactID(ev.ID); ok {
+		s.store.Update(rec.ID, func(r *Record) bool {
+			if staleEvent(r, ev) {
+				s.log.Debug("stale contact event ignored", "contact", ev.ID, "webhook_id", ev.WebhookID)
+				return false
+			}
+			applyContactEvent(r, ev)
+			r.SyncedAt = s.now()
+			return true
+		})
+	}
+}
+
+// onContactDelete unlinks the record; LinkedPhone keeps its call log.
+func (s *Syncer) onContactDelete(ev *ghl.ContactEvent) {
+	if rec, ok := s.store.ByContactID(ev.ID); ok {
+		s.store.Update(rec.ID, func(r *Record) bool { r.ContactID = ""; r.Tasks = nil; r.Notes = nil; return true })
+	}
+}
+
+func (s *Syncer) onTask(ev *ghl.TaskEvent, completed bool) (string, bool) {
+	rec, ok := s.store.ByContactID(ev.ContactID)
+	if !ok || ev.ID == "" {
+		return "", false
+	}
+	var was bool
+	s.store.Update(rec.ID, func(r *Record) bool {
+		if t, ok := r.Task(ev.ID); ok {
+			was = t.Completed
+			t.Completed = t.Completed || completed
+			return true
+		}
+		addOrReplaceTask(r, Task{ID: ev.ID, Title: ev.Title, Body: ev.Body, DueDate: ev.DueDate.Time, Completed: completed})
+		return true
+	})
+	return rec.ID, !was
+}
+
+// onTaskComplete marks the task done in LinkedPhone (workflow 3, GHL side).
+func (s *Syncer) onTaskComplete(ev *ghl.TaskEvent) {
+	id, changed := s.onTask(ev, true)
+	switch {
+	case id == "":
+		s.report("TaskComplete %s: contact %s is not in LinkedPhone, ignored", ev.ID, ev.ContactID)
+	case changed:
+		s.report("TaskComplete %s %q -> %s task marked completed", ev.ID, ev.Title, id)
+	default:
+		s.report("TaskComplete %s %q -> %s already completed (done in LinkedPhone)", ev.ID, ev.Title, id)
+	}
+}
+
+func (s *Syncer) onTaskDelete(ev *ghl.TaskEvent) {
+	if rec, ok := s.store.ByContactID(ev.ContactID); ok {
+		s.store.Update(rec.ID, func(r *Record) bool {
+			r.Tasks = slices.DeleteFunc(r.Tasks, func(t Task) bool { return t.ID == ev.ID })
+			return true
+		})
+	}
+}
+
+func (s *Syncer) onNote(ev *ghl.NoteEvent) {
+	if rec, ok := s.store.ByContactID(ev.ContactID); ok && ev.ID != "" {
+		s.store.Update(rec.ID, func(r *Record) bool {
+			if slices.ContainsFunc(r.Notes, func(n Note) bool { return n.ID == ev.ID }) {
+				return false
+			}
+			r.Notes = append([]Note{{ID: ev.ID, Body: ev.Body, DateAdded: ev.DateAdded.Time}}, r.Notes...)
+			return true
+		})
+	}
+}
+
+func addOrReplaceTask(r *Record, t Task) {
+	for i := range r.Tasks {
+		if r.Tasks[i].ID == t.ID {
+			r.Tasks[i] = t
+			return
+		}
+	}
+	r.Tasks = append(r.Tasks, t)
+}
+
+func displayName(name, phone string) string {
+	if name != "" {
+		return name
+	}
+	if phone != "" {
+		return phone
+	}
+	return "no name"
+}

@@ -1,0 +1,414 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	ghl "github.com/linkedphone/ghl-go"
+	"github.com/linkedphone/ghl-go/ghltest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// testRateLimit is GHL's budget of 100 requests with the window scaled from 10 s down to 1 s,
+// so a pacing mistake shows up as a 429 without making the test wait.
+var testRateLimit = ghltest.RateLimitConfig{Mode: ghltest.SlidingWindow, Limit: 100, Window: time.Second, DailyLimit: 200_000}
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestDemoSyncsBothSides runs every workflow against ghltest and checks the final state of
+// GHL (the fake's store) and of LinkedPhone (the data file, reloaded from disk).
+func TestDemoSyncsBothSides(t *testing.T) {
+	srv := ghltest.NewServer(ghltest.WithRateLimit(testRateLimit))
+	t.Cleanup(srv.Close)
+	dataPath := filepath.Join(t.TempDir(), "linkedphone.json")
+	var out strings.Builder
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	const n = 240
+	res, err := runDemo(ctx, demoOptions{Contacts: n, DataPath: dataPath, Server: srv, Seed: 7, Logger: quietLogger()}, &output{w: &out})
+	require.NoError(t, err, out.String())
+	loc := srv.LocationID()
+	require.Len(t, res.SeededIDs, n)
+
+	// LinkedPhone's side, as persisted: reload the file rather than trusting memory.
+	store, err := OpenStore(dataPath)
+	require.NoError(t, err)
+
+	t.Run("5 import", func(t *testing.T) {
+		assert.Equal(t, n, res.Imported)
+		assert.Equal(t, n+2, store.Len(), "every seeded contact, the new caller and the contact created in GHL")
+		for _, id := range res.SeededIDs {
+			rec, ok := store.ByContactID(id)
+			require.True(t, ok, "contact %s not imported", id)
+			c, _ := srv.Contact(loc, id)
+			assert.Equal(t, c["name"], rec.Name)
+			assert.Equal(t, c["email"], rec.Email)
+			assert.Equal(t, c["phone"], rec.Phone)
+			if c["dnd"] == true {
+				assert.Equal(t, StatusDoNotCall, rec.Status)
+			}
+		}
+	})
+
+	t.Run("1 refresh", func(t *testing.T) {
+		require.Len(t, res.Refreshed, 3)
+		for _, id := range res.Refreshed {
+			rec, ok := store.Get(id)
+			require.True(t, ok)
+			assert.False(t, rec.SyncedAt.IsZero())
+			want := srv.Tasks(loc, rec.ContactID)
+			require.NotEmpty(t, want)
+			for _, gt := range want {
+				lt, ok := rec.Task(gt["id"].(string))
+				require.True(t, ok, "task %v missing in LinkedPhone", gt["id"])
+				assert.Equal(t, gt["title"], lt.Title)
+				assert.Equal(t, gt["completed"], lt.Completed)
+			}
+			assert.Len(t, rec.Tasks, len(want))
+			assert.Len(t, rec.Notes, len(srv.Notes(loc, rec.ContactID)))
+		}
+		// The fifth seeded contact has an appointment.
+		fifth, _ := store.ByContactID(res.SeededIDs[4])
+		require.Len(t, fifth.Appointments, 1)
+		assert.True(t, strings.HasPrefix(fifth.Appointments[0].Title, "Consultation with "))
+	})
+
+	t.Run("2 new caller", func(t *testing.T) {
+		require.True(t, res.NewCaller.New)
+		cid := res.NewCaller.ContactID
+		c, ok := srv.Contact(loc, cid)
+		require.True(t, ok)
+		assert.Equal(t, demoNewCallerPhone, c["phone"])
+		assert.Equal(t, demoNewCallerName, c["name"])
+		assert.Equal(t, sourceLinkedPhone, c["source"])
+		assert.ElementsMatch(t, []string{TagMissedCall}, tagsOf(c))
+		notes := srv.Notes(loc, cid)
+		require.Len(t, notes, 1)
+		assert.True(t, strings.HasPrefix(notes[0]["body"].(string), "LinkedPhone: missed inbound call at "))
+
+		rec, ok := store.Get(res.NewCallerID)
+		require.True(t, ok)
+		assert.Equal(t, cid, rec.ContactID)
+		assert.Equal(t, []string{TagMissedCall}, rec.Tags)
+		require.Len(t, rec.Calls, 1)
+		assert.Equal(t, notes[0]["id"], rec.Calls[0].NoteID, "the call knows its note, so it is never pushed twice")
+	})
+
+	t.Run("2 known caller", func(t *testing.T) {
+		require.False(t, res.KnownCaller.New, "matched the existing contact")
+		cid := res.KnownCaller.ContactID
+		require.Equal(t, res.SeededIDs[1], cid)
+		c, _ := srv.Contact(loc, cid)
+		tags := tagsOf(c)
+		assert.Contains(t, tags, TagCalled)
+		assert.Greater(t, len(tags), 1, "the contact's own tags are kept")
+		assert.Equal(t, "ghltest seed", c["source"], "the contact's source is kept")
+		notes := srv.Notes(loc, cid)
+		require.Len(t, notes, 2, "the seeded note and the call summary")
+		assert.Equal(t, "LinkedPhone: inbound call, 4m12s", notes[1]["body"].(string)[:len("LinkedPhone: inbound call, 4m12s")])
+		assert.Equal(t, 1, srv.ContactCount(loc)-n-1, "the known caller was not duplicated (one contact was created by a GHL user)")
+
+		rec, _ := store.Get(res.KnownCallerID)
+		assert.Equal(t, normalizeTags(tags), rec.Tags)
+		require.Len(t, rec.Calls, 1)
+		assert.NotEmpty(t, rec.Calls[0].NoteID)
+	})
+
+	t.Run("4 follow-up task for contacts created in GHL", func(t *testing.T) {
+		for _, cid := range []string{res.GHLContactID, res.NewCaller.ContactID} {
+			tasks := srv.Tasks(loc, cid)
+			require.Len(t, tasks, 1, "exactly one follow-up task for %s", cid)
+			assert.True(t, strings.HasPrefix(tasks[0]["title"].(string), "Follow up with "))
+			rec, ok := store.ByContactID(cid)
+			require.True(t, ok)
+			lt, ok := rec.Task(tasks[0]["id"].(string))
+			require.True(t, ok)
+			assert.Equal(t, tasks[0]["title"], lt.Title)
+		}
+		ghlRec, _ := store.ByContactID(res.GHLContactID)
+		assert.Equal(t, "Devon Price", ghlRec.Name)
+		assert.Equal(t, "devon.price@example.com", ghlRec.Email)
+	})
+
+	t.Run("3 task done in LinkedPhone", func(t *testing.T) {
+		assert.True(t, ghlTaskCompleted(t, srv, loc, res.LocalDone.ContactID, res.LocalDone.TaskID), "completed in GHL")
+		rec, _ := store.Get(res.LocalDone.RecordID)
+		lt, ok := rec.Task(res.LocalDone.TaskID)
+		require.True(t, ok)
+		assert.True(t, lt.Completed)
+		assert.Equal(t, 1, srv.Requests("PUT", "/contacts/"+res.LocalDone.ContactID+"/tasks/"+res.LocalDone.TaskID+"/completed"))
+	})
+
+	t.Run("3 task completed in GHL", func(t *testing.T) {
+		assert.True(t, ghlTaskCompleted(t, srv, loc, res.RemoteDone.ContactID, res.RemoteDone.TaskID))
+		rec, _ := store.Get(res.RemoteDone.RecordID)
+		lt, ok := rec.Task(res.RemoteDone.TaskID)
+		require.True(t, ok)
+		assert.True(t, lt.Completed, "the TaskComplete webhook reached LinkedPhone")
+	})
+
+	t.Run("duplicate and forged deliveries", func(t *testing.T) {
+		require.NotEmpty(t, res.RemoteDone.WebhookID)
+		assert.Equal(t, 1, res.DuplicateProcessed, "a redelivered event is processed once")
+		assert.Equal(t, 1, res.Stats.Webhooks[ghl.WebhookDuplicate])
+		var deliveries int
+		for _, d := range srv.Deliveries() {
+			if d.WebhookID == res.RemoteDone.WebhookID {
+				deliveries++
+				assert.Equal(t, 200, d.StatusCode, "a duplicate is acknowledged, so GHL stops resending")
+			}
+		}
+		assert.Equal(t, 2, deliveries)
+
+		assert.Equal(t, 401, res.ForgedStatus)
+		assert.Equal(t, 1, res.Stats.Webhooks[ghl.WebhookRejected])
+		rec, _ := store.ByContactID(res.RemoteDone.ContactID)
+		_, forged := rec.Task(forgedTaskID)
+		assert.False(t, forged, "a forged event changes nothing")
+	})
+
+	t.Run("summary", func(t *testing.T) {
+		assert.Zero(t, res.Stats.Status429)
+		assert.Zero(t, srv.RateLimited())
+		assert.Zero(t, res.Stats.Webhooks[ghl.WebhookFailed])
+		assert.Positive(t, res.Stats.Webhooks[ghl.WebhookAccepted])
+		// Import: a count and one short page; 4 per refresh; the new caller's duplicate check,
+		// upsert, note and tags, the known caller's upsert, note and tags; 2 follow-ups;
+		// 1 completion.
+		assert.Equal(t, 2+3*4+4+3+2+1, res.Stats.Attempts)
+		for _, want := range []string{"== 5. initial import", "== 1. contact requested", "== 2. calls in LinkedPhone",
+			"== 4. contact created in GHL", "== 3. task completed", "== webhook deliveries", "== summary",
+			"import  240/240  100%", "GHL API requests     24 (429s: 0"} {
+			assert.Contains(t, out.String(), want)
+		}
+	})
+}
+
+func tagsOf(c map[string]any) []string {
+	switch v := c["tags"].(type) {
+	case []string:
+		return slices.Clone(v)
+	case []any:
+		var out []string
+		for _, x := range v {
+			out = append(out, x.(string))
+		}
+		return out
+	}
+	return nil
+}
+
+func ghlTaskCompleted(t *testing.T, srv *ghltest.Server, loc, contactID, taskID string) bool {
+	t.Helper()
+	for _, task := range srv.Tasks(loc, contactID) {
+		if task["id"] == taskID {
+			return task["completed"] == true
+		}
+	}
+	t.Fatalf("task %s of contact %s not found in GHL", taskID, contactID)
+	return false
+}
+
+// TestWebhookFailureIsRedelivered checks the at-least-once side: an event whose processing
+// fails is answered 500, GHL delivers it again, and the retry is processed.
+func TestWebhookFailureIsRedelivered(t *testing.T) {
+	srv := ghltest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.SetWebhookRetries(3, time.Millisecond)
+	ctx := context.Background()
+	loc := srv.LocationID()
+	client, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithAccessToken(srv.Token()), ghl.WithLocationID(loc))
+	require.NoError(t, err)
+	store, err := OpenStore(filepath.Join(t.TempDir(), "lp.json"))
+	require.NoError(t, err)
+	syncer := NewSyncer(client, store, quietLogger(), true, nil)
+
+	verifier, err := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(), ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()))
+	require.NoError(t, err)
+	fails := 1
+	handle := func(ctx context.Context, ev ghl.Event) error {
+		if _, ok := ev.(*ghl.ContactCreate); ok && fails > 0 {
+			fails--
+			return assert.AnError // say, the data file's disk was full
+		}
+		return syncer.HandleEvent(ctx, ev)
+	}
+	rcv, err := StartReceiver("127.0.0.1:0", webhookMux(verifier, handle), quietLogger())
+	require.NoError(t, err)
+	t.Cleanup(func() { rcv.Close() })
+	srv.RegisterWebhook(rcv.URL)
+
+	c, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{Name: "Ada Caller", Phone: "+15550100"})
+	require.NoError(t, err)
+	require.NoError(t, srv.FlushWebhooks(ctx))
+
+	var statuses []int
+	for _, d := range srv.Deliveries() {
+		if d.Type == ghl.EventContactCreate {
+			statuses = append(statuses, d.StatusCode)
+			assert.Equal(t, 2, d.Attempts)
+		}
+	}
+	assert.Equal(t, []int{200}, statuses)
+	tasks := srv.Tasks(loc, c.ID)
+	require.Len(t, tasks, 1, "the retried event created the follow-up task once")
+	assert.Equal(t, "Follow up with Ada Caller", tasks[0]["title"])
+	rec, ok := store.ByContactID(c.ID)
+	require.True(t, ok)
+	assert.Len(t, rec.Tasks, 1)
+}
+
+func TestSyncerReadOnlySendsNothing(t *testing.T) {
+	srv := ghltest.NewServer()
+	t.Cleanup(srv.Close)
+	loc := srv.LocationID()
+	ids := srv.Seed(loc, 1, 1)
+	before := srv.StateDigest(loc)
+	client, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithAccessToken(srv.Token()), ghl.WithLocationID(loc))
+	require.NoError(t, err)
+	store, err := OpenStore(filepath.Join(t.TempDir(), "lp.json"))
+	require.NoError(t, err)
+	syncer := NewSyncer(client, store, quietLogger(), false, nil)
+	ctx := context.Background()
+
+	id, err := syncer.RecordCall("+15550100", "Ada", "", Call{Direction: "inbound", Missed: true})
+	require.NoError(t, err)
+	res, err := syncer.PushContact(ctx, id)
+	require.NoError(t, err)
+	assert.True(t, res.DryRun)
+	assert.Equal(t, 1, res.Notes)
+	assert.Equal(t, []string{TagMissedCall}, res.Tags)
+
+	// A task done in LinkedPhone stays local.
+	tasks := srv.Tasks(loc, ids[0])
+	linked := store.UpsertByContactID(ids[0], "", func(r *Record) {
+		r.Tasks = []Task{{ID: tasks[0]["id"].(string), Title: "t"}}
+	})
+	changed, err := syncer.CompleteTask(ctx, linked, tasks[0]["id"].(string))
+	require.NoError(t, err)
+	assert.False(t, changed)
+	rec, _ := store.Get(linked)
+	assert.True(t, rec.Tasks[0].Completed)
+
+	assert.Equal(t, before, srv.StateDigest(loc))
+}
+
+// TestRealModeReadOnly runs the real-mode path against ghltest (through GHL_BASE_URL): it must
+// import and refresh but change nothing in GHL.
+func TestRealModeReadOnly(t *testing.T) {
+	srv := ghltest.NewServer()
+	t.Cleanup(srv.Close)
+	loc := srv.LocationID()
+	srv.Seed(loc, 30, 3)
+	before := srv.StateDigest(loc)
+	dir := t.TempDir()
+	stdout, stderr := tempFile(t, dir, "out"), tempFile(t, dir, "err")
+
+	code := realMain([]string{"-data", filepath.Join(dir, "lp.json")},
+		env(map[string]string{envToken: srv.Token(), envLocation: loc, envBaseURL: srv.URL}), stdout, stderr)
+	outText, errText := readFile(t, stdout), readFile(t, stderr)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", outText, errText)
+
+	assert.Equal(t, before, srv.StateDigest(loc), "read-only mode changed GHL")
+	assert.Contains(t, outText, "imported 30 contacts")
+	assert.Contains(t, outText, "skipped (read-only): would upsert")
+	assert.Contains(t, outText, "need GHL to reach this program: run it with -listen")
+	store, err := OpenStore(filepath.Join(dir, "lp.json"))
+	require.NoError(t, err)
+	assert.Equal(t, 30, store.Len())
+}
+
+func TestRealModeWrite(t *testing.T) {
+	srv := ghltest.NewServer()
+	t.Cleanup(srv.Close)
+	loc := srv.LocationID()
+	srv.Seed(loc, 5, 3)
+	dir := t.TempDir()
+	stdout, stderr := tempFile(t, dir, "out"), tempFile(t, dir, "err")
+
+	code := realMain([]string{"-write", "-data", filepath.Join(dir, "lp.json")},
+		env(map[string]string{envToken: srv.Token(), envLocation: loc, envBaseURL: srv.URL}), stdout, stderr)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", readFile(t, stdout), readFile(t, stderr))
+
+	store, err := OpenStore(filepath.Join(dir, "lp.json"))
+	require.NoError(t, err)
+	rec, ok := store.ByPhone(realDemoPhone)
+	require.True(t, ok)
+	c, ok := srv.Contact(loc, rec.ContactID)
+	require.True(t, ok)
+	assert.Equal(t, realDemoEmail, c["email"])
+	assert.Contains(t, tagsOf(c), TagMissedCall)
+	require.Len(t, srv.Notes(loc, rec.ContactID), 1)
+	tasks := srv.Tasks(loc, rec.ContactID)
+	require.Len(t, tasks, 1)
+	assert.Equal(t, true, tasks[0]["completed"])
+}
+
+func TestRealModeBadCredentials(t *testing.T) {
+	srv := ghltest.NewServer()
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+
+	t.Run("401", func(t *testing.T) {
+		stdout, stderr := tempFile(t, dir, "out401"), tempFile(t, dir, "err401")
+		code := realMain([]string{"-data", filepath.Join(dir, "a.json")},
+			env(map[string]string{envToken: "pit-revoked-token", envLocation: srv.LocationID(), envBaseURL: srv.URL}), stdout, stderr)
+		assert.Equal(t, exitFailure, code)
+		msg := readFile(t, stderr)
+		assert.Contains(t, msg, "GHL refused the access token (401)")
+		assert.NotContains(t, msg, "pit-revoked-token", "the token never appears in output")
+		assert.NotContains(t, msg, "goroutine", "no stack trace")
+	})
+	t.Run("403 other location", func(t *testing.T) {
+		stdout, stderr := tempFile(t, dir, "out403"), tempFile(t, dir, "err403")
+		code := realMain([]string{"-data", filepath.Join(dir, "b.json")},
+			env(map[string]string{envToken: srv.Token(), envLocation: "another-location", envBaseURL: srv.URL}), stdout, stderr)
+		assert.Equal(t, exitFailure, code)
+		assert.Contains(t, readFile(t, stderr), "GHL answered 403")
+	})
+	t.Run("only one variable", func(t *testing.T) {
+		stdout, stderr := tempFile(t, dir, "out1"), tempFile(t, dir, "err1")
+		code := realMain(nil, env(map[string]string{envToken: srv.Token()}), stdout, stderr)
+		assert.Equal(t, exitUsage, code)
+		assert.Equal(t, "sync: GHL_ACCESS_TOKEN is set but GHL_LOCATION_ID is not: set both to run against GHL, or neither to run the demo\n", readFile(t, stderr))
+	})
+}
+
+func tempFile(t *testing.T, dir, name string) *os.File {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, name))
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func readFile(t *testing.T, f *os.File) string {
+	t.Helper()
+	b, err := os.ReadFile(f.Name())
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestHandleEventIgnoresOtherLocations(t *testing.T) {
+	client, err := ghl.NewClient(ghl.WithBaseURL("http://127.0.0.1:1"), ghl.WithLocationID("loc-a"))
+	require.NoError(t, err)
+	store, err := OpenStore(filepath.Join(t.TempDir(), "lp.json"))
+	require.NoError(t, err)
+	syncer := NewSyncer(client, store, quietLogger(), true, nil)
+	ev, err := ghl.ParseEvent([]byte(`{"type":"ContactCreate","locationId":"loc-b","id":"c1","webhookId":"w1",
+		"timestamp":"2026-03-01T09:30:00Z","name":"Someone Else's Contact"}`))
+	require.NoError(t, err)
+	// Handling it here would try to create a task through an unreachable host and fail.
+	require.NoError(t, syncer.HandleEvent(context.Background(), ev))
+	assert.Zero(t, syncer.TimesProcessed("w1"))
+	assert.Zero(t, store.Len())
+}

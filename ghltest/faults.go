@@ -1,0 +1,282 @@
+package ghltest
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// FaultConfig injects failures, drawn from the server's seed (WithSeed) so a run can be
+// repeated. Every fault is decided when the request arrives, before any handler runs. The
+// kinds differ in whether the request takes effect, which is what a client's retry logic must
+// get right:
+//
+//   - ServerErrors and Resets happen before the request is handled: nothing is applied, so
+//     resending is always safe.
+//   - AfterWrite lets the request be handled (a create creates, an update updates) and then
+//     replaces the response with a 500 or a connection reset. The client cannot tell it from
+//     the first kind; only a request that is safe to repeat (an upsert, a PUT) may be resent
+//     blindly. This is the kind that makes "retries never duplicate a write" testable.
+//   - Storms answer every request with 429 (X-RateLimit-Remaining: 0) for a while, without
+//     handling it, as when another app or process has spent the location's window.
+//   - Latency delays the request before it is handled.
+//
+// Fractions are per request and between 0 and 1; ServerErrors, Resets and AfterWrite are
+// exclusive (their sum should stay at or below 1), latency and storms are drawn on their own.
+type FaultConfig struct {
+	ServerErrors float64 // answered 500, 502, 503 or 504, not handled
+	Resets       float64 // connection reset (closed with RST), not handled
+	AfterWrite   float64 // handled, then answered 500 (half) or reset (half)
+
+	LatencyRate float64       // fraction delayed
+	Latency     time.Duration // the delay is uniform in [0, Latency]
+
+	Storms      float64       // chance that a request starts a 429 storm
+	StormLength time.Duration // how long a storm lasts (default 1 s)
+	// StormRetryAfter adds Retry-After (whole seconds) to storm 429s; without it a client must
+	// fall back to X-RateLimit-Interval-Milliseconds.
+	StormRetryAfter bool
+
+	// Match limits all faults to the requests it accepts (nil: every request).
+	Match func(r *http.Request) bool
+	// AfterWriteMatch further limits AfterWrite faults (nil: every request Match accepts).
+	AfterWriteMatch func(r *http.Request) bool
+}
+
+// WithFaults makes the server inject the faults cfg describes. By default it injects none.
+func WithFaults(cfg FaultConfig) ServerOption {
+	return func(c *config) { c.faults = cfg }
+}
+
+// FaultStats counts the faults a server has injected.
+type FaultStats struct {
+	ServerErrors     int // 5xx before handling
+	Resets           int // resets before handling
+	AfterWriteErrors int // 500 after handling
+	AfterWriteResets int // resets after handling
+	Delayed          int // requests delayed by Latency
+	Storms           int // storms started
+	StormRejections  int // 429s sent during storms
+	Connections      int // connections the server accepted
+}
+
+type faultKind int
+
+const (
+	faultNone faultKind = iota
+	faultServerError
+	faultReset
+	faultAfterWriteError
+	faultAfterWriteReset
+	faultStorm
+)
+
+type faultDecision struct {
+	kind   faultKind
+	status int           // for faultServerError
+	delay  time.Duration // latency before handling
+	retry  time.Duration // for faultStorm: time left in the storm
+	srv    *Server
+}
+
+type faultCtxKey struct{}
+
+type faultState struct {
+	cfg     FaultConfig
+	enabled bool
+
+	mu         sync.Mutex
+	rng        *rand.Rand
+	stormUntil time.Time
+	stats      FaultStats
+}
+
+func (f *faultState) init(cfg FaultConfig, seed int64) {
+	if cfg.StormLength <= 0 {
+		cfg.StormLength = time.Second
+	}
+	f.cfg = cfg
+	f.enabled = cfg.ServerErrors > 0 || cfg.Resets > 0 || cfg.AfterWrite > 0 ||
+		(cfg.LatencyRate > 0 && cfg.Latency > 0) || cfg.Storms > 0
+	f.rng = rand.New(rand.NewPCG(uint64(seed), 0x6768_6c74_6573_74))
+}
+
+// decide draws the fate of one request.
+func (f *faultState) decide(r *http.Request, now time.Time) faultDecision {
+	var d faultDecision
+	if f.cfg.Match != nil && !f.cfg.Match(r) {
+		return d
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cfg.LatencyRate > 0 && f.cfg.Latency > 0 && f.rng.Float64() < f.cfg.LatencyRate {
+		d.delay = time.Duration(f.rng.Int64N(int64(f.cfg.Latency) + 1))
+		f.stats.Delayed++
+	}
+	if now.Before(f.stormUntil) {
+		d.kind, d.retry = faultStorm, f.stormUntil.Sub(now)
+		f.stats.StormRejections++
+		return d
+	}
+	if f.cfg.Storms > 0 && f.rng.Float64() < f.cfg.Storms {
+		f.stormUntil = now.Add(f.cfg.StormLength)
+		f.stats.Storms++
+		f.stats.StormRejections++
+		d.kind, d.retry = faultStorm, f.cfg.StormLength
+		return d
+	}
+	u := f.rng.Float64()
+	switch {
+	case u < f.cfg.ServerErrors:
+		d.kind = faultServerError
+		d.status = [...]int{500, 502, 503, 504}[f.rng.IntN(4)]
+		f.stats.ServerErrors++
+	case u < f.cfg.ServerErrors+f.cfg.Resets:
+		d.kind = faultReset
+		f.stats.Resets++
+	case u < f.cfg.ServerErrors+f.cfg.Resets+f.cfg.AfterWrite && (f.cfg.AfterWriteMatch == nil || f.cfg.AfterWriteMatch(r)):
+		if f.rng.IntN(2) == 0 {
+			d.kind = faultAfterWriteError
+			f.stats.AfterWriteErrors++
+		} else {
+			d.kind = faultAfterWriteReset
+			f.stats.AfterWriteResets++
+		}
+	}
+	return d
+}
+
+// withFaults decides each request's fault and, for the after-write kinds, runs the request
+// against a buffer and then fails the real response. The before-handling kinds are carried
+// out by inject, inside the middleware, so they are counted and carry rate-limit headers
+// like any other response.
+func (s *Server) withFaults(next http.Handler) http.Handler {
+	if !s.faults.enabled {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := s.faults.decide(r, s.clock())
+		if d.kind == faultNone && d.delay == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		d.srv = s
+		r = r.WithContext(context.WithValue(r.Context(), faultCtxKey{}, &d))
+		switch d.kind {
+		case faultAfterWriteError, faultAfterWriteReset:
+			// The handler applies the request; its answer is thrown away, unless the request
+			// failed anyway (then nothing was applied and its own answer goes out).
+			rec := &discardWriter{h: http.Header{}}
+			next.ServeHTTP(rec, r)
+			if rec.code != 0 && (rec.code < 200 || rec.code > 299) {
+				s.faults.uncount(d.kind)
+				for k, v := range rec.h {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(rec.code)
+				_, _ = w.Write(rec.body.Bytes())
+				return
+			}
+			if d.kind == faultAfterWriteReset {
+				resetConn(w)
+				return
+			}
+			s.limits.headersOnly(w, "")
+			writeError(w, http.StatusInternalServerError, "Internal server error")
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+func (f *faultState) uncount(kind faultKind) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if kind == faultAfterWriteReset {
+		f.stats.AfterWriteResets--
+	} else {
+		f.stats.AfterWriteErrors--
+	}
+}
+
+// inject carries out a before-handling fault; it reports whether it answered the request.
+func (f *faultState) inject(w http.ResponseWriter, r *http.Request) bool {
+	d, _ := r.Context().Value(faultCtxKey{}).(*faultDecision)
+	if d == nil {
+		return false
+	}
+	if d.delay > 0 {
+		t := time.NewTimer(d.delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+		}
+	}
+	switch d.kind {
+	case faultServerError:
+		d.srv.limits.headersOnly(w, "")
+		writeError(w, d.status, http.StatusText(d.status))
+		return true
+	case faultReset:
+		resetConn(w)
+		return true
+	case faultStorm:
+		d.srv.limits.headersOnly(w, "")
+		w.Header()["X-Ratelimit-Remaining"] = []string{"0"}
+		if f.cfg.StormRetryAfter {
+			w.Header().Set("Retry-After", strconv.Itoa(ceilSeconds(d.retry)))
+		}
+		writeError(w, http.StatusTooManyRequests, "Too many requests. Please try again later.")
+		return true
+	}
+	return false
+}
+
+// resetConn closes the request's connection with a TCP RST, so the client gets no response.
+func resetConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+func (f *faultState) connState(_ net.Conn, state http.ConnState) {
+	if state == http.StateNew {
+		f.mu.Lock()
+		f.stats.Connections++
+		f.mu.Unlock()
+	}
+}
+
+// Faults returns the faults injected so far.
+func (s *Server) Faults() FaultStats {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	return s.faults.stats
+}
+
+// discardWriter is the response writer of a request whose answer an after-write fault
+// replaces.
+type discardWriter struct {
+	h    http.Header
+	body bytes.Buffer
+	code int
+}
+
+func (d *discardWriter) Header() http.Header { return d.h }
+func (d *discardWriter) WriteHeader(code int) {
+	if d.code == 0 {
+		d.code = code
+	}
+}
+func (d *discardWriter) Write(b []byte) (int, error) { return d.body.Write(b) }

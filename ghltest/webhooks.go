@@ -1,0 +1,490 @@
+package ghltest
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Webhooks: when a registered URL is set, every state change made through the API (contact
+// created, updated, deleted or re-tagged; task created, completed or deleted; note created,
+// updated or deleted; appointment booked) is delivered there as GHL would: a compact JSON
+// payload with type, locationId, timestamp (RFC 3339) and a unique webhookId, signed with
+// Ed25519 (X-GHL-Signature) and RSA-SHA256 (X-WH-Signature) by the server's own test keys.
+// Delivery is asynchronous, in order for each location, and retried on a non-2xx answer or a
+// transport error. Events raised while no URL is registered are not delivered.
+//
+//	verifier, _ := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(),
+//		ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()), ghl.WithRSAPublicKeys(srv.WebhookRSAPublicKey()))
+//	srv.RegisterWebhook(receiver.URL)
+
+const (
+	webhookQueueLimit  = 1000 // pending events per location; more are dropped and recorded
+	webhookKeepSent    = 1000 // delivered events kept for Redeliver
+	webhookRSABits     = 2048 // GHL's key is 4096 bits; 2048 keeps key generation fast in tests
+	webhookHTTPTimeout = 5 * time.Second
+)
+
+// WebhookDelivery records one event the server delivered, or tried to.
+type WebhookDelivery struct {
+	WebhookID  string
+	Type       string
+	LocationID string
+	URL        string
+	// Body is exactly the bytes sent; Header holds the signature and content-type headers.
+	Body   []byte
+	Header http.Header
+	// Attempts counts HTTP attempts, retries included.
+	Attempts int
+	// StatusCode is the last attempt's status; 0 when no response arrived.
+	StatusCode int
+	// Err is the last attempt's transport error, if any.
+	Err string
+	// Delivered reports that an attempt got a 2xx answer.
+	Delivered bool
+	// Redelivery marks a delivery made by Redeliver.
+	Redelivery bool
+	// Dropped reports that the event was never sent: the location's queue was full or the
+	// server closed first.
+	Dropped bool
+}
+
+type webhookEvent struct {
+	id, typ, loc string
+	body         []byte
+
+	signOnce sync.Once
+	header   http.Header
+}
+
+type queuedWebhook struct {
+	ev         *webhookEvent
+	redelivery bool
+}
+
+type webhookState struct {
+	edPub  ed25519.PublicKey
+	edPriv ed25519.PrivateKey
+
+	rsaOnce sync.Once
+	rsaKey  *rsa.PrivateKey
+	rsaErr  error
+
+	client *http.Client
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	url       string
+	retries   int
+	backoff   time.Duration
+	closed    bool
+	queues    map[string][]queuedWebhook
+	running   map[string]bool
+	pending   int
+	idle      chan struct{} // closed while nothing is pending
+	sent      map[string]*webhookEvent
+	sentOrder []string
+	log       []WebhookDelivery
+}
+
+func (h *webhookState) init() {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		panic("ghltest: generating the webhook signing key: " + err.Error())
+	}
+	h.edPub, h.edPriv = pub, priv
+	h.client = &http.Client{
+		Timeout:   webhookHTTPTimeout,
+		Transport: http.DefaultTransport.(*http.Transport).Clone(),
+		// GHL does not follow redirects of webhook deliveries.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	h.retries = 3
+	h.backoff = 20 * time.Millisecond
+	h.queues = map[string][]queuedWebhook{}
+	h.running = map[string]bool{}
+	h.sent = map[string]*webhookEvent{}
+	h.idle = make(chan struct{})
+	close(h.idle)
+}
+
+// close stops delivery: queued events are dropped, in-flight attempts are cancelled, and it
+// returns once every delivery goroutine has ended.
+func (h *webhookState) close() {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.cancel()
+	h.wg.Wait()
+	if t, ok := h.client.Transport.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+}
+
+// WebhookPublicKey returns the Ed25519 key that verifies X-GHL-Signature.
+func (s *Server) WebhookPublicKey() ed25519.PublicKey {
+	return append(ed25519.PublicKey(nil), s.hooks.edPub...)
+}
+
+// WebhookRSAPublicKey returns the RSA key that verifies X-WH-Signature. The key pair is made
+// on first use.
+func (s *Server) WebhookRSAPublicKey() *rsa.PublicKey {
+	k := s.hooks.rsa()
+	return &rsa.PublicKey{N: k.N, E: k.E}
+}
+
+func (h *webhookState) rsa() *rsa.PrivateKey {
+	h.rsaOnce.Do(func() { h.rsaKey, h.rsaErr = rsa.GenerateKey(rand.Reader, webhookRSABits) })
+	if h.rsaErr != nil {
+		panic("ghltest: generating the webhook RSA key: " + h.rsaErr.Error())
+	}
+	return h.rsaKey
+}
+
+// RegisterWebhook sets the URL that events are delivered to, like an app's webhook URL in
+// GHL's app settings. An empty url stops delivery of new events.
+func (s *Server) RegisterWebhook(url string) {
+	s.hooks.mu.Lock()
+	s.hooks.url = url
+	s.hooks.mu.Unlock()
+}
+
+// SetWebhookRetries sets how often a failed delivery is retried (default 3) and the wait
+// before the first retry (default 20 ms, doubling each time).
+func (s *Server) SetWebhookRetries(retries int, backoff time.Duration) {
+	s.hooks.mu.Lock()
+	s.hooks.retries = max(retries, 0)
+	s.hooks.backoff = max(backoff, 0)
+	s.hooks.mu.Unlock()
+}
+
+// SignWebhook returns the headers GHL would send with body: X-GHL-Signature (Ed25519) and
+// X-WH-Signature (RSA PKCS#1 v1.5, SHA-256), made with this server's keys, and Content-Type.
+// Use it to post hand-made payloads to a receiver under test.
+func (s *Server) SignWebhook(body []byte) http.Header {
+	return s.hooks.sign(body)
+}
+
+func (h *webhookState) sign(body []byte) http.Header {
+	sum := sha256.Sum256(body)
+	rsaSig, err := rsa.SignPKCS1v15(rand.Reader, h.rsa(), crypto.SHA256, sum[:])
+	if err != nil {
+		panic("ghltest: RSA signing: " + err.Error())
+	}
+	hdr := http.Header{}
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("X-GHL-Signature", base64.StdEncoding.EncodeToString(ed25519.Sign(h.edPriv, body)))
+	hdr.Set("X-WH-Signature", base64.StdEncoding.EncodeToString(rsaSig))
+	return hdr
+}
+
+// EmitWebhook delivers an event of any type (for example "INSTALL" or "OpportunityCreate") to
+// the registered URL, as if GHL raised it for locationID. payload holds the members besides
+// type, locationId, timestamp and webhookId, which are added. It returns the webhookId, or ""
+// when no URL is registered.
+func (s *Server) EmitWebhook(locationID, eventType string, payload map[string]any) string {
+	return s.emitEvent(locationID, eventType, payload)
+}
+
+// emit delivers a webhook event of eventType for a location (payload without type,
+// locationId, timestamp and webhookId, which emit adds).
+func (s *Server) emit(locationID, eventType string, payload map[string]any) {
+	s.emitEvent(locationID, eventType, payload)
+}
+
+// Contact members that the API returns but contact webhooks do not carry.
+var contactOnlyFields = []string{"type", "firstNameLowerCase", "lastNameLowerCase", "fullNameLowerCase", "emailLowerCase"}
+
+// emitContact delivers a contact event: the stored contact, flat, shaped like GHL's contact
+// webhook payloads (the contact's own "type" gives way to the event type).
+func (s *Server) emitContact(eventType, locationID string, contact map[string]any) {
+	payload := make(map[string]any, len(contact)+1)
+	for k, v := range contact {
+		payload[k] = v
+	}
+	for _, k := range contactOnlyFields {
+		delete(payload, k)
+	}
+	if _, ok := payload["attachments"]; !ok {
+		payload["attachments"] = []any{}
+	}
+	s.emitEvent(locationID, eventType, payload)
+}
+
+func (s *Server) emitEvent(locationID, eventType string, payload map[string]any) string {
+	h := &s.hooks
+	h.mu.Lock()
+	active := h.url != "" && !h.closed
+	h.mu.Unlock()
+	if !active {
+		return ""
+	}
+	id := newWebhookID()
+	body, err := encodeWebhook(eventType, locationID, payload, s.now(), id)
+	if err != nil {
+		panic("ghltest: encoding a webhook payload: " + err.Error())
+	}
+	h.enqueue(queuedWebhook{ev: &webhookEvent{id: id, typ: eventType, loc: locationID, body: body}})
+	return id
+}
+
+// encodeWebhook writes compact JSON the way GHL's Node services do (no HTML escaping): type
+// and locationId first, the payload's members in sorted order, then timestamp and webhookId.
+func encodeWebhook(eventType, locationID string, payload map[string]any, timestamp, id string) ([]byte, error) {
+	var b bytes.Buffer
+	first := true
+	add := func(k string, v any) error {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+		return nil
+	}
+	b.WriteByte('{')
+	if err := add("type", eventType); err != nil {
+		return nil, err
+	}
+	if locationID != "" {
+		if err := add("locationId", locationID); err != nil {
+			return nil, err
+		}
+	}
+	keys := make([]string, 0, len(payload))
+	for k := range payload {
+		switch k {
+		case "type", "locationId", "timestamp", "webhookId":
+		default:
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := add(k, payload[k]); err != nil {
+			return nil, err
+		}
+	}
+	if err := add("timestamp", timestamp); err != nil {
+		return nil, err
+	}
+	if err := add("webhookId", id); err != nil {
+		return nil, err
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// newWebhookID returns a random UUID (version 4), the form GHL's webhookId takes.
+func newWebhookID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+func (h *webhookState) enqueue(q queuedWebhook) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	if len(h.queues[q.ev.loc]) >= webhookQueueLimit {
+		h.log = append(h.log, WebhookDelivery{WebhookID: q.ev.id, Type: q.ev.typ, LocationID: q.ev.loc,
+			URL: h.url, Body: q.ev.body, Redelivery: q.redelivery, Dropped: true})
+		return
+	}
+	if !q.redelivery {
+		h.rememberLocked(q.ev)
+	}
+	h.queues[q.ev.loc] = append(h.queues[q.ev.loc], q)
+	if h.pending == 0 {
+		h.idle = make(chan struct{})
+	}
+	h.pending++
+	if !h.running[q.ev.loc] {
+		h.running[q.ev.loc] = true
+		h.wg.Add(1)
+		go h.run(q.ev.loc)
+	}
+}
+
+func (h *webhookState) rememberLocked(ev *webhookEvent) {
+	h.sent[ev.id] = ev
+	h.sentOrder = append(h.sentOrder, ev.id)
+	if len(h.sentOrder) > webhookKeepSent {
+		delete(h.sent, h.sentOrder[0])
+		h.sentOrder = h.sentOrder[1:]
+	}
+}
+
+// run delivers one location's queue in order, then ends.
+func (h *webhookState) run(loc string) {
+	defer h.wg.Done()
+	for {
+		h.mu.Lock()
+		q := h.queues[loc]
+		if len(q) == 0 || h.closed {
+			for _, item := range q {
+				h.log = append(h.log, WebhookDelivery{WebhookID: item.ev.id, Type: item.ev.typ, LocationID: loc,
+					Body: item.ev.body, Redelivery: item.redelivery, Dropped: true})
+			}
+			h.doneLocked(len(q))
+			delete(h.queues, loc)
+			h.running[loc] = false
+			h.mu.Unlock()
+			return
+		}
+		item := q[0]
+		h.queues[loc] = q[1:]
+		url, retries, backoff := h.url, h.retries, h.backoff
+		h.mu.Unlock()
+
+		rec := h.deliver(item, url, retries, backoff)
+
+		h.mu.Lock()
+		h.log = append(h.log, rec)
+		h.doneLocked(1)
+		h.mu.Unlock()
+	}
+}
+
+func (h *webhookState) doneLocked(n int) {
+	if n == 0 || h.pending == 0 {
+		return
+	}
+	h.pending -= n
+	if h.pending <= 0 {
+		h.pending = 0
+		close(h.idle)
+	}
+}
+
+func (h *webhookState) deliver(item queuedWebhook, url string, retries int, backoff time.Duration) WebhookDelivery {
+	ev := item.ev
+	ev.signOnce.Do(func() { ev.header = h.sign(ev.body) })
+	rec := WebhookDelivery{WebhookID: ev.id, Type: ev.typ, LocationID: ev.loc, URL: url, Body: ev.body,
+		Header: ev.header.Clone(), Redelivery: item.redelivery}
+	if url == "" {
+		rec.Dropped = true
+		return rec
+	}
+	wait := backoff
+	for attempt := 0; attempt <= retries; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-h.ctx.Done():
+				return rec
+			case <-time.After(wait):
+			}
+			wait *= 2
+		}
+		rec.Attempts++
+		status, err := h.post(url, ev)
+		rec.StatusCode, rec.Err = status, ""
+		if err != nil {
+			rec.Err = err.Error()
+		}
+		if status >= 200 && status < 300 {
+			rec.Delivered = true
+			return rec
+		}
+		if h.ctx.Err() != nil {
+			return rec
+		}
+	}
+	return rec
+}
+
+func (h *webhookState) post(url string, ev *webhookEvent) (int, error) {
+	req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, url, bytes.NewReader(ev.body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header = ev.header.Clone()
+	req.Header.Set("User-Agent", "ghltest-webhooks")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// Redeliver sends an event already delivered (or queued) again: the same bytes with the same
+// signatures, as GHL does when it retries. Use it to test deduplication. It fails for an ID
+// the server does not know (it keeps the last 1,000 events) or when no URL is registered.
+func (s *Server) Redeliver(webhookID string) error {
+	h := &s.hooks
+	h.mu.Lock()
+	ev, ok := h.sent[webhookID]
+	url, closed := h.url, h.closed
+	h.mu.Unlock()
+	switch {
+	case closed:
+		return errors.New("ghltest: server is closed")
+	case !ok:
+		return fmt.Errorf("ghltest: no webhook with ID %q", webhookID)
+	case url == "":
+		return errors.New("ghltest: no webhook URL registered")
+	}
+	h.enqueue(queuedWebhook{ev: ev, redelivery: true})
+	return nil
+}
+
+// Deliveries returns a record of every delivery finished so far (or dropped), in the order
+// they finished.
+func (s *Server) Deliveries() []WebhookDelivery {
+	s.hooks.mu.Lock()
+	defer s.hooks.mu.Unlock()
+	out := make([]WebhookDelivery, len(s.hooks.log))
+	for i, d := range s.hooks.log {
+		d.Body = append([]byte(nil), d.Body...)
+		d.Header = d.Header.Clone()
+		out[i] = d
+	}
+	return out
+}
+
+// FlushWebhooks waits until every queued delivery has finished, retries included.
+func (s *Server) FlushWebhooks(ctx context.Context) error {
+	for {
+		s.hooks.mu.Lock()
+		pending, idle := s.hooks.pending, s.hooks.idle
+		s.hooks.mu.Unlock()
+		if pending == 0 {
+			return nil
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return fmt.Errorf("ghltest: %d webhook deliveries still pending: %w", pending, ctx.Err())
+		}
+	}
+}

@@ -1,0 +1,318 @@
+package ghltest
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	ghl "github.com/linkedphone/ghl-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type receivedHook struct {
+	header http.Header
+	body   []byte
+}
+
+// hookReceiver records every delivery and answers with status(n), n counting from 1.
+type hookReceiver struct {
+	*httptest.Server
+	mu    sync.Mutex
+	got   []receivedHook
+	count atomic.Int32
+}
+
+func newHookReceiver(t *testing.T, status func(n int) int) *hookReceiver {
+	t.Helper()
+	r := &hookReceiver{}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, err := io.ReadAll(req.Body)
+		assert.NoError(t, err)
+		assert.Equal(t, http.MethodPost, req.Method)
+		r.mu.Lock()
+		r.got = append(r.got, receivedHook{header: req.Header.Clone(), body: body})
+		r.mu.Unlock()
+		w.WriteHeader(status(int(r.count.Add(1))))
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *hookReceiver) received() []receivedHook {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]receivedHook(nil), r.got...)
+}
+
+func ok200(int) int { return http.StatusOK }
+
+func flush(t *testing.T, srv *Server) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, srv.FlushWebhooks(ctx))
+}
+
+// requireSigned checks both signature headers against the server's public keys.
+func requireSigned(t *testing.T, srv *Server, h http.Header, body []byte) {
+	t.Helper()
+	edSig, err := base64.StdEncoding.DecodeString(h.Get("X-GHL-Signature"))
+	require.NoError(t, err)
+	require.True(t, ed25519.Verify(srv.WebhookPublicKey(), body, edSig), "X-GHL-Signature")
+	rsaSig, err := base64.StdEncoding.DecodeString(h.Get("X-WH-Signature"))
+	require.NoError(t, err)
+	sum := sha256.Sum256(body)
+	require.NoError(t, rsa.VerifyPKCS1v15(srv.WebhookRSAPublicKey(), crypto.SHA256, sum[:], rsaSig), "X-WH-Signature")
+	assert.Equal(t, "application/json", h.Get("Content-Type"))
+}
+
+func TestWebhooksFollowStateChanges(t *testing.T) {
+	srv := newAPIServer(t)
+	rcv := newHookReceiver(t, ok200)
+	srv.RegisterWebhook(rcv.URL + "/hooks")
+	loc := srv.LocationID()
+
+	cid := createContactAPI(t, srv, map[string]any{"firstName": "Ada", "email": "ada@example.com", "tags": []string{"Lead"}})
+	res := callAPI(t, srv, http.MethodPut, "/contacts/"+cid, map[string]any{"city": "London", "tags": []string{"lead", "vip"}})
+	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+	res = callAPI(t, srv, http.MethodPost, "/contacts/"+cid+"/tasks", map[string]any{"title": "Call", "dueDate": "2025-02-01T10:00:00Z", "completed": false})
+	require.Equal(t, http.StatusCreated, res.status, "%s", res.raw)
+	tid := res.body["task"].(map[string]any)["id"].(string)
+	res = callAPI(t, srv, http.MethodPut, "/contacts/"+cid+"/tasks/"+tid+"/completed", map[string]any{"completed": true})
+	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+	res = callAPI(t, srv, http.MethodPost, "/contacts/"+cid+"/notes", map[string]any{"body": "Called back"})
+	require.Equal(t, http.StatusCreated, res.status, "%s", res.raw)
+	_, err := srv.BookAppointment(loc, cid, Appointment{StartTime: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)})
+	require.NoError(t, err)
+	res = callAPI(t, srv, http.MethodDelete, "/contacts/"+cid, nil)
+	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+	flush(t, srv)
+
+	got := rcv.received()
+	var types []string
+	ids := map[string]bool{}
+	for _, h := range got {
+		requireSigned(t, srv, h.header, h.body)
+		var compact bytes.Buffer
+		require.NoError(t, json.Compact(&compact, h.body))
+		assert.Equal(t, compact.String(), string(h.body), "compact JSON")
+
+		ev, err := ghl.ParseEvent(h.body)
+		require.NoError(t, err)
+		types = append(types, ev.EventType())
+		assert.Equal(t, loc, ev.EventLocationID())
+		assert.False(t, ids[ev.EventWebhookID()], "webhookId is unique")
+		ids[ev.EventWebhookID()] = true
+		assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, ev.EventWebhookID())
+		var raw struct {
+			Timestamp string `json:"timestamp"`
+		}
+		require.NoError(t, json.Unmarshal(h.body, &raw))
+		_, err = time.Parse(time.RFC3339, raw.Timestamp)
+		assert.NoError(t, err, "timestamp is RFC 3339")
+		assert.True(t, bytes.HasPrefix(h.body, []byte(`{"type":"`+ev.EventType()+`","locationId":`)), "type leads, as GHL sends it")
+
+		switch e := ev.(type) {
+		case *ghl.ContactCreate:
+			assert.Equal(t, cid, e.ID)
+			assert.Equal(t, "ada@example.com", e.Email)
+			assert.Equal(t, []string{"lead"}, e.Tags)
+			assert.NotContains(t, e.Extra, "emailLowerCase", "API-only fields are not in webhooks")
+			assert.JSONEq(t, `[]`, string(e.Attachments))
+		case *ghl.ContactUpdate:
+			assert.Equal(t, "London", e.City)
+		case *ghl.ContactTagUpdate:
+			assert.Equal(t, []string{"lead", "vip"}, e.Tags)
+		case *ghl.TaskCreate:
+			assert.Equal(t, "Call", e.Title)
+			assert.Equal(t, cid, e.ContactID)
+		case *ghl.TaskComplete:
+			assert.Equal(t, tid, e.ID)
+		case *ghl.NoteCreate:
+			assert.Equal(t, "Called back", e.Body)
+		case *ghl.AppointmentCreate:
+			require.NotNil(t, e.Appointment)
+			assert.Equal(t, cid, e.Appointment.ContactID)
+			assert.True(t, e.Appointment.StartTime.Equal(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)))
+		case *ghl.ContactDelete:
+			assert.Equal(t, cid, e.ID)
+		default:
+			t.Errorf("unexpected event %T", ev)
+		}
+	}
+	assert.Equal(t, []string{"ContactCreate", "ContactUpdate", "ContactTagUpdate", "TaskCreate", "TaskComplete",
+		"NoteCreate", "AppointmentCreate", "ContactDelete"}, types)
+
+	deliveries := srv.Deliveries()
+	require.Len(t, deliveries, len(got))
+	for i, d := range deliveries {
+		assert.True(t, d.Delivered)
+		assert.Equal(t, 1, d.Attempts)
+		assert.Equal(t, 200, d.StatusCode)
+		assert.Equal(t, rcv.URL+"/hooks", d.URL)
+		assert.Equal(t, got[i].body, d.Body)
+	}
+}
+
+func TestWebhooksVerifyWithTheSDK(t *testing.T) {
+	srv := newAPIServer(t)
+	v, err := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(),
+		ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()), ghl.WithRSAPublicKeys(srv.WebhookRSAPublicKey()))
+	require.NoError(t, err)
+	var events []ghl.Event
+	var mu sync.Mutex
+	rcv := httptest.NewServer(v.Handler(func(_ context.Context, ev ghl.Event) error {
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+		return nil
+	}))
+	defer rcv.Close()
+	srv.RegisterWebhook(rcv.URL)
+	id := srv.EmitWebhook("", "INSTALL", map[string]any{"appId": "app1", "companyId": "co1"})
+	require.NotEmpty(t, id)
+	flush(t, srv)
+	require.NoError(t, srv.Redeliver(id))
+	flush(t, srv)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, events, 1, "the redelivery is acknowledged, not dispatched")
+	in := events[0].(*ghl.AppInstall)
+	assert.Equal(t, "app1", in.AppID)
+	assert.Empty(t, in.LocationID, "agency-level install")
+
+	// RSA alone verifies too, and SignWebhook signs hand-made payloads.
+	body := []byte(`{"type":"NoteCreate","locationId":"L","timestamp":"` + time.Now().UTC().Format(time.RFC3339) + `","webhookId":"hand-1"}`)
+	h := srv.SignWebhook(body)
+	h.Del("X-GHL-Signature")
+	_, err = v.Verify(context.Background(), h, body)
+	assert.NoError(t, err)
+}
+
+func TestWebhooksRetryThenGiveUp(t *testing.T) {
+	srv := newAPIServer(t)
+	srv.SetWebhookRetries(3, time.Millisecond)
+	rcv := newHookReceiver(t, func(n int) int {
+		if n <= 2 {
+			return http.StatusInternalServerError
+		}
+		if n == 3 {
+			return http.StatusNoContent
+		}
+		return http.StatusServiceUnavailable
+	})
+	srv.RegisterWebhook(rcv.URL)
+	first := srv.EmitWebhook(srv.LocationID(), "NoteCreate", map[string]any{"body": "a"})
+	flush(t, srv)
+	second := srv.EmitWebhook(srv.LocationID(), "NoteCreate", map[string]any{"body": "b"})
+	flush(t, srv)
+
+	d := srv.Deliveries()
+	require.Len(t, d, 2)
+	assert.Equal(t, first, d[0].WebhookID)
+	assert.True(t, d[0].Delivered)
+	assert.Equal(t, 3, d[0].Attempts)
+	assert.Equal(t, http.StatusNoContent, d[0].StatusCode)
+	assert.Equal(t, second, d[1].WebhookID)
+	assert.False(t, d[1].Delivered)
+	assert.Equal(t, 4, d[1].Attempts, "one attempt plus three retries")
+	assert.Equal(t, http.StatusServiceUnavailable, d[1].StatusCode)
+
+	got := rcv.received()
+	require.Len(t, got, 7)
+	for _, h := range got[:3] {
+		assert.Equal(t, got[0].body, h.body, "a retry sends the same bytes")
+		assert.Equal(t, got[0].header.Get("X-GHL-Signature"), h.header.Get("X-GHL-Signature"))
+	}
+}
+
+func TestWebhooksRedeliverAndOrder(t *testing.T) {
+	srv := newAPIServer(t)
+	rcv := newHookReceiver(t, ok200)
+	assert.Empty(t, srv.EmitWebhook(srv.LocationID(), "NoteCreate", nil), "no URL: nothing is sent")
+	srv.RegisterWebhook(rcv.URL)
+
+	var ids []string
+	for i := 0; i < 40; i++ {
+		ids = append(ids, srv.EmitWebhook(srv.LocationID(), "NoteCreate", map[string]any{"body": i}))
+	}
+	flush(t, srv)
+	got := rcv.received()
+	require.Len(t, got, 40)
+	for i, h := range got {
+		var p struct {
+			WebhookID string `json:"webhookId"`
+		}
+		require.NoError(t, json.Unmarshal(h.body, &p))
+		assert.Equal(t, ids[i], p.WebhookID, "in order for a location")
+	}
+
+	require.NoError(t, srv.Redeliver(ids[3]))
+	flush(t, srv)
+	got = rcv.received()
+	require.Len(t, got, 41)
+	assert.Equal(t, got[3].body, got[40].body, "same bytes")
+	assert.Equal(t, got[3].header.Get("X-GHL-Signature"), got[40].header.Get("X-GHL-Signature"))
+	assert.Equal(t, got[3].header.Get("X-WH-Signature"), got[40].header.Get("X-WH-Signature"))
+	d := srv.Deliveries()
+	assert.True(t, d[40].Redelivery)
+
+	assert.Error(t, srv.Redeliver("no-such-id"))
+	srv.RegisterWebhook("")
+	assert.Error(t, srv.Redeliver(ids[0]), "no URL")
+}
+
+func TestWebhooksCloseStopsDelivery(t *testing.T) {
+	srv := NewServer()
+	srv.SetWebhookRetries(5, time.Hour)
+	rcv := newHookReceiver(t, func(int) int { return http.StatusBadGateway })
+	srv.RegisterWebhook(rcv.URL)
+	srv.EmitWebhook(srv.LocationID(), "NoteCreate", nil)
+	srv.EmitWebhook(srv.LocationID(), "NoteCreate", nil)
+	require.Eventually(t, func() bool { return rcv.count.Load() == 1 }, 10*time.Second, time.Millisecond)
+
+	done := make(chan struct{})
+	go func() {
+		srv.Close() // must not wait out the hour of backoff
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not stop delivery")
+	}
+	assert.NoError(t, srv.FlushWebhooks(context.Background()), "nothing is pending after Close")
+	d := srv.Deliveries()
+	require.Len(t, d, 2)
+	assert.Equal(t, 1, d[0].Attempts)
+	assert.False(t, d[0].Delivered)
+	assert.True(t, d[1].Dropped)
+	assert.Empty(t, srv.EmitWebhook(srv.LocationID(), "NoteCreate", nil))
+}
+
+func TestFlushWebhooksHonoursContext(t *testing.T) {
+	srv := newAPIServer(t)
+	release := make(chan struct{})
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer rcv.Close()
+	defer close(release)
+	srv.RegisterWebhook(rcv.URL)
+	srv.EmitWebhook(srv.LocationID(), "NoteCreate", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, srv.FlushWebhooks(ctx), context.Canceled)
+}

@@ -1,0 +1,441 @@
+package ghl
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/linkedphone/ghl-go/ghltest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var t0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+
+func at(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+
+func ghlHeaders(maxN, remaining int, window time.Duration, daily, dailyLeft int) RateLimit {
+	return RateLimit{Max: maxN, Remaining: remaining, Interval: window, DailyLimit: daily, DailyRemaining: dailyLeft, Present: true}
+}
+
+func newBudget(limit int, window time.Duration) *WindowBudget {
+	return &WindowBudget{Limit: limit, Window: window}
+}
+
+// admitted asserts that Admit lets a request go at now.
+func admitted(t *testing.T, b *WindowBudget, now time.Time) {
+	t.Helper()
+	ok, wait, err := b.Admit(now)
+	require.NoError(t, err)
+	require.True(t, ok, "refused at %v (retry in %v, used %d)", now.Sub(t0), wait, b.Used(now))
+}
+
+// refused asserts that Admit refuses at now and returns when to retry.
+func refused(t *testing.T, b *WindowBudget, now time.Time) time.Duration {
+	t.Helper()
+	ok, wait, err := b.Admit(now)
+	require.NoError(t, err)
+	require.False(t, ok, "admitted at %v", now.Sub(t0))
+	return wait
+}
+
+func TestWindowBudgetProbesThenAdmitsLimitPerWindow(t *testing.T) {
+	b := newBudget(100, 10*time.Second)
+	admitted(t, b, at(0))
+	// Until a response says what the limit is, one request at a time.
+	assert.Equal(t, time.Duration(0), refused(t, b, at(1)))
+	b.Observe(Observation{Received: at(10), StatusCode: 200, RateLimit: ghlHeaders(3, 2, time.Second, 1000, 999)}, at(10))
+	assert.Equal(t, 3, b.Limit)
+	assert.Equal(t, time.Second, b.Window)
+	admitted(t, b, at(20))
+	admitted(t, b, at(20))
+	// Full: the oldest slot frees one window after its response was received.
+	assert.Equal(t, 990*time.Millisecond, refused(t, b, at(20)))
+	assert.Equal(t, 1*time.Millisecond, refused(t, b, at(1009)))
+	admitted(t, b, at(1010))
+}
+
+func TestWindowBudgetStampsAtReceiptNotSend(t *testing.T) {
+	b := newBudget(2, time.Second)
+	b.learned = true
+	admitted(t, b, at(0))
+	admitted(t, b, at(0))
+	// Both in flight: only a response can start the clock.
+	assert.Equal(t, time.Duration(0), refused(t, b, at(500)))
+	b.Observe(Observation{Received: at(700), StatusCode: 200}, at(700))
+	b.Observe(Observation{Received: at(600), StatusCode: 200}, at(700)) // out of order
+	assert.Equal(t, 2, b.Used(at(1599)))
+	assert.Equal(t, time.Millisecond, refused(t, b, at(1599)))
+	admitted(t, b, at(1600)) // the 600 stamp expired, not the 0 send time
+	assert.Equal(t, 100*time.Millisecond, refused(t, b, at(1600)))
+}
+
+func TestWindowBudgetNotSentFreesSlot(t *testing.T) {
+	b := newBudget(1, time.Second)
+	b.DailyLimit = 5
+	admitted(t, b, at(0))
+	left, known := b.DailyRemaining(at(0))
+	require.True(t, known)
+	assert.Equal(t, 4, left)
+	b.Observe(Observation{Received: at(1), NotSent: true, Err: errors.New("no token")}, at(1))
+	assert.Equal(t, 0, b.Used(at(1)))
+	left, _ = b.DailyRemaining(at(1))
+	assert.Equal(t, 5, left)
+	admitted(t, b, at(2))
+}
+
+func TestWindowBudgetRemainingCorrectsForOtherClients(t *testing.T) {
+	b := newBudget(10, time.Second)
+	admitted(t, b, at(0))
+	// The server counted 8 of 10: 7 were sent by someone else.
+	b.Observe(Observation{Received: at(5), StatusCode: 200, RateLimit: ghlHeaders(10, 2, time.Second, 0, 0)}, at(5))
+	assert.Equal(t, 8, b.Used(at(5)))
+	admitted(t, b, at(6))
+	admitted(t, b, at(6))
+	assert.Equal(t, 999*time.Millisecond, refused(t, b, at(6)))
+	// A server that counted fewer than the log holds changes nothing.
+	b.Observe(Observation{Received: at(7), StatusCode: 200, RateLimit: ghlHeaders(10, 9, time.Second, 0, 0)}, at(7))
+	assert.Equal(t, 10, b.Used(at(7)))
+}
+
+func TestWindowBudgetPausesAfter429(t *testing.T) {
+	b := newBudget(100, 10*time.Second)
+	admitted(t, b, at(0))
+	b.Observe(Observation{Received: at(10), StatusCode: 429, RetryAfter: 2 * time.Second,
+		RateLimit: ghlHeaders(100, 0, 10*time.Second, 0, 0)}, at(10))
+	assert.Equal(t, 1990*time.Millisecond, refused(t, b, at(20)))
+	admitted(t, b, at(2010))
+
+	// Without Retry-After the pause is the window.
+	b2 := newBudget(100, 3*time.Second)
+	admitted(t, b2, at(0))
+	b2.Observe(Observation{Received: at(10), StatusCode: 429}, at(10))
+	assert.Equal(t, 3*time.Second, refused(t, b2, at(10)))
+}
+
+func TestWindowBudgetLongPauseFailsFast(t *testing.T) {
+	b := newBudget(100, 10*time.Second)
+	b.MaxPause = time.Minute
+	admitted(t, b, at(0))
+	b.Observe(Observation{Received: at(0), StatusCode: 429, RetryAfter: time.Hour}, at(0))
+	ok, _, err := b.Admit(at(1000))
+	require.False(t, ok)
+	var rle *RateLimitError
+	require.ErrorAs(t, err, &rle)
+	assert.False(t, rle.Daily)
+	assert.Equal(t, time.Hour-time.Second, rle.RetryAfter)
+	assert.ErrorIs(t, err, ErrRateLimited)
+}
+
+func TestWindowBudgetDailyBudgetFromHeaders(t *testing.T) {
+	b := newBudget(100, 10*time.Second)
+	admitted(t, b, at(0))
+	b.Observe(Observation{Received: at(10), StatusCode: 200, RateLimit: ghlHeaders(100, 99, 10*time.Second, 200000, 0)}, at(10))
+	ok, _, err := b.Admit(at(20))
+	require.False(t, ok)
+	var rle *RateLimitError
+	require.ErrorAs(t, err, &rle)
+	assert.True(t, rle.Daily)
+	assert.Nil(t, rle.APIError)
+	// Resets at the next midnight UTC: 12 h after t0, less the 20 ms.
+	assert.Equal(t, 12*time.Hour-20*time.Millisecond, rle.RetryAfter)
+	assert.Equal(t, 200000, rle.RateLimit.DailyLimit)
+	assert.Contains(t, rle.Error(), "daily rate limit reached")
+	// The next day the budget is unknown again and requests go.
+	admitted(t, b, t0.Add(12*time.Hour))
+}
+
+func TestWindowBudgetDailyBudgetCountedLocally(t *testing.T) {
+	b := newBudget(100, 10*time.Second)
+	b.DailyLimit = 2
+	b.ResetIn = time.FixedZone("UTC-5", -5*3600)
+	admitted(t, b, at(0))
+	b.Observe(Observation{Received: at(1), StatusCode: 200}, at(1))
+	admitted(t, b, at(2))
+	_, _, err := b.Admit(at(3))
+	var rle *RateLimitError
+	require.ErrorAs(t, err, &rle)
+	assert.True(t, rle.Daily)
+	// Midnight at UTC-5 is 05:00 UTC, 17 h after t0.
+	assert.Equal(t, 17*time.Hour-3*time.Millisecond, rle.RetryAfter)
+}
+
+func TestWindowBudgetDaily429StopsAtOnce(t *testing.T) {
+	b := newBudget(100, 10*time.Second)
+	admitted(t, b, at(0))
+	b.Observe(Observation{Received: at(1), StatusCode: 429, RateLimit: ghlHeaders(100, 50, 10*time.Second, 10, 0)}, at(1))
+	_, _, err := b.Admit(at(2))
+	var rle *RateLimitError
+	require.ErrorAs(t, err, &rle)
+	assert.True(t, rle.Daily)
+}
+
+func TestNextDailyReset(t *testing.T) {
+	assert.Equal(t, time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC), NextDailyReset(t0, nil))
+	assert.Equal(t, time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC), NextDailyReset(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), time.UTC))
+}
+
+func TestParseRateLimit(t *testing.T) {
+	h := http.Header{}
+	h.Set("X-RateLimit-Max", "100")
+	h.Set("X-RateLimit-Remaining", "0")
+	h.Set("X-RateLimit-Interval-Milliseconds", "10000")
+	h.Set("X-RateLimit-Limit-Daily", "200000")
+	h.Set("X-RateLimit-Daily-Remaining", "199000")
+	assert.Equal(t, RateLimit{Max: 100, Remaining: 0, Interval: 10 * time.Second, DailyLimit: 200000, DailyRemaining: 199000, Present: true}, ParseRateLimit(h))
+	assert.Equal(t, RateLimit{}, ParseRateLimit(http.Header{"X-Ratelimit-Max": {"lots"}}))
+}
+
+func TestLimiterWaitHonoursContextAndFreesReservation(t *testing.T) {
+	l := NewLimiter(WithDefaultLimit(1, time.Hour))
+	ctx := context.Background()
+	require.NoError(t, l.Wait(ctx, "loc"))
+	l.Observe("loc", Observation{Received: time.Now(), StatusCode: 200})
+
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- l.Wait(cctx, "loc") }()
+	waitForWaiters(t, l, "loc", 1)
+	cancel()
+	err := <-done
+	require.ErrorIs(t, err, context.Canceled)
+	waitForWaiters(t, l, "loc", 0)
+
+	k := l.lock("loc")
+	used := k.b.Used(time.Now())
+	k.mu.Unlock()
+	assert.Equal(t, 1, used, "a cancelled Wait must not hold a slot")
+
+	// A context that is already done returns at once, even with budget to spare.
+	done2, cancel2 := context.WithCancel(ctx)
+	cancel2()
+	require.ErrorIs(t, l.Wait(done2, "other"), context.Canceled)
+}
+
+func TestLimiterCancelledAfterGrantReturnsSlot(t *testing.T) {
+	l := NewLimiter(WithDefaultLimit(1, 30*time.Millisecond))
+	ctx := context.Background()
+	require.NoError(t, l.Wait(ctx, "k"))
+	l.Observe("k", Observation{Received: time.Now(), StatusCode: 200})
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- l.Wait(cctx, "k") }()
+	waitForWaiters(t, l, "k", 1)
+	// Hold the key while the slot frees and the timer fires, then cancel: whichever of the
+	// grant and the cancellation runs first, the slot must end up free.
+	k := l.lock("k")
+	time.Sleep(60 * time.Millisecond)
+	cancel()
+	time.Sleep(10 * time.Millisecond)
+	k.mu.Unlock()
+	require.ErrorIs(t, <-done, context.Canceled)
+	k = l.lock("k")
+	defer k.mu.Unlock()
+	assert.Equal(t, 0, k.b.InFlight)
+	assert.Empty(t, k.waiters)
+}
+
+func waitForWaiters(t *testing.T, l *WindowLimiter, key string, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		k := l.lock(key)
+		defer k.mu.Unlock()
+		return len(k.waiters) == n
+	}, 5*time.Second, time.Millisecond)
+}
+
+func TestLimiterBlocksUntilSlotExpires(t *testing.T) {
+	const w = 80 * time.Millisecond
+	l := NewLimiter(WithDefaultLimit(2, w))
+	ctx := context.Background()
+	var receipts []time.Time
+	for range 2 {
+		require.NoError(t, l.Wait(ctx, "k"))
+		r := time.Now()
+		receipts = append(receipts, r)
+		l.Observe("k", Observation{Received: r, StatusCode: 200})
+	}
+	require.NoError(t, l.Wait(ctx, "k"))
+	// Timers never fire early, so this lower bound holds on any machine.
+	assert.False(t, time.Now().Before(receipts[0].Add(w)), "admitted before the first slot expired")
+}
+
+func TestLimiterServesWaitersInOrder(t *testing.T) {
+	l := NewLimiter(WithDefaultLimit(1, 20*time.Millisecond))
+	ctx := context.Background()
+	require.NoError(t, l.Wait(ctx, "k"))
+	l.Observe("k", Observation{Received: time.Now(), StatusCode: 200})
+	var order []int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := range 5 {
+		waitForWaiters(t, l, "k", i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if assert.NoError(t, l.Wait(ctx, "k")) {
+				mu.Lock()
+				order = append(order, i)
+				mu.Unlock()
+				l.Observe("k", Observation{Received: time.Now(), StatusCode: 200})
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, []int{0, 1, 2, 3, 4}, order)
+}
+
+func TestLimiterDailySpentFailsWaitersFast(t *testing.T) {
+	l := NewLimiter(WithDefaultLimit(1, time.Hour), WithDailyLimit(0))
+	ctx := context.Background()
+	require.NoError(t, l.Wait(ctx, "k"))
+	done := make(chan error, 1)
+	go func() { done <- l.Wait(ctx, "k") }() // queued behind the window
+	waitForWaiters(t, l, "k", 1)
+	l.Observe("k", Observation{Received: time.Now(), StatusCode: 200, RateLimit: ghlHeaders(1, 0, time.Hour, 100, 0)})
+	err := <-done
+	var rle *RateLimitError
+	require.ErrorAs(t, err, &rle)
+	assert.True(t, rle.Daily)
+	assert.Positive(t, rle.RetryAfter)
+}
+
+func TestLimiterDropsIdleKeys(t *testing.T) {
+	var now atomic.Int64
+	now.Store(t0.UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	l := NewLimiter(WithDefaultLimit(10, time.Second), WithLimiterClock(clock))
+	ctx := context.Background()
+	for i := range 5000 {
+		key := "loc-" + itoa(i)
+		require.NoError(t, l.Wait(ctx, key))
+		l.Observe(key, Observation{Received: clock(), StatusCode: 200})
+	}
+	// One key stays busy: it must survive the sweep.
+	require.NoError(t, l.Wait(ctx, "busy"))
+	assert.Equal(t, 5001, l.Len())
+	now.Add(int64(2 * time.Minute))
+	require.NoError(t, l.Wait(ctx, "fresh"))
+	assert.Equal(t, 2, l.Len())
+	l.Observe("busy", Observation{Received: clock(), StatusCode: 200})
+	// A dropped key starts again from the defaults.
+	require.NoError(t, l.Wait(ctx, "loc-1"))
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{digits[i%10]}, b...)
+	}
+	return string(b)
+}
+
+func TestLimiterSmoothingSpacesRequests(t *testing.T) {
+	// 10 per 100 ms with burst 1 spaces requests 10 ms apart.
+	l := NewLimiter(WithDefaultLimit(10, 100*time.Millisecond), WithSmoothing(1))
+	ctx := context.Background()
+	require.NoError(t, l.Wait(ctx, "k"))
+	l.Observe("k", Observation{Received: time.Now(), StatusCode: 200})
+	start := time.Now()
+	for range 3 {
+		require.NoError(t, l.Wait(ctx, "k"))
+		l.Observe("k", Observation{Received: time.Now(), StatusCode: 200})
+	}
+	assert.GreaterOrEqual(t, time.Since(start), 20*time.Millisecond)
+}
+
+// TestLimiterAtTheLimitSendsNo429s drives a ghltest server at its limit from 8 goroutines.
+// The window is scaled down (100 per 300 ms instead of 100 per 10 s) to keep the test fast;
+// the limiter learns it from the headers. Timing figures belong to BenchmarkThroughput.
+func TestLimiterAtTheLimitSendsNo429s(t *testing.T) {
+	for _, mode := range []ghltest.RateLimitMode{ghltest.FixedWindow, ghltest.SlidingWindow} {
+		t.Run(modeName(mode), func(t *testing.T) {
+			srv := ghltest.NewServer(ghltest.WithRateLimit(ghltest.RateLimitConfig{Mode: mode, Limit: 100, Window: 300 * time.Millisecond}))
+			defer srv.Close()
+			c := newTestClient(t, srv, NewLimiter(), 0)
+			id := seedContact(t, c, srv)
+			var errs atomic.Int32
+			runConcurrent(8, 250, func() {
+				if _, _, err := c.Contacts.Get(context.Background(), id); err != nil {
+					errs.Add(1)
+					t.Log(err)
+				}
+			})
+			assert.Zero(t, errs.Load())
+			assert.Zero(t, srv.RateLimited(), "429s sent")
+			assert.Equal(t, 251, srv.Admitted())
+		})
+	}
+}
+
+func TestClientFailsFastWhenDailyBudgetSpent(t *testing.T) {
+	srv := ghltest.NewServer(ghltest.WithRateLimit(ghltest.RateLimitConfig{Limit: 100, Window: time.Second, DailyLimit: 3}))
+	defer srv.Close()
+	c := newTestClient(t, srv, NewLimiter(), 3)
+	id := seedContact(t, c, srv)
+	for range 2 {
+		_, _, err := c.Contacts.Get(context.Background(), id)
+		require.NoError(t, err)
+	}
+	_, _, err := c.Contacts.Get(context.Background(), id)
+	var rle *RateLimitError
+	require.ErrorAs(t, err, &rle)
+	assert.True(t, rle.Daily)
+	assert.Nil(t, rle.APIError, "refused by the client, not the server")
+	assert.Greater(t, rle.RetryAfter, time.Duration(0))
+	assert.LessOrEqual(t, rle.RetryAfter, 24*time.Hour)
+	assert.Equal(t, 2, srv.Requests(http.MethodGet, "/contacts/"+id), "nothing sent once the budget is spent")
+	assert.Zero(t, srv.RateLimited())
+}
+
+func modeName(m ghltest.RateLimitMode) string {
+	if m == ghltest.SlidingWindow {
+		return "sliding"
+	}
+	return "fixed"
+}
+
+func newTestClient(t testing.TB, srv *ghltest.Server, l Limiter, retries int, opts ...Option) *Client {
+	t.Helper()
+	all := []Option{
+		WithBaseURL(srv.URL), WithAccessToken(srv.Token()), WithLocationID(srv.LocationID()),
+		WithMaxRetries(retries), WithRetryPolicy(RetryPolicy{MinWait: time.Millisecond, MaxWait: 20 * time.Millisecond, MaxRetryAfter: 5 * time.Second}),
+	}
+	if l != nil {
+		all = append(all, WithRateLimiter(l))
+	}
+	c, err := NewClient(append(all, opts...)...)
+	require.NoError(t, err)
+	return c
+}
+
+func seedContact(t testing.TB, c *Client, srv *ghltest.Server) string {
+	t.Helper()
+	ct, _, err := c.Contacts.Create(context.Background(), &ContactCreateRequest{LocationID: srv.LocationID(), FirstName: "Ada", Email: "ada@example.com"})
+	require.NoError(t, err)
+	return ct.ID
+}
+
+// runConcurrent runs fn n times spread over workers goroutines.
+func runConcurrent(workers, n int, fn func()) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				fn()
+			}
+		}()
+	}
+	wg.Wait()
+}
