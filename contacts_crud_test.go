@@ -197,8 +197,11 @@ func TestContactsUpsert(t *testing.T) {
 func crudCalls(client *Client, id string) map[string]func() error {
 	ctx := context.Background()
 	return map[string]func() error{
-		"Get":    func() error { _, _, err := client.Contacts.Get(ctx, id); return err },
-		"Update": func() error { _, _, err := client.Contacts.Update(ctx, id, &ContactUpdateRequest{City: "x"}); return err },
+		"Get": func() error { _, _, err := client.Contacts.Get(ctx, id); return err },
+		"Update": func() error {
+			_, _, err := client.Contacts.Update(ctx, id, &ContactUpdateRequest{City: "x"})
+			return err
+		},
 		"Delete": func() error { _, err := client.Contacts.Delete(ctx, id); return err },
 	}
 }
