@@ -2,6 +2,7 @@ package ghl
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -28,7 +29,7 @@ import (
 
 // benchContactJSON is a GHL-shaped single-contact response of about 2 KB: the fields of the
 // performance baseline's fixture (10 tags, 14 custom fields of mixed types, DND settings,
-// dates, attachments).
+// dates, attachments) and one field the SDK does not name.
 func benchContactJSON() []byte {
 	cf := make([]map[string]any, 14)
 	for i := range cf {
@@ -58,6 +59,10 @@ func benchContactJSON() []byte {
 		"address1": "3535 Peachtree Road NE, Suite 520", "city": "Atlanta", "state": "GA", "country": "US", "postalCode": "30326",
 		"dateAdded": "2024-06-06T18:54:57.221Z", "dateUpdated": "2025-01-14T09:21:03.004Z", "source": "public api",
 		"assignedTo": "y0BeYjuRIlDwsDcOHOJo", "attachments": "attachment-one.pdf,attachment-two.png",
+		"companyName": "Franklin Whitfield Research Laboratories", "website": "https://www.example-research.org/people/rosalind",
+		"timezone": "America/New_York", "type": "lead", "additionalEmails": []string{"r.franklin@example-lab.org"},
+		// A field the Contact type does not name, as real responses carry: kept in Extra.
+		"profilePhoto": "https://images.example-cdn.com/u/ocQHyuzHvysMo5N5VsXc/avatar.png",
 	}
 	b, _ := json.Marshal(map[string]any{"contact": c})
 	return b
@@ -161,6 +166,71 @@ func BenchmarkGet(b *testing.B) {
 	})
 }
 
+// BenchmarkGetInterleaved runs the raw request and Contacts.Get alternately, one of each per
+// iteration (which goes first alternates too), timing each, so that load from other processes
+// on a shared machine hits both alike. It reports raw-ns/op, sdk-ns/op and their ratio.
+//
+//	go test -run '^$' -bench 'BenchmarkGetInterleaved' -benchtime 20000x -count 5 .
+func BenchmarkGetInterleaved(b *testing.B) {
+	body := benchContactJSON()
+	srv := benchServer(b, body)
+	const id = "ocQHyuzHvysMo5N5VsXc"
+	rawTr, sdkTr := benchTransport(), benchTransport()
+	defer rawTr.CloseIdleConnections()
+	defer sdkTr.CloseIdleConnections()
+	hc := &http.Client{Transport: rawTr}
+	url := srv.URL + "/contacts/" + id
+	c, err := NewClient(WithBaseURL(srv.URL), WithAccessToken(testToken), WithLocationID(testLocationID),
+		WithHTTPClient(&http.Client{Transport: sdkTr}))
+	require.NoError(b, err)
+	ctx := context.Background()
+	raw := func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req.Header["Authorization"] = []string{"Bearer " + testToken}
+		req.Header["Version"] = []string{DefaultAPIVersion}
+		req.Header["Accept"] = []string{"application/json"}
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var out rawContactResponse
+		if err != nil || json.Unmarshal(data, &out) != nil || out.Contact.ID != id {
+			b.Fatal("raw request failed", err)
+		}
+	}
+	sdk := func() {
+		ct, _, err := c.Contacts.Get(ctx, id)
+		if err != nil || ct.ID != id {
+			b.Fatal(err)
+		}
+	}
+	raw()
+	sdk()
+	var rawT, sdkT time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		t0 := time.Now()
+		if i%2 == 0 {
+			raw()
+			t1 := time.Now()
+			sdk()
+			rawT += t1.Sub(t0)
+			sdkT += time.Since(t1)
+		} else {
+			sdk()
+			t1 := time.Now()
+			raw()
+			sdkT += t1.Sub(t0)
+			rawT += time.Since(t1)
+		}
+	}
+	b.ReportMetric(float64(rawT.Nanoseconds())/float64(b.N), "raw-ns/op")
+	b.ReportMetric(float64(sdkT.Nanoseconds())/float64(b.N), "sdk-ns/op")
+	b.ReportMetric(float64(sdkT)/float64(rawT), "sdk/raw")
+}
+
 // BenchmarkLimiter measures the default limiter's Wait+Observe on one key with no waiting.
 func BenchmarkLimiter(b *testing.B) {
 	l := NewLimiter(WithDefaultLimit(math.MaxInt32, time.Millisecond), WithDailyLimit(0))
@@ -242,34 +312,75 @@ func naiveGet(hc *http.Client) func(*Client, *ghltest.Server, string) error {
 	}
 }
 
+// naiveBackoffGet is a hand-written client that ignores Retry-After and backs off
+// exponentially from 1 s on 429, without jitter.
+func naiveBackoffGet(hc *http.Client) func(*Client, *ghltest.Server, string) error {
+	return func(_ *Client, srv *ghltest.Server, id string) error {
+		for wait := time.Second; ; wait *= 2 {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/contacts/"+id, nil)
+			req.Header.Set("Authorization", "Bearer "+srv.Token())
+			req.Header.Set("Version", DefaultAPIVersion)
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusTooManyRequests {
+				return nil
+			}
+			time.Sleep(min(wait, 30*time.Second))
+		}
+	}
+}
+
 // BenchmarkThroughput: 8 goroutines send N = 300 GETs to ghltest limited to L = 100 per
 // window. The window is scaled from GHL's 10 s to W = 1 s (Retry-After stays in whole seconds).
 // The theoretical minimum is (ceil(N/L) - 1) * W = 2 s; x-min is the wall time over it.
 //
-//	go test -run '^$' -bench 'BenchmarkThroughput' -benchtime 1x -count 3 .
+//	go test -run '^$' -bench 'BenchmarkThroughput$' -benchtime 1x -count 3 .
 func BenchmarkThroughput(b *testing.B) {
+	throughputBench(b, time.Second, []string{"window-log", "window-log+smoothing10", "bucket-L/W-burstL",
+		"bucket-(L-1)/W-burst1", "sdk-no-limiter", "naive-retry-on-429", "naive-backoff-no-retry-after"})
+}
+
+// BenchmarkThroughputGHLWindow is BenchmarkThroughput at GHL's real window (100 per 10 s,
+// minimum 20 s) for the default limiter and the naive clients, whose backoff starting at 1 s
+// happens to match the scaled window.
+//
+//	go test -run '^$' -bench 'BenchmarkThroughputGHLWindow' -benchtime 1x .
+func BenchmarkThroughputGHLWindow(b *testing.B) {
+	throughputBench(b, 10*time.Second, []string{"window-log", "naive-retry-on-429", "naive-backoff-no-retry-after"})
+}
+
+func throughputBench(b *testing.B, window time.Duration, names []string) {
 	const (
 		limit   = 100
-		window  = time.Second
 		workers = 8
 		n       = 300
 	)
 	minimum := time.Duration(math.Ceil(float64(n)/limit)-1) * window
-	strategies := []struct {
-		name string
+	type strategy struct {
 		lim  func() Limiter
 		send func(*Client, *ghltest.Server, string) error
-	}{
-		{"window-log", func() Limiter { return NewLimiter() }, sdkGet},
-		{"window-log+smoothing10", func() Limiter { return NewLimiter(WithSmoothing(10)) }, sdkGet},
-		{"bucket-L/W-burstL", func() Limiter { return tokenBucket{rate.NewLimiter(rate.Limit(limit/window.Seconds()), limit)} }, sdkGet},
-		{"bucket-(L-1)/W-burst1", func() Limiter { return tokenBucket{rate.NewLimiter(rate.Limit((limit-1)/window.Seconds()), 1)} }, sdkGet},
-		{"sdk-no-limiter", func() Limiter { return nopLimiter{} }, sdkGet},
-		{"naive-retry-on-429", nil, naiveGet(&http.Client{Transport: benchTransport()})},
+	}
+	strategies := map[string]strategy{
+		"window-log":             {func() Limiter { return NewLimiter() }, sdkGet},
+		"window-log+smoothing10": {func() Limiter { return NewLimiter(WithSmoothing(10)) }, sdkGet},
+		"bucket-L/W-burstL": {func() Limiter {
+			return tokenBucket{rate.NewLimiter(rate.Limit(limit/window.Seconds()), limit)}
+		}, sdkGet},
+		"bucket-(L-1)/W-burst1": {func() Limiter {
+			return tokenBucket{rate.NewLimiter(rate.Limit((limit-1)/window.Seconds()), 1)}
+		}, sdkGet},
+		"sdk-no-limiter":               {func() Limiter { return nopLimiter{} }, sdkGet},
+		"naive-retry-on-429":           {nil, naiveGet(&http.Client{Transport: benchTransport()})},
+		"naive-backoff-no-retry-after": {nil, naiveBackoffGet(&http.Client{Transport: benchTransport()})},
 	}
 	for _, mode := range []ghltest.RateLimitMode{ghltest.FixedWindow, ghltest.SlidingWindow} {
-		for _, s := range strategies {
-			b.Run(modeName(mode)+"/"+s.name, func(b *testing.B) {
+		for _, name := range names {
+			s := strategies[name]
+			b.Run(modeName(mode)+"/"+name, func(b *testing.B) {
 				var total time.Duration
 				var rejected int
 				for range b.N {
@@ -466,3 +577,82 @@ func TestSearchAllStreamsInBoundedHeap(t *testing.T) {
 }
 
 func mb(b uint64) float64 { return float64(b) / 1e6 }
+
+// stubTransport answers every request with the canned body, with no sockets, so the client's
+// own CPU cost shows without loopback noise.
+type stubTransport struct {
+	body   []byte
+	header http.Header
+}
+
+func (s *stubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Header: s.header, Body: io.NopCloser(bytes.NewReader(s.body)),
+		ContentLength: int64(len(s.body)), Request: r, ProtoMajor: 1, ProtoMinor: 1}, nil
+}
+
+// BenchmarkGetStub is BenchmarkGet over a stub transport: the precise per-call CPU and
+// allocation cost of the SDK over a hand-written client.
+//
+//	go test -run '^$' -bench 'BenchmarkGetStub' -benchmem -count 5 .
+func BenchmarkGetStub(b *testing.B) {
+	body := benchContactJSON()
+	stub := &stubTransport{body: body, header: http.Header{
+		"Content-Type": {"application/json"}, "X-Ratelimit-Max": {"1000000"}, "X-Ratelimit-Remaining": {"999999"},
+		"X-Ratelimit-Interval-Milliseconds": {"10000"}, "X-Ratelimit-Limit-Daily": {"1000000000"}, "X-Ratelimit-Daily-Remaining": {"999999999"},
+	}}
+	const id = "ocQHyuzHvysMo5N5VsXc"
+	const base = "http://ghl.stub"
+	b.Run("raw", func(b *testing.B) {
+		hc := &http.Client{Transport: stub}
+		ctx := context.Background()
+		b.ReportAllocs()
+		for range b.N {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/contacts/"+id, nil)
+			req.Header["Authorization"] = []string{"Bearer " + testToken}
+			req.Header["Version"] = []string{DefaultAPIVersion}
+			req.Header["Accept"] = []string{"application/json"}
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var out rawContactResponse
+			if err := json.Unmarshal(data, &out); err != nil || out.Contact.ID != id {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sdk", func(b *testing.B) {
+		c, err := NewClient(WithBaseURL(base), WithAccessToken(testToken), WithLocationID(testLocationID),
+			WithHTTPClient(&http.Client{Transport: stub}))
+		require.NoError(b, err)
+		ctx := context.Background()
+		b.ReportAllocs()
+		for range b.N {
+			ct, _, err := c.Contacts.Get(ctx, id)
+			if err != nil || ct.ID != id {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestContactEnvelopeFastDecode checks that the single-pass decode used by Contacts.Get gives
+// exactly what Contact.UnmarshalJSON gives, unknown fields included.
+func TestContactEnvelopeFastDecode(t *testing.T) {
+	for _, body := range []string{
+		string(benchContactJSON()),
+		`{"contact":{"id":"a","brandNew":{"x":[1,2]},"firstName":"Ann","zz":null},"traceId":"t"}`,
+		`{"traceId":"t","contact":{"id":"b","tags":["x"],"n\u0061me":"escaped key","other\u00e9":1}}`,
+		`{"contact":null}`,
+		`{}`,
+	} {
+		var fast, slow contactEnvelope
+		require.NoError(t, fast.decodeResponse([]byte(body)), body)
+		require.NoError(t, json.Unmarshal([]byte(body), &slow), body)
+		assert.Equal(t, slow, fast, body)
+	}
+	var e contactEnvelope
+	assert.Error(t, e.decodeResponse([]byte(`{"contact":{"id":`)))
+}

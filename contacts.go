@@ -290,6 +290,28 @@ type contactEnvelope struct {
 	Contact *Contact `json:"contact"`
 }
 
+// decodeResponse decodes the envelope with a single validating pass: the contact is decoded as
+// a plain struct, and its unknown fields are then picked out by a scan (see responseDecoder).
+func (e *contactEnvelope) decodeResponse(data []byte) error {
+	type plainContact Contact
+	var env struct {
+		Contact *plainContact `json:"contact"`
+	}
+	if err := json.Unmarshal(data, &env); err != nil {
+		return err
+	}
+	e.Contact = (*Contact)(env.Contact)
+	if e.Contact == nil {
+		return nil
+	}
+	raw, err := jsonx.MemberStart(data, "contact")
+	if err != nil {
+		return err
+	}
+	e.Contact.Extra, err = jsonx.Unknown(raw, contactFields)
+	return err
+}
+
 // Get fetches one contact.
 func (s *ContactsService) Get(ctx context.Context, contactID string) (*Contact, *Response, error) {
 	ids, err := escapeIDs("contactID", contactID)
@@ -654,7 +676,10 @@ func (s *ContactsService) SearchAll(ctx context.Context, req *SearchRequest) ite
 		return errSeq[*Contact](&InvalidParamError{Param: "req", Reason: "must not be nil"})
 	}
 	base := *req
-	if base.PageLimit <= 0 || base.PageLimit > MaxSearchPageLimit {
+	if base.PageLimit < 0 {
+		return errSeq[*Contact](&InvalidParamError{Param: "req.PageLimit", Reason: fmt.Sprintf("%d is negative", base.PageLimit)})
+	}
+	if base.PageLimit == 0 || base.PageLimit > MaxSearchPageLimit {
 		base.PageLimit = MaxSearchPageLimit
 	}
 	if base.Page != 0 && base.Page != 1 {

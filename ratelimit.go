@@ -41,6 +41,9 @@ type Limiter interface {
 
 // Observation is what the limiter learns from one attempt.
 type Observation struct {
+	// Sent is when the request was handed to the transport, after Wait returned. The server
+	// counted it somewhere between Sent and Received. Zero if unknown.
+	Sent time.Time
 	// Received is when the response (or the transport error) arrived.
 	Received   time.Time
 	StatusCode int // 0 when there was no response
@@ -161,9 +164,10 @@ func WithLimiterClock(now func() time.Time) LimiterOption {
 // location for its Retry-After, or for the window when it has none. A location that has been
 // idle for a whole window is forgotten, so memory follows the active locations only.
 //
-// The log is exact for one process. Processes that share a location's budget should share a
-// limiter (see the redisstore module) or split the limit between them with WithDefaultLimit
-// and a server that does not raise it.
+// The log is exact for one process. Processes that share a location's budget see each other's
+// requests only through X-RateLimit-Remaining, after the fact, so they can race for the last
+// slots of a window and draw the odd 429 (which the retry policy absorbs); a limiter shared
+// through a common store (the redisstore module) keeps them exact.
 func NewLimiter(opts ...LimiterOption) *WindowLimiter {
 	cfg := limiterConfig{
 		limit:      DefaultRateLimit,
@@ -432,10 +436,12 @@ type WindowBudget struct {
 	// InFlight counts requests admitted and not yet observed.
 	InFlight int
 
-	// stamps holds receipt times (ns since base) in ascending order, in buf[start:].
-	buf   []int64
-	start int
-	base  time.Time
+	// stamps holds receipt times (ns since base) in ascending order, in buf[start:]; the
+	// window ending at the last time asked about starts at buf[cursor].
+	buf    []int64
+	start  int
+	cursor int
+	base   time.Time
 
 	pausedUntil time.Time
 	learned     bool // a response has been observed, so Limit and Window are the server's
@@ -466,8 +472,8 @@ func (b *WindowBudget) Admit(now time.Time) (ok bool, retryIn time.Duration, err
 	if !b.learned && b.InFlight > 0 {
 		return false, 0, nil
 	}
-	b.prune(now)
-	n := len(b.buf) - b.start
+	first := b.window(now)
+	n := len(b.buf) - first
 	if n+b.InFlight < b.Limit {
 		b.InFlight++
 		if b.dailyKnown {
@@ -480,7 +486,7 @@ func (b *WindowBudget) Admit(now time.Time) (ok bool, retryIn time.Duration, err
 	if k > n {
 		return false, 0, nil
 	}
-	at := b.buf[b.start+k-1] + int64(b.Window)
+	at := b.buf[first+k-1] + int64(b.Window)
 	return false, max(time.Duration(at-b.off(now)), time.Nanosecond), nil
 }
 
@@ -541,10 +547,19 @@ func (b *WindowBudget) Observe(obs Observation, now time.Time) {
 		return
 	}
 	if rl.Max > 0 {
-		// The server has counted Limit-Remaining requests; those this log does not hold were
-		// sent by someone else and are assumed to expire a window after this receipt.
-		b.prune(r)
-		known := len(b.buf) - b.start + b.InFlight
+		// The server has counted Limit-Remaining requests when this one arrived, at or after
+		// Sent, so its window started no earlier than Sent-Window. Any request of ours it
+		// counted is in flight or was received after that; those it counted beyond them were
+		// sent by someone else, and are assumed to expire a window after this receipt.
+		// Stamps are kept for two windows, so the count is exact for round trips up to one.
+		since := r
+		if !obs.Sent.IsZero() && obs.Sent.Before(r) {
+			since = obs.Sent
+		}
+		if lo := r.Add(-b.Window); since.Before(lo) {
+			since = lo
+		}
+		known := b.countAfter(b.off(since)-int64(b.Window)) + b.InFlight
 		for extra := b.Limit - rl.Remaining - known; extra > 0; extra-- {
 			b.insert(b.off(r))
 		}
@@ -554,16 +569,14 @@ func (b *WindowBudget) Observe(obs Observation, now time.Time) {
 // Idle reports whether forgetting the budget loses nothing that matters: nothing in flight,
 // nothing in the window, no pause and no spent daily budget.
 func (b *WindowBudget) Idle(now time.Time) bool {
-	b.prune(now)
-	return b.InFlight == 0 && len(b.buf) == b.start && !b.pausedUntil.After(now) &&
+	return b.InFlight == 0 && b.window(now) == len(b.buf) && !b.pausedUntil.After(now) &&
 		!(b.dailyKnown && b.dailyAvail <= 0 && now.Before(b.dayEnd))
 }
 
 // Used returns how many slots of the current window are taken (in flight or received within
 // the window).
 func (b *WindowBudget) Used(now time.Time) int {
-	b.prune(now)
-	return len(b.buf) - b.start + b.InFlight
+	return len(b.buf) - b.window(now) + b.InFlight
 }
 
 // DailyRemaining returns the daily requests left and whether the budget knows it.
@@ -592,22 +605,63 @@ func (b *WindowBudget) off(t time.Time) int64 {
 	return int64(t.Sub(b.base))
 }
 
-func (b *WindowBudget) prune(now time.Time) {
-	if b.start == len(b.buf) {
-		b.buf, b.start = b.buf[:0], 0
-		return
-	}
-	cut := b.off(now) - int64(b.Window)
+// window returns the index in buf of the first stamp inside the window that ends at now. It
+// drops stamps older than two windows: the second window is kept so that Observe can tell
+// which requests the server still counted when a request sent a while ago arrived. The window's
+// start is a cursor that moves with time, so this is O(1) however many stamps there are.
+func (b *WindowBudget) window(now time.Time) int {
+	t := b.off(now)
+	cut := t - 2*int64(b.Window)
 	for b.start < len(b.buf) && b.buf[b.start] <= cut {
 		b.start++
 	}
+	if b.start == len(b.buf) {
+		b.buf, b.start, b.cursor = b.buf[:0], 0, 0
+		return 0
+	}
+	edge := t - int64(b.Window)
+	c := max(b.cursor, b.start)
+	for c < len(b.buf) && b.buf[c] <= edge {
+		c++
+	}
+	for c > b.start && b.buf[c-1] > edge { // now may step back a little between callers
+		c--
+	}
+	b.cursor = c
+	return c
+}
+
+// countAfter returns how many stamps are later than t (a binary search: stamps are sorted).
+func (b *WindowBudget) countAfter(t int64) int {
+	lo, hi := b.start, len(b.buf)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if b.buf[mid] > t {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return len(b.buf) - lo
 }
 
 // insert adds a stamp in order; stamps almost always arrive in order, so this is O(1).
+// When the buffer is full, stamps that left are dropped: in place when they are at least half
+// of it, otherwise into a buffer twice the size of what is kept, so each stamp is copied O(1)
+// times on average.
 func (b *WindowBudget) insert(t int64) {
-	if len(b.buf) == cap(b.buf) && b.start > 0 {
-		n := copy(b.buf, b.buf[b.start:])
-		b.buf, b.start = b.buf[:n], 0
+	if len(b.buf) == cap(b.buf) {
+		keep := len(b.buf) - b.start
+		if b.start >= keep {
+			copy(b.buf, b.buf[b.start:])
+			b.buf = b.buf[:keep]
+		} else {
+			nb := make([]int64, keep, max(2*keep, 16))
+			copy(nb, b.buf[b.start:])
+			b.buf = nb
+		}
+		b.cursor -= b.start
+		b.start = 0
 	}
 	b.buf = append(b.buf, t)
 	i := len(b.buf) - 1
@@ -616,6 +670,9 @@ func (b *WindowBudget) insert(t int64) {
 		i--
 	}
 	b.buf[i] = t
+	if i < b.cursor {
+		b.cursor++ // an older stamp went in before the window's start
+	}
 }
 
 // NextDailyReset returns the end of the day that contains now: the next midnight in loc

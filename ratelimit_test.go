@@ -3,6 +3,7 @@ package ghl
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -100,6 +101,33 @@ func TestWindowBudgetRemainingCorrectsForOtherClients(t *testing.T) {
 	// A server that counted fewer than the log holds changes nothing.
 	b.Observe(Observation{Received: at(7), StatusCode: 200, RateLimit: ghlHeaders(10, 9, time.Second, 0, 0)}, at(7))
 	assert.Equal(t, 10, b.Used(at(7)))
+}
+
+func TestWindowBudgetCorrectionCountsFromSendTime(t *testing.T) {
+	b := newBudget(2, time.Second)
+	b.learned = true
+	admitted(t, b, at(0))
+	b.Observe(Observation{Sent: at(0), Received: at(100), StatusCode: 200, RateLimit: ghlHeaders(2, 1, time.Second, 0, 0)}, at(100))
+	admitted(t, b, at(1050))
+	// The server counted both (the first arrived within a window of this one's arrival). By
+	// receipt time the first stamp has expired locally, but not by send time: no one else's
+	// requests are involved, so nothing may be added.
+	b.Observe(Observation{Sent: at(1050), Received: at(1150), StatusCode: 200, RateLimit: ghlHeaders(2, 0, time.Second, 0, 0)}, at(1150))
+	assert.Equal(t, 1, b.Used(at(1150)))
+	admitted(t, b, at(1150))
+}
+
+func TestWindowBudgetCorrectionSurvivesLaterAdmits(t *testing.T) {
+	b := newBudget(5, time.Second)
+	b.learned = true
+	admitted(t, b, at(0))
+	b.Observe(Observation{Sent: at(0), Received: at(100), StatusCode: 200}, at(100))
+	admitted(t, b, at(1050))
+	// Other callers look at the window while the request is out; the first stamp leaves it.
+	assert.Equal(t, 1, b.Used(at(1200)))
+	// The server counted both requests: nothing unknown, nothing to add.
+	b.Observe(Observation{Sent: at(1050), Received: at(1250), StatusCode: 200, RateLimit: ghlHeaders(5, 3, time.Second, 0, 0)}, at(1250))
+	assert.Equal(t, 1, b.Used(at(1250)))
 }
 
 func TestWindowBudgetPausesAfter429(t *testing.T) {
@@ -438,4 +466,43 @@ func runConcurrent(workers, n int, fn func()) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestWindowBudgetMatchesNaiveModel drives a budget with random admissions and receipts (some
+// out of order, the clock sometimes stepping back a little) and compares its count of used
+// slots with a plain list of every stamp.
+func TestWindowBudgetMatchesNaiveModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const w = 1000 // ms
+	b := newBudget(50, w*time.Millisecond)
+	b.learned = true
+	var stamps []int // every receipt, in ms
+	inFlight := 0
+	now := 0
+	for step := range 20000 {
+		now += rng.IntN(7)
+		if rng.IntN(10) == 0 {
+			now -= rng.IntN(3) // callers read the clock in a slightly different order
+		}
+		switch {
+		case inFlight > 0 && rng.IntN(2) == 0:
+			r := now - rng.IntN(5)
+			b.Observe(Observation{Received: at(r), StatusCode: 200}, at(now))
+			stamps = append(stamps, r)
+			inFlight--
+		default:
+			if ok, _, err := b.Admit(at(now)); err == nil && ok {
+				inFlight++
+			}
+		}
+		want := inFlight
+		for _, s := range stamps {
+			if s > now-w {
+				want++
+			}
+		}
+		require.Equal(t, want, b.Used(at(now)), "step %d at %d ms", step, now)
+		require.LessOrEqual(t, want, 50+1, "never more than the limit in a window")
+	}
+	assert.Less(t, cap(b.buf), 4*50+64, "the buffer stays proportional to the window's contents")
 }

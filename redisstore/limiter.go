@@ -103,6 +103,9 @@ type Limiter struct {
 // is empty, so an idle limiter runs nothing.
 type queue struct {
 	waiters []*waiter
+	// idle is signalled when the last waiter gives up, so a poller waiting out a long pause
+	// exits at once.
+	idle chan struct{}
 }
 
 type waiter struct {
@@ -329,7 +332,7 @@ func (l *Limiter) Wait(ctx context.Context, key string) error {
 	l.mu.Lock()
 	q := l.queues[key]
 	if q == nil {
-		q = &queue{}
+		q = &queue{idle: make(chan struct{}, 1)}
 		l.queues[key] = q
 		go l.serve(key, q)
 	}
@@ -352,6 +355,12 @@ func (l *Limiter) Wait(ctx context.Context, key string) error {
 	default:
 		w.canceled = true
 		q.waiters = without(q.waiters, w)
+		if len(q.waiters) == 0 {
+			select {
+			case q.idle <- struct{}{}:
+			default:
+			}
+		}
 		l.mu.Unlock()
 	}
 	return ctx.Err()
@@ -418,7 +427,12 @@ func (l *Limiter) serve(key string, q *queue) {
 		l.mu.Unlock()
 		l.release(keys, unused...)
 		if n < len(batch) {
-			time.Sleep(time.Duration(max(res[1], 1)) * time.Microsecond)
+			t := time.NewTimer(time.Duration(max(res[1], 1)) * time.Microsecond)
+			select {
+			case <-t.C:
+			case <-q.idle:
+				t.Stop()
+			}
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,6 +69,13 @@ func TestLimiterProbesThenUsesTheWindowFromHeaders(t *testing.T) {
 
 	// Locations have separate budgets.
 	mustWait(t, l, "other")
+
+	// Nobody waits any more: the poller that was waiting out the hour-long window is gone.
+	require.Eventually(t, func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return len(l.queues) == 0
+	}, 5*time.Second, 5*time.Millisecond)
 }
 
 func TestLimiterSharesTheBudgetAcrossStores(t *testing.T) {
@@ -260,4 +269,34 @@ func TestLimiterWaitReturnsTheContextError(t *testing.T) {
 	require.ErrorIs(t, l.Wait(ctx, "loc"), context.Canceled)
 	// Nothing was reserved: the probe request may go.
 	mustWait(t, l, "loc")
+}
+
+func TestLimiterAdmitsExactlyTheFreeSlotsToConcurrentWaiters(t *testing.T) {
+	srv := startRedis(t)
+	st := newStore(t, srv, WithLimiterConfig(limits(100, time.Hour, time.Hour)))
+	l := st.Limiter()
+	mustWait(t, l, "loc")
+	l.Observe("loc", headers(5, 4, time.Hour))
+
+	var wg sync.WaitGroup
+	var admitted atomic.Int32
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			if err := l.Wait(ctx, "loc"); err == nil {
+				admitted.Add(1)
+			} else {
+				assert.ErrorIs(t, err, context.DeadlineExceeded)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int32(4), admitted.Load())
+	// Exactly the admitted requests are in flight: the waiters that gave up hold nothing.
+	inflight, err := srv.Client(t).ZCard(context.Background(), st.limitKeys("loc")[1]).Result()
+	require.NoError(t, err)
+	assert.Equal(t, int64(4), inflight)
 }

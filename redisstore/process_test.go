@@ -305,9 +305,10 @@ func BenchmarkFourReplicaSync(b *testing.B) {
 	b.ReportMetric(ratio, "x-minimum")
 }
 
-// runFourReplicaSync starts four replicas that send 50 requests each at once against a
-// limit of 50 per second, checks that none was answered 429, and returns the time from the
-// start signal to the last answer and the theoretical minimum for that many requests.
+// runFourReplicaSync starts four replicas that send 50 requests each at once (16 workers
+// each, so more requests are ready than a window holds) against a limit of 50 per second,
+// checks that none was answered 429, and returns the time from the start signal to the last
+// answer and the theoretical minimum for that many requests.
 func runFourReplicaSync(t testing.TB) (elapsed, minimum time.Duration) {
 	rs := startRedis(t)
 	// Scaled down from GHL's 100 per 10 s so the test runs in seconds: 50 per second, in the
@@ -326,7 +327,7 @@ func runFourReplicaSync(t testing.TB) (elapsed, minimum time.Duration) {
 	st := newStore(t, rs)
 
 	spec := replicaSpec{Role: "sync", Redis: rs.Addr, Prefix: st.prefix, GHL: srv.URL, Location: srv.LocationID(),
-		Token: srv.Token(), Contacts: contacts, Workers: 8, Requests: perProc}
+		Token: srv.Token(), Contacts: contacts, Workers: 16, Requests: perProc}
 	replicas := make([]*replica, processes)
 	for i := range replicas {
 		replicas[i] = startReplica(t, spec)

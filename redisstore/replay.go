@@ -19,6 +19,9 @@ const (
 // already claimed (by any replica) or processed. The claim expires after ttl, so an event
 // whose processor died is processed again on redelivery.
 func (s *Store) Claim(ctx context.Context, id string, ttl time.Duration) (bool, error) {
+	if err := checkKey("id", id); err != nil {
+		return false, err
+	}
 	if err := checkTTL("claiming webhook", ttl); err != nil {
 		return false, err
 	}
@@ -31,6 +34,9 @@ func (s *Store) Claim(ctx context.Context, id string, ttl time.Duration) (bool, 
 
 // MarkProcessed records a webhook ID as processed, remembering it for ttl.
 func (s *Store) MarkProcessed(ctx context.Context, id string, ttl time.Duration) error {
+	if err := checkKey("id", id); err != nil {
+		return err
+	}
 	if err := checkTTL("marking webhook processed", ttl); err != nil {
 		return err
 	}
@@ -44,6 +50,9 @@ func (s *Store) MarkProcessed(ctx context.Context, id string, ttl time.Duration)
 // processed again. An ID already marked processed stays so: a replica whose handler failed
 // must not erase another replica's record that the event was processed.
 func (s *Store) Release(ctx context.Context, id string) error {
+	if err := checkKey("id", id); err != nil {
+		return err
+	}
 	if err := delIfEqual.Run(ctx, s.rdb, []string{s.webhookKey(id)}, webhookClaimed).Err(); err != nil {
 		return opError(fmt.Sprintf("releasing webhook %q", id), err)
 	}
@@ -52,6 +61,9 @@ func (s *Store) Release(ctx context.Context, id string) error {
 
 // Processed reports whether a webhook ID was recorded as processed (and not yet forgotten).
 func (s *Store) Processed(ctx context.Context, id string) (bool, error) {
+	if err := checkKey("id", id); err != nil {
+		return false, err
+	}
 	v, err := s.rdb.Get(ctx, s.webhookKey(id)).Result()
 	if errors.Is(err, redis.Nil) {
 		return false, nil

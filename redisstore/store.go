@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	ghl "github.com/linkedphone/ghl-go"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -120,6 +121,15 @@ func (s *Store) limitKeys(key string) []string {
 	// script touching them all requires.
 	base := s.prefix + "ratelimit:{" + key + "}:"
 	return []string{base + "log", base + "pending", base + "state"}
+}
+
+// checkKey rejects an empty token key or webhook ID before anything is sent: it would name a
+// key that every caller with the same mistake shares.
+func checkKey(param, v string) error {
+	if v == "" {
+		return &ghl.InvalidParamError{Param: param, Reason: "must not be empty"}
+	}
+	return nil
 }
 
 // opError names the store operation that failed, so a Redis outage reads as what it broke.

@@ -20,6 +20,9 @@ var ErrLockLost = errors.New("redisstore: refresh lock expired before it was rel
 
 // Load returns the token saved under key, or an error matching ghl.ErrTokenNotFound.
 func (s *Store) Load(ctx context.Context, key string) (*oauth2.Token, error) {
+	if err := checkKey("key", key); err != nil {
+		return nil, err
+	}
 	data, err := s.rdb.Get(ctx, s.tokenKey(key)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("redisstore: loading token for %q: %w", key, ghl.ErrTokenNotFound)
@@ -36,8 +39,11 @@ func (s *Store) Load(ctx context.Context, key string) (*oauth2.Token, error) {
 
 // Save replaces the token saved under key. It returns once Redis has acknowledged the write.
 func (s *Store) Save(ctx context.Context, key string, tok *oauth2.Token) error {
+	if err := checkKey("key", key); err != nil {
+		return err
+	}
 	if tok == nil {
-		return fmt.Errorf("redisstore: saving token for %q: nil token", key)
+		return &ghl.InvalidParamError{Param: "tok", Reason: "must not be nil"}
 	}
 	// The SDK's own encoding keeps the GHL fields a refresh needs (userType) and that callers
 	// read (locationId, companyId), and reads the same as every other store's.
@@ -53,6 +59,9 @@ func (s *Store) Save(ctx context.Context, key string, tok *oauth2.Token) error {
 
 // Delete removes the token saved under key, as when the app is uninstalled from a location.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := checkKey("key", key); err != nil {
+		return err
+	}
 	if err := s.rdb.Del(ctx, s.tokenKey(key)).Err(); err != nil {
 		return opError(fmt.Sprintf("deleting token for %q", key), err)
 	}
@@ -73,6 +82,9 @@ const maxLockBackoff = 100 * time.Millisecond
 // done. The lock expires on its own after the lock TTL, so a holder that dies does not block
 // the location for longer than that. A Redis error ends the wait at once.
 func (s *Store) Lock(ctx context.Context, key string) (func(context.Context) error, error) {
+	if err := checkKey("key", key); err != nil {
+		return nil, err
+	}
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, fmt.Errorf("redisstore: locking %q: %w", key, err)

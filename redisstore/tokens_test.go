@@ -84,7 +84,35 @@ func TestTokenRoundTripKeepsGHLFields(t *testing.T) {
 	require.ErrorIs(t, err, ghl.ErrTokenNotFound)
 	require.EqualError(t, err, `redisstore: loading token for "loc-1": ghl: no token saved for this key`)
 
-	require.EqualError(t, st.Save(ctx, "loc-1", nil), `redisstore: saving token for "loc-1": nil token`)
+	require.EqualError(t, st.Save(ctx, "loc-1", nil), "ghl: invalid tok: must not be nil")
+}
+
+func TestEmptyKeysAreRejectedBeforeRedis(t *testing.T) {
+	// No server: a rejected call must not reach the network.
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	defer rdb.Close()
+	st, err := New(rdb)
+	require.NoError(t, err)
+	ctx := context.Background()
+	check := func(err error, param string) {
+		t.Helper()
+		var ipe *ghl.InvalidParamError
+		require.ErrorAs(t, err, &ipe)
+		assert.Equal(t, param, ipe.Param)
+		assert.ErrorIs(t, err, ghl.ErrInvalidParam)
+	}
+	_, err = st.Load(ctx, "")
+	check(err, "key")
+	check(st.Save(ctx, "", &oauth2.Token{AccessToken: "a"}), "key")
+	check(st.Delete(ctx, ""), "key")
+	_, err = st.Lock(ctx, "")
+	check(err, "key")
+	_, err = st.Claim(ctx, "", time.Minute)
+	check(err, "id")
+	check(st.MarkProcessed(ctx, "", time.Minute), "id")
+	check(st.Release(ctx, ""), "id")
+	_, err = st.Processed(ctx, "")
+	check(err, "id")
 }
 
 func TestLoadCorruptValueDoesNotEchoIt(t *testing.T) {

@@ -1,37 +1,101 @@
-// Command ghl-consumer uses the SDK's public API the way an application would.
+// Command ghl-consumer uses the SDK's public API the way an application would. It lives in its
+// own module, so it may import only public packages: if a public signature required an
+// internal type, this would not compile.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 
 	ghl "github.com/linkedphone/ghl-go"
 	"github.com/linkedphone/ghl-go/ghltest"
 )
 
+type metrics struct {
+	ghl.NopObserver
+	attempts int
+}
+
+func (m *metrics) OnAttempt(context.Context, ghl.AttemptInfo) { m.attempts++ }
+
 func main() {
+	if err := run(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "consumer:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
 	srv := ghltest.NewServer()
 	defer srv.Close()
-	client, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithAccessToken(srv.Token()), ghl.WithLocationID(srv.LocationID()))
+	obs := &metrics{}
+	client, err := ghl.NewClient(
+		ghl.WithBaseURL(srv.URL),
+		ghl.WithAccessToken(srv.Token()),
+		ghl.WithLocationID(srv.LocationID()),
+		ghl.WithRateLimiter(ghl.NewLimiter()),
+		ghl.WithRetryPolicy(ghl.DefaultRetryPolicy()),
+		ghl.WithObserver(obs),
+	)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return err
 	}
-	ctx := context.Background()
-	c, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{FirstName: "Ada", Email: "ada@example.com"})
+	c, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{
+		FirstName:    "Ada",
+		Email:        "ada@example.com",
+		DND:          ghl.Ptr(false),
+		CustomFields: []ghl.CustomFieldInput{ghl.CustomFieldByKey("contact.source_detail", "consumer")},
+	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return err
 	}
-	var extra ghl.Extra = c.Extra
-	_ = extra
-	var when ghl.Time
-	if c.DateAdded != nil {
-		when = *c.DateAdded
+	if _, _, err := client.Tags.Add(ctx, c.ID, []string{"called"}); err != nil {
+		return err
 	}
+	if _, _, err := client.Notes.Create(ctx, c.ID, &ghl.NoteRequest{Body: "first call"}); err != nil {
+		return err
+	}
+	n := 0
+	for contact, err := range client.Contacts.SearchAll(ctx, &ghl.SearchRequest{
+		Filters: []ghl.SearchFilter{ghl.Where("email", ghl.OpEq, "ada@example.com")},
+	}) {
+		if err != nil {
+			return err
+		}
+		var extra ghl.Extra = contact.Extra
+		_ = extra
+		n++
+	}
+
 	_, _, err = client.Contacts.Get(ctx, "missing")
 	var apiErr *ghl.APIError
-	fmt.Println(c.ID, when.Raw, errors.As(err, &apiErr), errors.Is(err, ghl.ErrNotFound))
+	if !errors.As(err, &apiErr) || !errors.Is(err, ghl.ErrNotFound) {
+		return fmt.Errorf("want a not-found APIError, got %v", err)
+	}
+
+	verifier, err := ghl.NewWebhookVerifier(ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()))
+	if err != nil {
+		return err
+	}
+	var handler http.Handler = verifier.Handler(func(ctx context.Context, e ghl.Event) error {
+		if cc, ok := e.(*ghl.ContactCreate); ok {
+			_ = cc.EventLocationID()
+		}
+		return nil
+	})
+	_ = handler
+
+	app, err := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: "id", ClientSecret: "secret", RedirectURL: "https://example.com/cb"})
+	if err != nil {
+		return err
+	}
+	_ = app.AuthCodeURL("state")
+	store := ghl.NewMemoryTokenStore()
+	var _ ghl.TokenStore = store
+
+	fmt.Println("contacts found:", n, "attempts:", obs.attempts)
+	return nil
 }

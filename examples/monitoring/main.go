@@ -45,7 +45,7 @@ func main() {
 	}
 }
 
-// metrics is an ghl.Observer that keeps its counters in expvar variables. Every method is a
+// metrics is a ghl.Observer that keeps its counters in expvar variables. Every method is a
 // few atomic adds, so it is safe to call on every request.
 type metrics struct {
 	root              *expvar.Map

@@ -106,6 +106,55 @@ func Unknown(data []byte, known Fields) (map[string]json.RawMessage, error) {
 	}
 }
 
+// MemberStart returns data from the start of the value of the member called name in the JSON
+// object data (valid JSON), or nil when there is no such member. It scans only the members
+// before it: a caller that goes on to scan the value (Unknown stops at the end of an object)
+// reads each byte once.
+func MemberStart(data []byte, name string) ([]byte, error) {
+	s := scanner{b: data}
+	s.ws()
+	if !s.eat('{') {
+		return nil, nil
+	}
+	s.ws()
+	if s.eat('}') {
+		return nil, nil
+	}
+	for {
+		s.ws()
+		kStart := s.i
+		if err := s.str(); err != nil {
+			return nil, err
+		}
+		rawKey := data[kStart:s.i]
+		s.ws()
+		if !s.eat(':') {
+			return nil, errSyntax
+		}
+		s.ws()
+		inner := rawKey[1 : len(rawKey)-1]
+		if string(inner) == name && plainKey(inner) {
+			return data[s.i:], nil
+		}
+		if !plainKey(inner) {
+			if key, err := unquote(rawKey); err == nil && key == name {
+				return data[s.i:], nil
+			}
+		}
+		if err := s.value(); err != nil {
+			return nil, err
+		}
+		s.ws()
+		if s.eat(',') {
+			continue
+		}
+		if s.eat('}') {
+			return nil, nil
+		}
+		return nil, errSyntax
+	}
+}
+
 // AppendMembers adds members to the JSON object obj (as encoded by encoding/json), in
 // sorted key order so output is deterministic. Members whose names obj already has are
 // skipped: a named field always wins over an extra one of the same name.
