@@ -750,10 +750,9 @@ func TestRefreshLocationInactiveKeepsRefreshToken(t *testing.T) {
 // refresh while this one waits for the lock.
 type lockingStore struct {
 	TokenStore
-	mu      sync.Mutex
-	events  []string
-	onLock  func()
-	unlocks int
+	mu     sync.Mutex
+	events []string
+	onLock func()
 }
 
 func (l *lockingStore) log(e string) {

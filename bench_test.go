@@ -233,7 +233,7 @@ func BenchmarkGetInterleaved(b *testing.B) {
 
 // BenchmarkLimiter measures the default limiter's Wait+Observe on one key with no waiting.
 func BenchmarkLimiter(b *testing.B) {
-	l := NewLimiter(WithDefaultLimit(math.MaxInt32, time.Millisecond), WithDailyLimit(0))
+	l := mustLimiter(WithDefaultLimit(math.MaxInt32, time.Millisecond), WithDailyLimit(0))
 	ctx := context.Background()
 	obs := Observation{StatusCode: 200}
 	b.ReportAllocs()
@@ -267,7 +267,7 @@ func throughputRun(tb testing.TB, mode ghltest.RateLimitMode, limit int, window 
 	defer srv.Close()
 	// The contact to read is created through a client of its own, so its request counts in
 	// the server's window but not in the timed run; the run starts once that window is over.
-	setupClient := newTestClient(tb, srv, NewLimiter(), 0)
+	setupClient := newTestClient(tb, srv, mustLimiter(), 0)
 	id := seedContact(tb, setupClient, srv)
 	time.Sleep(window + 10*time.Millisecond)
 	c := newTestClient(tb, srv, lim, 10, WithRetryPolicy(RetryPolicy{MinWait: time.Second, MaxWait: 30 * time.Second, MaxRetryAfter: time.Minute}))
@@ -365,8 +365,8 @@ func throughputBench(b *testing.B, window time.Duration, names []string) {
 		send func(*Client, *ghltest.Server, string) error
 	}
 	strategies := map[string]strategy{
-		"window-log":             {func() Limiter { return NewLimiter() }, sdkGet},
-		"window-log+smoothing10": {func() Limiter { return NewLimiter(WithSmoothing(10)) }, sdkGet},
+		"window-log":             {func() Limiter { return mustLimiter() }, sdkGet},
+		"window-log+smoothing10": {func() Limiter { return mustLimiter(WithSmoothing(10)) }, sdkGet},
 		"bucket-L/W-burstL": {func() Limiter {
 			return tokenBucket{rate.NewLimiter(rate.Limit(limit/window.Seconds()), limit)}
 		}, sdkGet},

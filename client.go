@@ -293,7 +293,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		cfg.observer = NopObserver{}
 	}
 	if cfg.limiter == nil {
-		cfg.limiter = NewLimiter()
+		cfg.limiter, _ = NewLimiter() // no options: cannot fail
 	}
 	var base http.Client
 	if o.httpClient != nil {

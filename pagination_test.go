@@ -466,6 +466,7 @@ func TestPaginateGeneric(t *testing.T) {
 	assert.Equal(t, 2, calls)
 
 	// A nil context is reported, not a panic.
+	//lint:ignore SA1012 the test checks that a nil context is refused
 	for _, err := range paginate[int, int](nil, "/r", 0, fetch) {
 		assert.EqualError(t, err, "ghl: nil context")
 	}

@@ -2,6 +2,8 @@ package ghl
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -64,7 +66,7 @@ const (
 )
 
 // LimiterOption configures NewLimiter.
-type LimiterOption func(*limiterConfig)
+type LimiterOption func(*limiterConfig) error
 
 type limiterConfig struct {
 	limit      int
@@ -82,10 +84,12 @@ type limiterConfig struct {
 // 10 s). Lower it when the app is known to have a smaller limit: before the first response
 // of a location only one request is in flight, but after it the limiter trusts the headers.
 func WithDefaultLimit(n int, window time.Duration) LimiterOption {
-	return func(c *limiterConfig) {
-		if n > 0 && window > 0 {
-			c.limit, c.window = n, window
+	return func(c *limiterConfig) error {
+		if n <= 0 || window <= 0 {
+			return fmt.Errorf("ghl: WithDefaultLimit(%d, %v): both must be positive", n, window)
 		}
+		c.limit, c.window = n, window
+		return nil
 	}
 }
 
@@ -93,10 +97,12 @@ func WithDefaultLimit(n int, window time.Duration) LimiterOption {
 // X-RateLimit-Limit-Daily and X-RateLimit-Daily-Remaining (default 200,000). 0 disables the
 // local count, so only the server's headers can stop a location for the day.
 func WithDailyLimit(n int) LimiterOption {
-	return func(c *limiterConfig) {
-		if n >= 0 {
-			c.daily = n
+	return func(c *limiterConfig) error {
+		if n < 0 {
+			return fmt.Errorf("ghl: WithDailyLimit(%d): negative", n)
 		}
+		c.daily = n
+		return nil
 	}
 }
 
@@ -105,20 +111,24 @@ func WithDailyLimit(n int) LimiterOption {
 // comes earlier, a spent location stays refused until the assumed one; if later, the server's
 // next 429 (with X-RateLimit-Daily-Remaining: 0) stops it again.
 func WithDailyReset(loc *time.Location) LimiterOption {
-	return func(c *limiterConfig) {
-		if loc != nil {
-			c.resetLoc = loc
+	return func(c *limiterConfig) error {
+		if loc == nil {
+			return errors.New("ghl: WithDailyReset: nil *time.Location")
 		}
+		c.resetLoc = loc
+		return nil
 	}
 }
 
 // WithMaxPause sets the longest a 429's Retry-After makes Wait block (default one minute);
 // beyond it Wait fails fast with a *RateLimitError carrying the remaining pause.
 func WithMaxPause(d time.Duration) LimiterOption {
-	return func(c *limiterConfig) {
-		if d > 0 {
-			c.maxPause = d
+	return func(c *limiterConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("ghl: WithMaxPause(%v): must be positive", d)
 		}
+		c.maxPause = d
+		return nil
 	}
 }
 
@@ -128,20 +138,24 @@ func WithMaxPause(d time.Duration) LimiterOption {
 // The window log still guarantees the server's limit; smoothing only lowers the peak, and it
 // costs throughput on short runs (see BENCHMARKS.md), so it is off by default.
 func WithSmoothing(burst int) LimiterOption {
-	return func(c *limiterConfig) {
-		if burst > 0 {
-			c.smoothing = burst
+	return func(c *limiterConfig) error {
+		if burst <= 0 {
+			return fmt.Errorf("ghl: WithSmoothing(%d): burst must be positive", burst)
 		}
+		c.smoothing = burst
+		return nil
 	}
 }
 
 // WithLimiterClock makes the limiter read time from now, for tests of daily resets and
 // eviction. Waits still use real timers.
 func WithLimiterClock(now func() time.Time) LimiterOption {
-	return func(c *limiterConfig) {
-		if now != nil {
-			c.now = now
+	return func(c *limiterConfig) error {
+		if now == nil {
+			return errors.New("ghl: WithLimiterClock: nil clock")
 		}
+		c.now = now
+		return nil
 	}
 }
 
@@ -168,7 +182,9 @@ func WithLimiterClock(now func() time.Time) LimiterOption {
 // requests only through X-RateLimit-Remaining, after the fact, so they can race for the last
 // slots of a window and draw the odd 429 (which the retry policy absorbs); a limiter shared
 // through a common store (the redisstore module) keeps them exact.
-func NewLimiter(opts ...LimiterOption) *WindowLimiter {
+//
+// An invalid option is an error; NewLimiter() with no options never fails.
+func NewLimiter(opts ...LimiterOption) (*WindowLimiter, error) {
 	cfg := limiterConfig{
 		limit:      DefaultRateLimit,
 		window:     DefaultRateWindow,
@@ -179,13 +195,16 @@ func NewLimiter(opts ...LimiterOption) *WindowLimiter {
 		now:        time.Now,
 	}
 	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
 		}
 	}
 	l := &WindowLimiter{cfg: cfg}
 	l.lastSweep.Store(cfg.now().UnixNano())
-	return l
+	return l, nil
 }
 
 // WindowLimiter is the default Limiter; see NewLimiter. It is safe for concurrent use.

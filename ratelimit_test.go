@@ -219,7 +219,7 @@ func TestParseRateLimit(t *testing.T) {
 }
 
 func TestLimiterWaitHonoursContextAndFreesReservation(t *testing.T) {
-	l := NewLimiter(WithDefaultLimit(1, time.Hour))
+	l := mustLimiter(WithDefaultLimit(1, time.Hour))
 	ctx := context.Background()
 	require.NoError(t, l.Wait(ctx, "loc"))
 	l.Observe("loc", Observation{Received: time.Now(), StatusCode: 200})
@@ -245,7 +245,7 @@ func TestLimiterWaitHonoursContextAndFreesReservation(t *testing.T) {
 }
 
 func TestLimiterCancelledAfterGrantReturnsSlot(t *testing.T) {
-	l := NewLimiter(WithDefaultLimit(1, 30*time.Millisecond))
+	l := mustLimiter(WithDefaultLimit(1, 30*time.Millisecond))
 	ctx := context.Background()
 	require.NoError(t, l.Wait(ctx, "k"))
 	l.Observe("k", Observation{Received: time.Now(), StatusCode: 200})
@@ -278,7 +278,7 @@ func waitForWaiters(t *testing.T, l *WindowLimiter, key string, n int) {
 
 func TestLimiterBlocksUntilSlotExpires(t *testing.T) {
 	const w = 80 * time.Millisecond
-	l := NewLimiter(WithDefaultLimit(2, w))
+	l := mustLimiter(WithDefaultLimit(2, w))
 	ctx := context.Background()
 	var receipts []time.Time
 	for range 2 {
@@ -293,7 +293,7 @@ func TestLimiterBlocksUntilSlotExpires(t *testing.T) {
 }
 
 func TestLimiterServesWaitersInOrder(t *testing.T) {
-	l := NewLimiter(WithDefaultLimit(1, 20*time.Millisecond))
+	l := mustLimiter(WithDefaultLimit(1, 20*time.Millisecond))
 	ctx := context.Background()
 	require.NoError(t, l.Wait(ctx, "k"))
 	l.Observe("k", Observation{Received: time.Now(), StatusCode: 200})
@@ -318,7 +318,7 @@ func TestLimiterServesWaitersInOrder(t *testing.T) {
 }
 
 func TestLimiterDailySpentFailsWaitersFast(t *testing.T) {
-	l := NewLimiter(WithDefaultLimit(1, time.Hour), WithDailyLimit(0))
+	l := mustLimiter(WithDefaultLimit(1, time.Hour), WithDailyLimit(0))
 	ctx := context.Background()
 	require.NoError(t, l.Wait(ctx, "k"))
 	done := make(chan error, 1)
@@ -336,7 +336,7 @@ func TestLimiterDropsIdleKeys(t *testing.T) {
 	var now atomic.Int64
 	now.Store(t0.UnixNano())
 	clock := func() time.Time { return time.Unix(0, now.Load()) }
-	l := NewLimiter(WithDefaultLimit(10, time.Second), WithLimiterClock(clock))
+	l := mustLimiter(WithDefaultLimit(10, time.Second), WithLimiterClock(clock))
 	ctx := context.Background()
 	for i := range 5000 {
 		key := "loc-" + itoa(i)
@@ -368,7 +368,7 @@ func itoa(i int) string {
 
 func TestLimiterSmoothingSpacesRequests(t *testing.T) {
 	// 10 per 100 ms with burst 1 spaces requests 10 ms apart.
-	l := NewLimiter(WithDefaultLimit(10, 100*time.Millisecond), WithSmoothing(1))
+	l := mustLimiter(WithDefaultLimit(10, 100*time.Millisecond), WithSmoothing(1))
 	ctx := context.Background()
 	require.NoError(t, l.Wait(ctx, "k"))
 	l.Observe("k", Observation{Received: time.Now(), StatusCode: 200})
@@ -388,7 +388,7 @@ func TestLimiterAtTheLimitSendsNo429s(t *testing.T) {
 		t.Run(modeName(mode), func(t *testing.T) {
 			srv := ghltest.NewServer(ghltest.WithRateLimit(ghltest.RateLimitConfig{Mode: mode, Limit: 100, Window: 300 * time.Millisecond}))
 			defer srv.Close()
-			c := newTestClient(t, srv, NewLimiter(), 0)
+			c := newTestClient(t, srv, mustLimiter(), 0)
 			id := seedContact(t, c, srv)
 			var errs atomic.Int32
 			runConcurrent(8, 250, func() {
@@ -407,7 +407,7 @@ func TestLimiterAtTheLimitSendsNo429s(t *testing.T) {
 func TestClientFailsFastWhenDailyBudgetSpent(t *testing.T) {
 	srv := ghltest.NewServer(ghltest.WithRateLimit(ghltest.RateLimitConfig{Limit: 100, Window: time.Second, DailyLimit: 3}))
 	defer srv.Close()
-	c := newTestClient(t, srv, NewLimiter(), 3)
+	c := newTestClient(t, srv, mustLimiter(), 3)
 	id := seedContact(t, c, srv)
 	for range 2 {
 		_, _, err := c.Contacts.Get(context.Background(), id)
@@ -505,4 +505,32 @@ func TestWindowBudgetMatchesNaiveModel(t *testing.T) {
 		require.LessOrEqual(t, want, 50+1, "never more than the limit in a window")
 	}
 	assert.Less(t, cap(b.buf), 4*50+64, "the buffer stays proportional to the window's contents")
+}
+
+// mustLimiter builds a limiter from options the test knows to be valid.
+func mustLimiter(opts ...LimiterOption) *WindowLimiter {
+	l, err := NewLimiter(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+func TestLimiterOptionsValidate(t *testing.T) {
+	for _, tt := range []struct {
+		opt  LimiterOption
+		want string
+	}{
+		{WithDefaultLimit(0, time.Second), "ghl: WithDefaultLimit(0, 1s): both must be positive"},
+		{WithDefaultLimit(10, 0), "ghl: WithDefaultLimit(10, 0s): both must be positive"},
+		{WithDailyLimit(-1), "ghl: WithDailyLimit(-1): negative"},
+		{WithDailyReset(nil), "ghl: WithDailyReset: nil *time.Location"},
+		{WithMaxPause(0), "ghl: WithMaxPause(0s): must be positive"},
+		{WithSmoothing(0), "ghl: WithSmoothing(0): burst must be positive"},
+		{WithLimiterClock(nil), "ghl: WithLimiterClock: nil clock"},
+	} {
+		l, err := NewLimiter(tt.opt)
+		assert.Nil(t, l)
+		assert.EqualError(t, err, tt.want)
+	}
 }

@@ -20,7 +20,7 @@ import (
 // location for a window (10 s by default).
 func fastRetries(n int) []Option {
 	return []Option{WithMaxRetries(n), WithRetryPolicy(RetryPolicy{MinWait: time.Millisecond, MaxWait: 4 * time.Millisecond, MaxRetryAfter: 2 * time.Second}),
-		WithRateLimiter(NewLimiter(WithDefaultLimit(100, 20*time.Millisecond)))}
+		WithRateLimiter(mustLimiter(WithDefaultLimit(100, 20*time.Millisecond)))}
 }
 
 const contactJSON = `{"contact":{"id":"c1","locationId":"loc-test-1","firstName":"Ada"}}`

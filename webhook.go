@@ -145,17 +145,16 @@ func parsePublicKeyPEM(data []byte) (any, error) {
 type WebhookOption func(*webhookOptions) error
 
 type webhookOptions struct {
-	noDefaults  bool
-	ed          []ed25519.PublicKey
-	rsa         []*rsa.PublicKey
-	tolerance   time.Duration
-	clock       func() time.Time
-	store       ReplayStore
-	maxBody     int64
-	observer    Observer
-	logger      *slog.Logger
-	replayTTL   time.Duration
-	storeMaxIDs int
+	noDefaults bool
+	ed         []ed25519.PublicKey
+	rsa        []*rsa.PublicKey
+	tolerance  time.Duration
+	clock      func() time.Time
+	store      ReplayStore
+	maxBody    int64
+	observer   Observer
+	logger     *slog.Logger
+	replayTTL  time.Duration
 }
 
 // WithEd25519PublicKeys adds keys that x-ghl-signature may verify with, next to GHL's
@@ -340,7 +339,7 @@ func NewWebhookVerifier(opts ...WebhookOption) (*WebhookVerifier, error) {
 		v.replayTTL = 2*v.tolerance + time.Minute
 	}
 	if v.store == nil {
-		v.store = NewMemoryReplayStore(WithReplayStoreClock(v.clock))
+		v.store = &MemoryReplayStore{clock: v.clock, maxIDs: 100_000, entries: map[string]replayEntry{}}
 	}
 	if v.observer == nil {
 		v.observer = NopObserver{}
@@ -688,33 +687,42 @@ type replayOrder struct {
 }
 
 // MemoryReplayStoreOption configures a MemoryReplayStore.
-type MemoryReplayStoreOption func(*MemoryReplayStore)
+type MemoryReplayStoreOption func(*MemoryReplayStore) error
 
 // WithReplayStoreClock makes the store read time from now.
 func WithReplayStoreClock(now func() time.Time) MemoryReplayStoreOption {
-	return func(s *MemoryReplayStore) {
-		if now != nil {
-			s.clock = now
+	return func(s *MemoryReplayStore) error {
+		if now == nil {
+			return errors.New("ghl: WithReplayStoreClock: nil clock")
 		}
+		s.clock = now
+		return nil
 	}
 }
 
 // WithReplayStoreMaxIDs sets how many live IDs the store holds (default 100,000, about 10 MB).
 func WithReplayStoreMaxIDs(n int) MemoryReplayStoreOption {
-	return func(s *MemoryReplayStore) {
-		if n > 0 {
-			s.maxIDs = n
+	return func(s *MemoryReplayStore) error {
+		if n <= 0 {
+			return fmt.Errorf("ghl: WithReplayStoreMaxIDs(%d): must be positive", n)
 		}
+		s.maxIDs = n
+		return nil
 	}
 }
 
-// NewMemoryReplayStore returns an empty in-memory store.
-func NewMemoryReplayStore(opts ...MemoryReplayStoreOption) *MemoryReplayStore {
+// NewMemoryReplayStore returns an empty in-memory store. An invalid option is an error.
+func NewMemoryReplayStore(opts ...MemoryReplayStoreOption) (*MemoryReplayStore, error) {
 	s := &MemoryReplayStore{clock: time.Now, maxIDs: 100_000, entries: map[string]replayEntry{}}
 	for _, o := range opts {
-		o(s)
+		if o == nil {
+			continue
+		}
+		if err := o(s); err != nil {
+			return nil, err
+		}
 	}
-	return s
+	return s, nil
 }
 
 // Claim implements ReplayStore.

@@ -567,7 +567,8 @@ func TestWebhookToleranceAndHeaderForms(t *testing.T) {
 func TestMemoryReplayStore(t *testing.T) {
 	ctx := context.Background()
 	clock := &testClock{now: webhookTestNow}
-	s := NewMemoryReplayStore(WithReplayStoreClock(clock.Now), WithReplayStoreMaxIDs(3))
+	s, err := NewMemoryReplayStore(WithReplayStoreClock(clock.Now), WithReplayStoreMaxIDs(3))
+	require.NoError(t, err)
 
 	ok, err := s.Claim(ctx, "a", time.Minute)
 	require.NoError(t, err)
@@ -619,7 +620,8 @@ func TestMemoryReplayStore(t *testing.T) {
 func TestMemoryReplayStoreMemoryStaysBounded(t *testing.T) {
 	ctx := context.Background()
 	clock := &testClock{now: webhookTestNow}
-	s := NewMemoryReplayStore(WithReplayStoreClock(clock.Now), WithReplayStoreMaxIDs(100))
+	s, err := NewMemoryReplayStore(WithReplayStoreClock(clock.Now), WithReplayStoreMaxIDs(100))
+	require.NoError(t, err)
 	for i := 0; i < 20000; i++ {
 		id := fmt.Sprint("id-", i)
 		ok, err := s.Claim(ctx, id, time.Second)
@@ -791,4 +793,11 @@ func BenchmarkWebhookVerifyRatio(b *testing.B) {
 	b.ReportMetric(mb, "bare-ns/op")
 	b.ReportMetric(mf, "verify-ns/op")
 	b.ReportMetric(mf/mb, "ratio")
+}
+
+func TestMemoryReplayStoreOptionsValidate(t *testing.T) {
+	_, err := NewMemoryReplayStore(WithReplayStoreMaxIDs(0))
+	require.EqualError(t, err, "ghl: WithReplayStoreMaxIDs(0): must be positive")
+	_, err = NewMemoryReplayStore(WithReplayStoreClock(nil))
+	require.EqualError(t, err, "ghl: WithReplayStoreClock: nil clock")
 }

@@ -76,7 +76,6 @@ type config struct {
 	locations []locationSpec
 	clock     func() time.Time
 	seed      int64
-	noDefault bool
 	rate      RateLimitConfig
 	faults    FaultConfig
 	oauth     OAuthConfig

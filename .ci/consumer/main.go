@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"time"
 
 	ghl "github.com/linkedphone/ghl-go"
 	"github.com/linkedphone/ghl-go/ghltest"
@@ -32,11 +33,15 @@ func run(ctx context.Context) error {
 	srv := ghltest.NewServer()
 	defer srv.Close()
 	obs := &metrics{}
+	limiter, err := ghl.NewLimiter(ghl.WithDefaultLimit(100, 10*time.Second))
+	if err != nil {
+		return err
+	}
 	client, err := ghl.NewClient(
 		ghl.WithBaseURL(srv.URL),
 		ghl.WithAccessToken(srv.Token()),
 		ghl.WithLocationID(srv.LocationID()),
-		ghl.WithRateLimiter(ghl.NewLimiter()),
+		ghl.WithRateLimiter(limiter),
 		ghl.WithRetryPolicy(ghl.DefaultRetryPolicy()),
 		ghl.WithObserver(obs),
 	)

@@ -13,9 +13,10 @@ type inner struct {
 }
 
 type sample struct {
-	A      string `json:"a,omitempty"`
-	Skip   string `json:"-"`
-	NoTag  int
+	A     string `json:"a,omitempty"`
+	Skip  string `json:"-"`
+	NoTag int
+	//lint:ignore U1000 an unexported field must not count as a JSON field
 	hidden int
 	inner
 }
