@@ -106,3 +106,25 @@ func FuzzUnknown(f *testing.F) {
 		}
 	})
 }
+
+func TestMemberStart(t *testing.T) {
+	tests := []struct {
+		in, name, want string
+	}{
+		{`{"a":1,"contact":{"id":"x"}}`, "contact", `{"id":"x"}}`},
+		{` { "contact" : [1] } `, "contact", `[1] } `},
+		{`{"a":{"contact":1},"b":2}`, "contact", ``},
+		{`{"con\u0074act":true}`, "contact", `true}`},
+		{`{}`, "contact", ``},
+		{`[{"contact":1}]`, "contact", ``},
+	}
+	for _, tt := range tests {
+		got, err := MemberStart([]byte(tt.in), tt.name)
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.want, string(got), tt.in)
+	}
+	_, err := MemberStart([]byte(`{"a" 1}`), "contact")
+	assert.ErrorIs(t, err, errSyntax)
+	_, err = Unknown([]byte(`{"a":1 "b":2}`), nil)
+	assert.ErrorIs(t, err, errSyntax)
+}
