@@ -704,6 +704,7 @@ func newTokenError(grant, key string, api *APIError, err error) *TokenError {
 	return e
 }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *TokenError) Error() string {
 	var b strings.Builder
 	switch e.Grant {
@@ -751,6 +752,7 @@ type LocationInactiveError struct {
 	Err *TokenError
 }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *LocationInactiveError) Error() string {
 	return fmt.Sprintf("ghl: location %q is not active; its refresh token is kept for when it is active again (%v)", e.Key, e.Err)
 }
@@ -776,6 +778,7 @@ func newTokenSaveError(key string, err error, secrets []string) *TokenSaveError 
 	return &TokenSaveError{Key: key, Err: err, msg: fmt.Sprintf("ghl: saving the new token of %q: %s", key, msg)}
 }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *TokenSaveError) Error() string { return e.msg }
 
 // Unwrap returns the store's error.

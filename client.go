@@ -28,6 +28,9 @@ const (
 	DefaultAPIVersion = "2021-07-28"
 	// DefaultMaxRetries is how many times a retryable request is retried after its first attempt.
 	DefaultMaxRetries = 3
+	// DefaultResponseHeaderTimeout is how long an attempt waits for the response headers when
+	// the client uses its own transport (no WithHTTPClient, or one without a Transport).
+	DefaultResponseHeaderTimeout = 60 * time.Second
 
 	defaultUserAgent = "ghl-go/" + Version
 	// maxErrorBody caps how much of an error response is kept, so a hostile or broken server
@@ -125,6 +128,8 @@ func WithBaseURL(raw string) Option {
 // WithHTTPClient sets the HTTP client whose transport carries the requests. The client is
 // copied, so later changes to it do not affect this Client; its CheckRedirect is replaced by
 // one that refuses redirects to another host, so the Authorization header never leaves GHL.
+// Its Timeout, if set, bounds each attempt including the wait for the rate limiter; prefer a
+// deadline on the call's context and timeouts on the Transport.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
@@ -254,8 +259,9 @@ func WithRetryPolicy(p RetryPolicy) Option {
 	}
 }
 
-// NewClient returns a client configured by opts. Without WithAccessToken or WithTokenSource
-// requests are sent without Authorization, which GHL answers with 401.
+// NewClient returns a client configured by opts. A client without WithAccessToken or
+// WithTokenSource is a valid base for ForLocation and LocationClients, but its own calls fail
+// with ErrNoCredentials before anything is sent.
 func NewClient(opts ...Option) (*Client, error) {
 	o := options{
 		baseURL:     DefaultBaseURL,
@@ -301,7 +307,16 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	inner := base.Transport
 	if inner == nil {
+		// Bound the wait for a response's headers per attempt, so a server that accepts a
+		// request and never answers costs one retry instead of hanging until ctx ends. It cannot
+		// be http.Client.Timeout: that would also cut short the limiter's wait inside the round
+		// trip and the reading of a large page.
 		inner = http.DefaultTransport
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			t = t.Clone()
+			t.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+			inner = t
+		}
 	}
 	base.Transport = &attemptTransport{cfg: cfg, next: inner}
 	base.CheckRedirect = sameHostRedirect
@@ -385,6 +400,9 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 	if ctx == nil {
 		return nil, errors.New("ghl: nil context")
 	}
+	if c.tokenSource == nil {
+		return nil, ErrNoCredentials
+	}
 	u := c.cfg.baseURL + req.path
 	if len(req.query) > 0 {
 		u += "?" + req.query.Encode()
@@ -453,10 +471,12 @@ type DecodeError struct {
 	Err        error
 }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("ghl: %s %s: decoding %d response: %v", e.Method, e.Route, e.StatusCode, e.Err)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 func truncate(b []byte, n int) []byte {
@@ -571,7 +591,10 @@ type TokenInvalidator interface {
 // retrying cannot fix.
 type permanentError struct{ err error }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *permanentError) Error() string { return e.err.Error() }
+
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *permanentError) Unwrap() error { return e.err }
 
 // attemptTransport runs once per attempt: it waits for the location's rate budget, sets a
@@ -705,10 +728,12 @@ type TransportError struct {
 	Err      error
 }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *TransportError) Error() string {
 	return fmt.Sprintf("ghl: %s %s: %v (after %d attempt(s))", e.Method, e.Route, e.Err, e.Attempts)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *TransportError) Unwrap() error { return e.Err }
 
 func (st *callState) wrapTransportError(ctx context.Context, err error) error {

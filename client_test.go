@@ -210,3 +210,21 @@ func TestForLocationSharesConfig(t *testing.T) {
 	var pe *InvalidParamError
 	require.ErrorAs(t, err, &pe)
 }
+
+func TestClientWithoutCredentialsSendsNothing(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("nothing may be sent: %s %s", r.Method, r.URL)
+	}))
+	defer srv.Close()
+	base, err := NewClient(WithBaseURL(srv.URL), WithLocationID("loc-1"))
+	require.NoError(t, err)
+	_, _, err = base.Contacts.Get(context.Background(), "abc")
+	require.ErrorIs(t, err, ErrNoCredentials)
+
+	// A per-location client with a token of its own works from the same base.
+	withToken, err := base.ForLocation("loc-2", oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken}))
+	require.NoError(t, err)
+	_, err = withToken.Contacts.Delete(context.Background(), "")
+	var pe *InvalidParamError
+	require.ErrorAs(t, err, &pe, "checks still come first")
+}

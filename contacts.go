@@ -639,13 +639,14 @@ func (r *SearchResult) NextSearchAfter() json.RawMessage {
 	return r.Contacts[len(r.Contacts)-1].SearchAfter
 }
 
-// Search runs one page of an advanced contact search. Results may lag writes by a few
-// seconds. It is resent after a 5xx or a dropped connection, since a search changes nothing.
+// Search runs one page of an advanced contact search; a nil req asks for the first page of
+// all contacts. Results may lag writes by a few seconds. It is resent after a 5xx or a
+// dropped connection, since a search changes nothing.
 func (s *ContactsService) Search(ctx context.Context, req *SearchRequest) (*SearchResult, *Response, error) {
-	if req == nil {
-		return nil, nil, &InvalidParamError{Param: "req", Reason: "must not be nil"}
+	var body SearchRequest
+	if req != nil {
+		body = *req
 	}
-	body := *req
 	if body.LocationID == "" {
 		body.LocationID = s.client.locationID
 	}
@@ -667,15 +668,15 @@ func (s *ContactsService) Search(ctx context.Context, req *SearchRequest) (*Sear
 // to MaxSearchPageLimit (req.PageLimit, if set, is the page size; zero or more than the
 // maximum means the maximum). It follows the searchAfter cursor from the first page, so it
 // is not held to MaxSearchPageDepth. req.Page may be 0 or 1, and req.SearchAfter starts the
-// walk after a given cursor.
+// walk after a given cursor. A nil req walks every contact of the location.
 //
 // Iteration stops at the first error, which is yielded (a *PaginationError if the server
 // repeats a cursor or claims more results without one). Only one page is held at a time.
 func (s *ContactsService) SearchAll(ctx context.Context, req *SearchRequest) iter.Seq2[*Contact, error] {
-	if req == nil {
-		return errSeq[*Contact](&InvalidParamError{Param: "req", Reason: "must not be nil"})
+	var base SearchRequest
+	if req != nil {
+		base = *req
 	}
-	base := *req
 	if base.PageLimit < 0 {
 		return errSeq[*Contact](&InvalidParamError{Param: "req.PageLimit", Reason: fmt.Sprintf("%d is negative", base.PageLimit)})
 	}
@@ -1242,6 +1243,7 @@ type NotSucceededError struct {
 	StatusCode int
 }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *NotSucceededError) Error() string {
 	return fmt.Sprintf("ghl: %s %s: %d response reports the action did not succeed", e.Method, e.Route, e.StatusCode)
 }

@@ -127,7 +127,6 @@ func TestContactsSearchRejectsBadRequests(t *testing.T) {
 		req   *SearchRequest
 		param string
 	}{
-		{nil, "req"},
 		{&SearchRequest{PageLimit: 501}, "req.PageLimit"},
 		{&SearchRequest{PageLimit: -1}, "req.PageLimit"},
 		{&SearchRequest{Page: -1}, "req.Page"},
@@ -599,4 +598,22 @@ func TestPostRetrySafety(t *testing.T) {
 		}
 		assert.Equal(t, want, calls.Load(), tc.name)
 	}
+}
+
+func TestSearchAcceptsNilRequest(t *testing.T) {
+	client, mux := setup(t)
+	var bodies []string
+	mux.HandleFunc("/contacts/search", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		fmt.Fprint(w, `{"contacts":[],"total":0}`)
+	})
+	_, _, err := client.Contacts.Search(context.Background(), nil)
+	require.NoError(t, err)
+	for _, err := range client.Contacts.SearchAll(context.Background(), nil) {
+		require.NoError(t, err)
+	}
+	require.Len(t, bodies, 2)
+	assert.JSONEq(t, `{"locationId":"loc-test-1","pageLimit":20}`, bodies[0])
+	assert.JSONEq(t, `{"locationId":"loc-test-1","pageLimit":500}`, bodies[1])
 }

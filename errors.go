@@ -25,6 +25,10 @@ var (
 	// expired or already used). The location must install the app again.
 	ErrReauthorizationRequired = errors.New("ghl: refresh token refused; the location must reauthorize the app")
 
+	// ErrNoCredentials is returned by a call on a client that has no token: one made without
+	// WithAccessToken or WithTokenSource, such as the base of LocationClients. Nothing is sent.
+	ErrNoCredentials = errors.New("ghl: no credentials: the client has neither an access token nor a token source")
+
 	// ErrInvalidParam is matched by every *InvalidParamError.
 	ErrInvalidParam = errors.New("ghl: invalid parameter")
 )
@@ -54,6 +58,7 @@ type APIError struct {
 	Response *http.Response
 }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("ghl: ")
@@ -107,6 +112,7 @@ type RateLimitError struct {
 	Daily bool
 }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *RateLimitError) Error() string {
 	if e.APIError != nil {
 		return e.APIError.Error() + fmt.Sprintf(" (retry after %v)", e.RetryAfter)
@@ -135,6 +141,7 @@ type InvalidParamError struct {
 	Reason string
 }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *InvalidParamError) Error() string {
 	return fmt.Sprintf("ghl: invalid %s: %s", e.Param, e.Reason)
 }

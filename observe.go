@@ -29,11 +29,20 @@ type Observer interface {
 // NopObserver does nothing; embed it in an Observer to implement a subset of the methods.
 type NopObserver struct{}
 
-func (NopObserver) OnAttempt(context.Context, AttemptInfo)             {}
-func (NopObserver) OnRetry(context.Context, RetryInfo)                 {}
+// OnAttempt does nothing.
+func (NopObserver) OnAttempt(context.Context, AttemptInfo) {}
+
+// OnRetry does nothing.
+func (NopObserver) OnRetry(context.Context, RetryInfo) {}
+
+// OnRateLimitWait does nothing.
 func (NopObserver) OnRateLimitWait(context.Context, RateLimitWaitInfo) {}
-func (NopObserver) OnTokenRefresh(context.Context, TokenRefreshInfo)   {}
-func (NopObserver) OnWebhook(context.Context, WebhookInfo)             {}
+
+// OnTokenRefresh does nothing.
+func (NopObserver) OnTokenRefresh(context.Context, TokenRefreshInfo) {}
+
+// OnWebhook does nothing.
+func (NopObserver) OnWebhook(context.Context, WebhookInfo) {}
 
 // AttemptInfo describes one HTTP attempt.
 type AttemptInfo struct {

@@ -20,6 +20,7 @@ type PaginationError struct {
 	Reason string
 }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *PaginationError) Error() string {
 	return fmt.Sprintf("ghl: paging %s: page %d: %s", e.Route, e.Page, e.Reason)
 }

@@ -182,7 +182,7 @@ func TestSearchAllStartsAfterGivenCursor(t *testing.T) {
 
 func TestSearchAllRejectsBadRequestsWithoutSending(t *testing.T) {
 	client, p := newSearchPager(t, 5)
-	for _, req := range []*SearchRequest{nil, {Page: 2}, {Page: -1}, {PageLimit: -3}, {Query: strings.Repeat("x", 80)}, {Filters: []SearchFilter{{Field: "a"}}}} {
+	for _, req := range []*SearchRequest{{Page: 2}, {Page: -1}, {PageLimit: -3}, {Query: strings.Repeat("x", 80)}, {Filters: []SearchFilter{{Field: "a"}}}} {
 		ids, err := collect(t, client.Contacts.SearchAll(context.Background(), req))
 		assert.Empty(t, ids)
 		assert.ErrorIs(t, err, ErrInvalidParam, "%+v", req)

@@ -364,36 +364,91 @@ type UnknownEvent struct {
 // members in Extra and the members that were present with zero values, so a decoded event
 // re-encodes to what GHL sent.
 
-func (e *ContactEvent) UnmarshalJSON(b []byte) error     { return unmarshalEvent(b, e) }
-func (e ContactEvent) MarshalJSON() ([]byte, error)      { return marshalEvent(&e) }
-func (e *NoteEvent) UnmarshalJSON(b []byte) error        { return unmarshalEvent(b, e) }
-func (e NoteEvent) MarshalJSON() ([]byte, error)         { return marshalEvent(&e) }
-func (e *TaskEvent) UnmarshalJSON(b []byte) error        { return unmarshalEvent(b, e) }
-func (e TaskEvent) MarshalJSON() ([]byte, error)         { return marshalEvent(&e) }
+// UnmarshalJSON decodes a ContactEvent and keeps the fields it does not name.
+func (e *ContactEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+
+// MarshalJSON encodes the ContactEvent with the fields it does not name, as received.
+func (e ContactEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// UnmarshalJSON decodes a NoteEvent and keeps the fields it does not name.
+func (e *NoteEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+
+// MarshalJSON encodes the NoteEvent with the fields it does not name, as received.
+func (e NoteEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// UnmarshalJSON decodes a TaskEvent and keeps the fields it does not name.
+func (e *TaskEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+
+// MarshalJSON encodes the TaskEvent with the fields it does not name, as received.
+func (e TaskEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// UnmarshalJSON decodes an AppointmentEvent and keeps the fields it does not name.
 func (e *AppointmentEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
-func (e AppointmentEvent) MarshalJSON() ([]byte, error)  { return marshalEvent(&e) }
-func (e *AppInstall) UnmarshalJSON(b []byte) error       { return unmarshalEvent(b, e) }
-func (e AppInstall) MarshalJSON() ([]byte, error)        { return marshalEvent(&e) }
-func (e *AppUninstall) UnmarshalJSON(b []byte) error     { return unmarshalEvent(b, e) }
-func (e AppUninstall) MarshalJSON() ([]byte, error)      { return marshalEvent(&e) }
-func (e *PlanChange) UnmarshalJSON(b []byte) error       { return unmarshalEvent(b, e) }
-func (e PlanChange) MarshalJSON() ([]byte, error)        { return marshalEvent(&e) }
+
+// MarshalJSON encodes the AppointmentEvent with the fields it does not name, as received.
+func (e AppointmentEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// UnmarshalJSON decodes an AppInstall and keeps the fields it does not name.
+func (e *AppInstall) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+
+// MarshalJSON encodes the AppInstall with the fields it does not name, as received.
+func (e AppInstall) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// UnmarshalJSON decodes an AppUninstall and keeps the fields it does not name.
+func (e *AppUninstall) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+
+// MarshalJSON encodes the AppUninstall with the fields it does not name, as received.
+func (e AppUninstall) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// UnmarshalJSON decodes a PlanChange and keeps the fields it does not name.
+func (e *PlanChange) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+
+// MarshalJSON encodes the PlanChange with the fields it does not name, as received.
+func (e PlanChange) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// UnmarshalJSON decodes a CampaignStatusUpdate and keeps the fields it does not name.
 func (e *CampaignStatusUpdate) UnmarshalJSON(b []byte) error {
 	return unmarshalEvent(b, e)
 }
+
+// MarshalJSON encodes the CampaignStatusUpdate with the fields it does not name, as received.
 func (e CampaignStatusUpdate) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
-func (e *AssociationEvent) UnmarshalJSON(b []byte) error    { return unmarshalEvent(b, e) }
-func (e AssociationEvent) MarshalJSON() ([]byte, error)     { return marshalEvent(&e) }
-func (e *RelationEvent) UnmarshalJSON(b []byte) error       { return unmarshalEvent(b, e) }
-func (e RelationEvent) MarshalJSON() ([]byte, error)        { return marshalEvent(&e) }
-func (e *UnknownEvent) UnmarshalJSON(b []byte) error        { return unmarshalEvent(b, e) }
-func (e UnknownEvent) MarshalJSON() ([]byte, error)         { return marshalEvent(&e) }
-func (a *WebhookAppointment) UnmarshalJSON(b []byte) error  { return unmarshalObject(b, a) }
-func (a WebhookAppointment) MarshalJSON() ([]byte, error)   { return marshalObject(&a) }
-func (t *AppTrial) UnmarshalJSON(b []byte) error            { return unmarshalObject(b, t) }
-func (t AppTrial) MarshalJSON() ([]byte, error)             { return marshalObject(&t) }
-func (w *WhitelabelDetails) UnmarshalJSON(b []byte) error   { return unmarshalObject(b, w) }
-func (w WhitelabelDetails) MarshalJSON() ([]byte, error)    { return marshalObject(&w) }
+
+// UnmarshalJSON decodes an AssociationEvent and keeps the fields it does not name.
+func (e *AssociationEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+
+// MarshalJSON encodes the AssociationEvent with the fields it does not name, as received.
+func (e AssociationEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// UnmarshalJSON decodes a RelationEvent and keeps the fields it does not name.
+func (e *RelationEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+
+// MarshalJSON encodes the RelationEvent with the fields it does not name, as received.
+func (e RelationEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// UnmarshalJSON decodes an UnknownEvent and keeps the fields it does not name.
+func (e *UnknownEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+
+// MarshalJSON encodes the UnknownEvent with the fields it does not name, as received.
+func (e UnknownEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// UnmarshalJSON decodes a WebhookAppointment and keeps the fields it does not name.
+func (a *WebhookAppointment) UnmarshalJSON(b []byte) error { return unmarshalObject(b, a) }
+
+// MarshalJSON encodes the WebhookAppointment with the fields it does not name, as received.
+func (a WebhookAppointment) MarshalJSON() ([]byte, error) { return marshalObject(&a) }
+
+// UnmarshalJSON decodes an AppTrial and keeps the fields it does not name.
+func (t *AppTrial) UnmarshalJSON(b []byte) error { return unmarshalObject(b, t) }
+
+// MarshalJSON encodes the AppTrial with the fields it does not name, as received.
+func (t AppTrial) MarshalJSON() ([]byte, error) { return marshalObject(&t) }
+
+// UnmarshalJSON decodes a WhitelabelDetails and keeps the fields it does not name.
+func (w *WhitelabelDetails) UnmarshalJSON(b []byte) error { return unmarshalObject(b, w) }
+
+// MarshalJSON encodes the WhitelabelDetails with the fields it does not name, as received.
+func (w WhitelabelDetails) MarshalJSON() ([]byte, error) { return marshalObject(&w) }
 
 // eventKind says how to build and decode one event type.
 type eventKind struct {
@@ -467,6 +522,7 @@ type WebhookPayloadError struct {
 	Err    error // the underlying syntax error, if any
 }
 
+// Error describes the failure for a human; it never contains a token or secret.
 func (e *WebhookPayloadError) Error() string {
 	if e.Err != nil {
 		return "ghl: malformed webhook payload: " + e.Reason + ": " + e.Err.Error()
@@ -474,6 +530,7 @@ func (e *WebhookPayloadError) Error() string {
 	return "ghl: malformed webhook payload: " + e.Reason
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *WebhookPayloadError) Unwrap() error { return e.Err }
 
 // Is matches ErrMalformedWebhook.

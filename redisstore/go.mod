@@ -3,7 +3,7 @@ module github.com/linkedphone/ghl-go/redisstore
 go 1.23.0
 
 require (
-	github.com/linkedphone/ghl-go v0.0.0-00010101000000-000000000000
+	github.com/linkedphone/ghl-go v0.1.0
 	github.com/redis/go-redis/v9 v9.17.3
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/oauth2 v0.30.0
@@ -19,4 +19,6 @@ require (
 	golang.org/x/time v0.12.0 // indirect
 )
 
+// Builds in this repository use the core module beside it; releases tag both modules
+// together, so users resolve the required version from the module proxy.
 replace github.com/linkedphone/ghl-go => ../

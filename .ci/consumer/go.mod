@@ -4,7 +4,7 @@ module example.com/ghl-consumer
 
 go 1.23.0
 
-require github.com/linkedphone/ghl-go v0.0.0
+require github.com/linkedphone/ghl-go v0.1.0
 
 require (
 	github.com/google/go-querystring v1.2.0 // indirect
