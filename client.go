@@ -395,6 +395,47 @@ type request struct {
 	idempotent bool
 }
 
+// RawRequest describes a call to an endpoint this SDK has no method for.
+type RawRequest struct {
+	Method string
+	// Path is relative to the base URL, starts with "/" and is already escaped: pass every ID
+	// through url.PathEscape.
+	Path string
+	// Route names the endpoint in logs and metrics, e.g. "/calendars/events/{eventId}". It
+	// must not contain IDs; empty means "METHOD (raw)".
+	Route string
+	Query url.Values
+	// Body, if non-nil, is sent as JSON.
+	Body any
+	// Idempotent marks a POST as safe to resend after a 5xx or a broken connection.
+	Idempotent bool
+}
+
+// Do sends req through the same pipeline as the typed methods (token, rate limit, retries,
+// typed errors, monitoring) and decodes a 2xx JSON body into out, if out is non-nil. It is
+// the way to reach endpoints outside the Contacts API, such as the Calendars API; set their
+// Version header with WithAPIVersion on a client for that API.
+func (c *Client) Do(ctx context.Context, req *RawRequest, out any) (*Response, error) {
+	switch {
+	case req == nil:
+		return nil, &InvalidParamError{Param: "req", Reason: "must not be nil"}
+	case req.Method == "" || strings.ContainsAny(req.Method, " \t\r\n/"):
+		return nil, &InvalidParamError{Param: "req.Method", Reason: fmt.Sprintf("%q is not an HTTP method", req.Method)}
+	case !strings.HasPrefix(req.Path, "/") || strings.ContainsAny(req.Path, "?#\r\n"):
+		return nil, &InvalidParamError{Param: "req.Path", Reason: "must start with / and carry no query or fragment (use Query)"}
+	}
+	for _, seg := range strings.Split(req.Path, "/") {
+		if seg == "." || seg == ".." {
+			return nil, &InvalidParamError{Param: "req.Path", Reason: "must not contain . or .. segments"}
+		}
+	}
+	route := req.Route
+	if route == "" {
+		route = req.Method + " (raw)"
+	}
+	return c.do(ctx, &request{method: req.Method, path: req.Path, route: route, query: req.Query, body: req.Body, idempotent: req.Idempotent}, out)
+}
+
 // do sends req through the pipeline and decodes a 2xx JSON body into out (if non-nil).
 func (c *Client) do(ctx context.Context, req *request, out any) (*Response, error) {
 	if ctx == nil {

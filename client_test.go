@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -227,4 +228,32 @@ func TestClientWithoutCredentialsSendsNothing(t *testing.T) {
 	_, err = withToken.Contacts.Delete(context.Background(), "")
 	var pe *InvalidParamError
 	require.ErrorAs(t, err, &pe, "checks still come first")
+}
+
+func TestDoReachesOtherEndpoints(t *testing.T) {
+	client, mux := setup(t, WithAPIVersion("2021-04-15"))
+	mux.HandleFunc("/calendars/events/appointments/ev%2F1", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, http.MethodPut)
+		assert.Equal(t, "/calendars/events/appointments/ev%2F1", r.URL.EscapedPath())
+		assert.Equal(t, "2021-04-15", r.Header.Get("Version"))
+		assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))
+		assert.Equal(t, "notify=true", r.URL.RawQuery)
+		b, _ := io.ReadAll(r.Body)
+		assert.JSONEq(t, `{"title":"Demo"}`, string(b))
+		fmt.Fprint(w, `{"id":"ev/1","title":"Demo"}`)
+	})
+	var out struct{ ID, Title string }
+	resp, err := client.Do(context.Background(), &RawRequest{
+		Method: http.MethodPut, Path: "/calendars/events/appointments/" + url.PathEscape("ev/1"),
+		Route: "/calendars/events/appointments/{eventId}", Query: url.Values{"notify": {"true"}},
+		Body: map[string]string{"title": "Demo"},
+	}, &out)
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "ev/1", out.ID)
+
+	for _, bad := range []*RawRequest{nil, {Method: "", Path: "/x"}, {Method: "GET", Path: "x"}, {Method: "GET", Path: "/a/../b"}, {Method: "GET", Path: "/a?b=1"}} {
+		_, err := client.Do(context.Background(), bad, nil)
+		assert.ErrorIs(t, err, ErrInvalidParam, "%+v", bad)
+	}
 }

@@ -20,6 +20,10 @@
 // WithAPIVersion overrides it). Redirects to another host are refused, so the Authorization
 // header never leaves GHL.
 //
+// Endpoints outside the typed surface (the Calendars API, say) are reachable with Client.Do,
+// which sends a RawRequest through the same pipeline: token, rate limit, retries, typed
+// errors and monitoring.
+//
 // # Authentication
 //
 // A Private Integration Token (Settings > Private Integrations) is a fixed token: pass it
