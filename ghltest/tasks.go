@@ -2,7 +2,6 @@ package ghltest
 
 import (
 	"net/http"
-	"slices"
 	"time"
 )
 
@@ -30,13 +29,46 @@ func (t *taskDoc) event() map[string]any {
 		"title": t.title, "dateAdded": t.dateAdded, "dueDate": t.dueDate}
 }
 
+func (t *taskDoc) docID() string { return t.id }
+
+func (s *Server) tasks() *subResource[*taskDoc] {
+	return &subResource[*taskDoc]{s: s, name: "Task", key: "task", plural: "tasks", param: "taskId",
+		items: func(l *location) map[string][]*taskDoc { return l.tasks },
+		input: taskInput,
+		newItem: func(id, contactID, dateAdded string) *taskDoc {
+			return &taskDoc{id: id, contactID: contactID, dateAdded: dateAdded}
+		},
+		apply: func(t *taskDoc, fields map[string]any) string {
+			if t.apply(fields) {
+				return "TaskComplete"
+			}
+			return ""
+		},
+		created: "TaskCreate", deleted: "TaskDelete",
+	}
+}
+
 func (s *Server) routeTasks(mux *http.ServeMux) {
-	// GET /contacts/{contactId}/tasks is served by the three-segment GET dispatcher (search.go).
-	mux.HandleFunc("POST /contacts/{contactId}/tasks", s.createTask)
-	mux.HandleFunc("GET /contacts/{contactId}/tasks/{taskId}", s.getTask)
-	mux.HandleFunc("PUT /contacts/{contactId}/tasks/{taskId}", s.updateTask)
-	mux.HandleFunc("DELETE /contacts/{contactId}/tasks/{taskId}", s.deleteTask)
+	s.tasks().route(mux)
 	mux.HandleFunc("PUT /contacts/{contactId}/tasks/{taskId}/completed", s.completeTask)
+}
+
+func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) { s.tasks().list(w, r) }
+
+func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) {
+	if fields, ok := readFields(w, r, completedInput); ok {
+		s.tasks().change(w, r, fields)
+	}
+}
+
+// completedInput validates the body of PUT .../completed.
+func completedInput(in map[string]any) (map[string]any, []string) {
+	msgs := unknownProperties(in, "completed")
+	b, isBool := in["completed"].(bool)
+	if !isBool {
+		msgs = append(msgs, "completed must be a boolean value")
+	}
+	return map[string]any{"completed": b}, msgs
 }
 
 // isoTimestamp formats t the way GHL returns dueDate and dateAdded.
@@ -105,120 +137,4 @@ func (t *taskDoc) apply(fields map[string]any) (becameCompleted bool) {
 		}
 	}
 	return becameCompleted
-}
-
-func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
-	if needLocation(w, r) == nil {
-		return
-	}
-	in, ok := readObject(w, r, false)
-	if !ok {
-		return
-	}
-	fields, msgs := taskInput(in, true)
-	if len(msgs) > 0 {
-		writeUnprocessable(w, msgs...)
-		return
-	}
-	s.withContact(w, r, func(l *location, c *contactDoc) func() {
-		t := &taskDoc{id: newID(), contactID: c.id(), dateAdded: s.now()}
-		t.apply(fields)
-		l.tasks[c.id()] = append(l.tasks[c.id()], t)
-		body, ev := t.json(), t.event()
-		return func() {
-			s.emit(l.id, "TaskCreate", ev)
-			writeJSON(w, http.StatusCreated, map[string]any{"task": body})
-		}
-	})
-}
-
-func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
-	s.withContact(w, r, func(l *location, c *contactDoc) func() {
-		list := make([]map[string]any, 0, len(l.tasks[c.id()]))
-		for _, t := range l.tasks[c.id()] {
-			list = append(list, t.json())
-		}
-		return func() { writeJSON(w, http.StatusOK, map[string]any{"tasks": list}) }
-	})
-}
-
-// withTask runs fn under the lock on the request's task, answering 404 for an unknown
-// contact or task.
-func (s *Server) withTask(w http.ResponseWriter, r *http.Request, fn func(l *location, t *taskDoc, i int) func()) {
-	id := r.PathValue("taskId")
-	s.withContact(w, r, func(l *location, c *contactDoc) func() {
-		i := slices.IndexFunc(l.tasks[c.id()], func(t *taskDoc) bool { return t.id == id })
-		if i < 0 {
-			return func() { writeNotFound(w, "Task") }
-		}
-		return fn(l, l.tasks[c.id()][i], i)
-	})
-}
-
-func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
-	s.withTask(w, r, func(_ *location, t *taskDoc, _ int) func() {
-		body := t.json()
-		return func() { writeJSON(w, http.StatusOK, map[string]any{"task": body}) }
-	})
-}
-
-func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
-	if needLocation(w, r) == nil {
-		return
-	}
-	in, ok := readObject(w, r, false)
-	if !ok {
-		return
-	}
-	fields, msgs := taskInput(in, false)
-	if len(msgs) > 0 {
-		writeUnprocessable(w, msgs...)
-		return
-	}
-	s.respondTaskChange(w, r, fields)
-}
-
-func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) {
-	if needLocation(w, r) == nil {
-		return
-	}
-	in, ok := readObject(w, r, false)
-	if !ok {
-		return
-	}
-	msgs := unknownProperties(in, "completed")
-	b, isBool := in["completed"].(bool)
-	if !isBool {
-		msgs = append(msgs, "completed must be a boolean value")
-	}
-	if len(msgs) > 0 {
-		writeUnprocessable(w, msgs...)
-		return
-	}
-	s.respondTaskChange(w, r, map[string]any{"completed": b})
-}
-
-// respondTaskChange applies fields to the task and emits TaskComplete when it became completed.
-func (s *Server) respondTaskChange(w http.ResponseWriter, r *http.Request, fields map[string]any) {
-	s.withTask(w, r, func(l *location, t *taskDoc, _ int) func() {
-		completed := t.apply(fields)
-		body, ev := t.json(), t.event()
-		return func() {
-			if completed {
-				s.emit(l.id, "TaskComplete", ev)
-			}
-			writeJSON(w, http.StatusOK, map[string]any{"task": body})
-		}
-	})
-}
-
-func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) {
-	s.withTask(w, r, func(l *location, t *taskDoc, i int) func() {
-		l.tasks[t.contactID] = slices.Delete(l.tasks[t.contactID], i, i+1)
-		ev := t.event()
-		return func() {
-			s.emit(l.id, "TaskDelete", ev)
-			writeJSON(w, http.StatusOK, map[string]any{"succeded": true})
-		}
-	})
 }
