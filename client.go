@@ -436,6 +436,21 @@ func (c *Client) Do(ctx context.Context, req *RawRequest, out any) (*Response, e
 	return c.do(ctx, &request{method: req.Method, path: req.Path, route: route, query: req.Query, body: req.Body, idempotent: req.Idempotent}, out)
 }
 
+// fetch sends req, decodes the 2xx body into an E and returns what pick takes from it: the
+// one shape every typed method shares.
+func fetch[E, T any](ctx context.Context, c *Client, req *request, pick func(*E) T) (T, *Response, error) {
+	var out E
+	resp, err := c.do(ctx, req, &out)
+	if err != nil {
+		var zero T
+		return zero, resp, err
+	}
+	return pick(&out), resp, nil
+}
+
+// self is the pick of fetch for a method that returns the whole decoded body.
+func self[E any](e *E) *E { return e }
+
 // do sends req through the pipeline and decodes a 2xx JSON body into out (if non-nil).
 func (c *Client) do(ctx context.Context, req *request, out any) (*Response, error) {
 	if ctx == nil {

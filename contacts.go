@@ -290,6 +290,9 @@ type contactEnvelope struct {
 	Contact *Contact `json:"contact"`
 }
 
+// contactOf picks the contact out of its envelope, for fetch.
+func contactOf(e *contactEnvelope) *Contact { return e.Contact }
+
 // decodeResponse decodes the envelope with a single validating pass: the contact is decoded as
 // a plain struct, and its unknown fields are then picked out by a scan (see responseDecoder).
 func (e *contactEnvelope) decodeResponse(data []byte) error {
@@ -318,12 +321,7 @@ func (s *ContactsService) Get(ctx context.Context, contactID string) (*Contact, 
 	if err != nil {
 		return nil, nil, err
 	}
-	var out contactEnvelope
-	resp, err := s.client.do(ctx, &request{method: http.MethodGet, path: "/contacts/" + ids[0], route: "/contacts/{contactId}"}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Contact, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/contacts/" + ids[0], route: "/contacts/{contactId}"}, contactOf)
 }
 
 // Create creates a contact (POST /contacts/). A create that fails with a 5xx or a broken
@@ -340,12 +338,7 @@ func (s *ContactsService) Create(ctx context.Context, req *ContactCreateRequest)
 	if err := checkID("req.LocationID", body.LocationID); err != nil {
 		return nil, nil, err
 	}
-	var out contactEnvelope
-	resp, err := s.client.do(ctx, &request{method: http.MethodPost, path: "/contacts/", route: "/contacts/", body: body}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Contact, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodPost, path: "/contacts/", route: "/contacts/", body: body}, contactOf)
 }
 
 // Update changes a contact. Only the fields set in req are sent.
@@ -357,12 +350,7 @@ func (s *ContactsService) Update(ctx context.Context, contactID string, req *Con
 	if req == nil {
 		return nil, nil, &InvalidParamError{Param: "req", Reason: "must not be nil"}
 	}
-	var out contactEnvelope
-	resp, err := s.client.do(ctx, &request{method: http.MethodPut, path: "/contacts/" + ids[0], route: "/contacts/{contactId}", body: req}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Contact, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodPut, path: "/contacts/" + ids[0], route: "/contacts/{contactId}", body: req}, contactOf)
 }
 
 // Delete deletes a contact.
@@ -389,13 +377,8 @@ func (s *ContactsService) Upsert(ctx context.Context, req *ContactUpsertRequest)
 	if err := checkID("req.LocationID", body.LocationID); err != nil {
 		return nil, nil, err
 	}
-	var out UpsertResult
-	resp, err := s.client.do(ctx, &request{method: http.MethodPost, path: "/contacts/upsert", route: "/contacts/upsert", body: body,
-		idempotent: !body.CreateNewIfDuplicateAllowed}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodPost, path: "/contacts/upsert", route: "/contacts/upsert", body: body,
+		idempotent: !body.CreateNewIfDuplicateAllowed}, self[UpsertResult])
 }
 
 // ----------------------------------------------------------------------------------------
@@ -656,12 +639,7 @@ func (s *ContactsService) Search(ctx context.Context, req *SearchRequest) (*Sear
 	if err := body.validate(); err != nil {
 		return nil, nil, err
 	}
-	var out SearchResult
-	resp, err := s.client.do(ctx, &request{method: http.MethodPost, path: "/contacts/search", route: "/contacts/search", body: body, idempotent: true}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodPost, path: "/contacts/search", route: "/contacts/search", body: body, idempotent: true}, self[SearchResult])
 }
 
 // SearchAll yields every contact that req matches, in req's sort order, fetching pages of up
@@ -744,12 +722,7 @@ func (s *ContactsService) FindDuplicate(ctx context.Context, opts *DuplicateOpti
 	if err != nil {
 		return nil, nil, err
 	}
-	var out contactEnvelope
-	resp, err := s.client.do(ctx, &request{method: http.MethodGet, path: "/contacts/search/duplicate", route: "/contacts/search/duplicate", query: q}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Contact, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/contacts/search/duplicate", route: "/contacts/search/duplicate", query: q}, contactOf)
 }
 
 // ContactList is a page of contacts from List or ListByBusiness.
@@ -845,12 +818,7 @@ func (s *ContactsService) ListByBusiness(ctx context.Context, businessID string,
 	if err != nil {
 		return nil, nil, err
 	}
-	var out ContactList
-	resp, err := s.client.do(ctx, &request{method: http.MethodGet, path: "/contacts/business/" + ids[0], route: "/contacts/business/{businessId}", query: q}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/contacts/business/" + ids[0], route: "/contacts/business/{businessId}", query: q}, self[ContactList])
 }
 
 // ListByBusinessAll yields every contact of a business, paging by skip and limit (opts.Limit
@@ -933,12 +901,7 @@ func (s *ContactsService) List(ctx context.Context, opts *ListOptions) (*Contact
 	if err != nil {
 		return nil, nil, err
 	}
-	var out ContactList
-	resp, err := s.client.do(ctx, &request{method: http.MethodGet, path: "/contacts/", route: "/contacts/", query: q}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/contacts/", route: "/contacts/", query: q}, self[ContactList])
 }
 
 // listCursor is the cursor pair of the deprecated list endpoint.
@@ -1044,13 +1007,8 @@ func (s *ContactsService) followers(ctx context.Context, method, contactID strin
 	if err := checkIDList("followerIDs", followerIDs); err != nil {
 		return nil, nil, err
 	}
-	var out FollowersResult
-	resp, err := s.client.do(ctx, &request{method: method, path: "/contacts/" + ids[0] + "/followers", route: "/contacts/{contactId}/followers",
-		body: followersBody{Followers: followerIDs}, idempotent: true}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return fetch(ctx, s.client, &request{method: method, path: "/contacts/" + ids[0] + "/followers", route: "/contacts/{contactId}/followers",
+		body: followersBody{Followers: followerIDs}, idempotent: true}, self[FollowersResult])
 }
 
 // AddToCampaign adds the contact to a campaign. It is not resent after a 5xx, since GHL
@@ -1224,12 +1182,7 @@ func (s *ContactsService) UpdateBusiness(ctx context.Context, req *BulkBusinessR
 			return nil, nil, err
 		}
 	}
-	var out BulkBusinessResult
-	resp, err := s.client.do(ctx, &request{method: http.MethodPost, path: "/contacts/bulk/business", route: "/contacts/bulk/business", body: body, idempotent: true}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodPost, path: "/contacts/bulk/business", route: "/contacts/bulk/business", body: body, idempotent: true}, self[BulkBusinessResult])
 }
 
 // ErrNotSucceeded is matched by every *NotSucceededError.

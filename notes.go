@@ -75,12 +75,7 @@ func (s *NotesService) List(ctx context.Context, contactID string) ([]*Note, *Re
 	if err != nil {
 		return nil, nil, err
 	}
-	var out noteListEnvelope
-	resp, err := s.client.do(ctx, &request{method: http.MethodGet, path: "/contacts/" + ids[0] + "/notes", route: "/contacts/{contactId}/notes"}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Notes, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/contacts/" + ids[0] + "/notes", route: "/contacts/{contactId}/notes"}, func(e *noteListEnvelope) []*Note { return e.Notes })
 }
 
 // Get fetches one note.
@@ -132,10 +127,5 @@ func (s *NotesService) Delete(ctx context.Context, contactID, noteID string) (*R
 func notePath(ids []string) string { return "/contacts/" + ids[0] + "/notes/" + ids[1] }
 
 func (s *NotesService) one(ctx context.Context, req *request) (*Note, *Response, error) {
-	var out noteEnvelope
-	resp, err := s.client.do(ctx, req, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Note, resp, nil
+	return fetch(ctx, s.client, req, func(e *noteEnvelope) *Note { return e.Note })
 }

@@ -49,13 +49,8 @@ func (s *TagsService) change(ctx context.Context, method, contactID string, tags
 	if err := checkTags("tags", tags); err != nil {
 		return nil, nil, err
 	}
-	var out tagsBody
-	resp, err := s.client.do(ctx, &request{method: method, path: "/contacts/" + ids[0] + "/tags", route: "/contacts/{contactId}/tags",
-		body: tagsBody{Tags: tags}, idempotent: true}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Tags, resp, nil
+	return fetch(ctx, s.client, &request{method: method, path: "/contacts/" + ids[0] + "/tags", route: "/contacts/{contactId}/tags",
+		body: tagsBody{Tags: tags}, idempotent: true}, func(e *tagsBody) []string { return e.Tags })
 }
 
 // TagOperation is what BulkUpdate does with the tags.
@@ -202,11 +197,6 @@ func (s *TagsService) BulkUpdate(ctx context.Context, req *BulkTagsRequest) (*Bu
 	if err := body.validate(); err != nil {
 		return nil, nil, err
 	}
-	var out BulkTagsResult
-	resp, err := s.client.do(ctx, &request{method: http.MethodPost, path: "/contacts/bulk/tags/update/" + string(body.Operation),
-		route: "/contacts/bulk/tags/update/{type}", body: body, idempotent: true}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodPost, path: "/contacts/bulk/tags/update/" + string(body.Operation),
+		route: "/contacts/bulk/tags/update/{type}", body: body, idempotent: true}, self[BulkTagsResult])
 }

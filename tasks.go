@@ -97,12 +97,7 @@ func (s *TasksService) List(ctx context.Context, contactID string) ([]*Task, *Re
 	if err != nil {
 		return nil, nil, err
 	}
-	var out taskListEnvelope
-	resp, err := s.client.do(ctx, &request{method: http.MethodGet, path: "/contacts/" + ids[0] + "/tasks", route: "/contacts/{contactId}/tasks"}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Tasks, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/contacts/" + ids[0] + "/tasks", route: "/contacts/{contactId}/tasks"}, func(e *taskListEnvelope) []*Task { return e.Tasks })
 }
 
 // Get fetches one task.
@@ -168,10 +163,5 @@ func (s *TasksService) Delete(ctx context.Context, contactID, taskID string) (*R
 func taskPath(ids []string) string { return "/contacts/" + ids[0] + "/tasks/" + ids[1] }
 
 func (s *TasksService) one(ctx context.Context, req *request) (*Task, *Response, error) {
-	var out taskEnvelope
-	resp, err := s.client.do(ctx, req, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Task, resp, nil
+	return fetch(ctx, s.client, req, func(e *taskEnvelope) *Task { return e.Task })
 }
