@@ -228,29 +228,31 @@ func (r ContactUpsertRequest) MarshalJSON() ([]byte, error) {
 	return encodeWithExtra(plain(r), contactUpsertFields, r.Extra, r.Null)
 }
 
-// ContactUpdateRequest is the body of Update. GHL's update takes no locationId, gender or
-// companyName. Tags, if non-nil, replace the whole list (an empty non-nil slice clears it).
+// ContactUpdateRequest is the body of Update. As in every update request, a nil field is not
+// sent (use Ptr to set one), and a field named in Null is sent as null. Tags, if non-nil,
+// replace the whole list (an empty non-nil slice clears it). GHL's update takes no
+// locationId, gender or companyName.
 type ContactUpdateRequest struct {
-	FirstName          string              `json:"firstName,omitempty"`
-	LastName           string              `json:"lastName,omitempty"`
-	Name               string              `json:"name,omitempty"`
-	Email              string              `json:"email,omitempty"`
-	Phone              string              `json:"phone,omitempty"`
-	Address1           string              `json:"address1,omitempty"`
-	City               string              `json:"city,omitempty"`
-	State              string              `json:"state,omitempty"`
-	PostalCode         string              `json:"postalCode,omitempty"`
-	Website            string              `json:"website,omitempty"`
-	Timezone           string              `json:"timezone,omitempty"`
+	FirstName          *string             `json:"firstName,omitempty"`
+	LastName           *string             `json:"lastName,omitempty"`
+	Name               *string             `json:"name,omitempty"`
+	Email              *string             `json:"email,omitempty"`
+	Phone              *string             `json:"phone,omitempty"`
+	Address1           *string             `json:"address1,omitempty"`
+	City               *string             `json:"city,omitempty"`
+	State              *string             `json:"state,omitempty"`
+	PostalCode         *string             `json:"postalCode,omitempty"`
+	Website            *string             `json:"website,omitempty"`
+	Timezone           *string             `json:"timezone,omitempty"`
 	DND                *bool               `json:"dnd,omitempty"`
 	DNDSettings        *DNDSettings        `json:"dndSettings,omitempty"`
 	InboundDNDSettings *InboundDNDSettings `json:"inboundDndSettings,omitempty"`
 	Tags               []string            `json:"tags,omitempty"`
 	CustomFields       []CustomFieldInput  `json:"customFields,omitempty"`
-	Source             string              `json:"source,omitempty"`
-	DateOfBirth        string              `json:"dateOfBirth,omitempty"`
-	Country            string              `json:"country,omitempty"`
-	AssignedTo         string              `json:"assignedTo,omitempty"`
+	Source             *string             `json:"source,omitempty"`
+	DateOfBirth        *string             `json:"dateOfBirth,omitempty"` // YYYY-MM-DD
+	Country            *string             `json:"country,omitempty"`
+	AssignedTo         *string             `json:"assignedTo,omitempty"`
 
 	Null  []string `json:"-"`
 	Extra Extra    `json:"-"`

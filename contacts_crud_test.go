@@ -159,7 +159,7 @@ func TestContactsUpdate(t *testing.T) {
 		fmt.Fprintf(w, `{"succeded":true,"contact":%s}`, fixture)
 	})
 	c, _, err := client.Contacts.Update(context.Background(), "seD4PfOuKoVMLkEZqohJ", &ContactUpdateRequest{
-		City: "Lisbon", Tags: []string{}, Null: []string{"assignedTo"},
+		City: Ptr("Lisbon"), Tags: []string{}, Null: []string{"assignedTo"},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, "seD4PfOuKoVMLkEZqohJ", c.ID)
@@ -199,7 +199,7 @@ func crudCalls(client *Client, id string) map[string]func() error {
 	return map[string]func() error{
 		"Get": func() error { _, _, err := client.Contacts.Get(ctx, id); return err },
 		"Update": func() error {
-			_, _, err := client.Contacts.Update(ctx, id, &ContactUpdateRequest{City: "x"})
+			_, _, err := client.Contacts.Update(ctx, id, &ContactUpdateRequest{City: Ptr("x")})
 			return err
 		},
 		"Delete": func() error { _, err := client.Contacts.Delete(ctx, id); return err },

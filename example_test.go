@@ -120,7 +120,7 @@ func ExampleTasksService() {
 
 	task, _, err := client.Tasks.Create(ctx, contact.ID, &ghl.TaskCreateRequest{
 		Title:   "Call back",
-		DueDate: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
+		DueDate: ghl.Time{Time: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -142,7 +142,7 @@ func ExampleNotesService_Create() {
 		log.Fatal(err)
 	}
 
-	note, _, err := client.Notes.Create(ctx, contact.ID, &ghl.NoteRequest{Body: "Missed call, left a voicemail."})
+	note, _, err := client.Notes.Create(ctx, contact.ID, &ghl.NoteCreateRequest{Body: "Missed call, left a voicemail."})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func run(ctx context.Context) error {
 	if _, _, err := client.Tags.Add(ctx, c.ID, []string{"called"}); err != nil {
 		return err
 	}
-	if _, _, err := client.Notes.Create(ctx, c.ID, &ghl.NoteRequest{Body: "first call"}); err != nil {
+	if _, _, err := client.Notes.Create(ctx, c.ID, &ghl.NoteCreateRequest{Body: "first call"}); err != nil {
 		return err
 	}
 	n := 0

@@ -94,7 +94,7 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 		out.printf("skipped (read-only): would PUT /contacts/{id}/tasks/{taskId}/completed\n")
 	} else {
 		task, _, err := client.Tasks.Create(ctx, res.ContactID, &ghl.TaskCreateRequest{
-			Title: "LinkedPhone sync check", DueDate: time.Now().Add(time.Hour).UTC().Truncate(time.Minute),
+			Title: "LinkedPhone sync check", DueDate: ghl.Time{Time: time.Now().Add(time.Hour).UTC().Truncate(time.Minute)},
 		})
 		if err != nil {
 			return err

@@ -179,7 +179,7 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 
 	for _, i := range pending {
 		call := rec.Calls[i]
-		note, _, err := s.client.Notes.Create(ctx, cid, &ghl.NoteRequest{Body: callSummary(call)})
+		note, _, err := s.client.Notes.Create(ctx, cid, &ghl.NoteCreateRequest{Body: callSummary(call)})
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("push %s: adding call note: %w", id, err), s.store.Save())
 		}
@@ -402,7 +402,7 @@ func (s *Syncer) onContactCreate(ctx context.Context, ev *ghl.ContactEvent) erro
 	}
 	due := s.now().Add(followUpDelay).UTC().Truncate(time.Minute)
 	task, _, err := s.client.Tasks.Create(ctx, ev.ID, &ghl.TaskCreateRequest{
-		Title: title, Body: "New contact in GHL: call them back within a day.", DueDate: due,
+		Title: title, Body: "New contact in GHL: call them back within a day.", DueDate: ghl.Time{Time: due},
 	})
 	if err != nil {
 		return fmt.Errorf("ContactCreate %s: creating follow-up task: %w", ev.ID, err)
