@@ -84,16 +84,6 @@ func (c Contact) MarshalJSON() ([]byte, error) {
 	return encodeWithExtra(plain(c), contactFields, c.Extra, nil)
 }
 
-// CustomField returns the custom field with the given ID.
-func (c *Contact) CustomField(id string) (CustomFieldValue, bool) {
-	for _, f := range c.CustomFields {
-		if f.ID == id {
-			return f, true
-		}
-	}
-	return CustomFieldValue{}, false
-}
-
 // DNDSettings holds the per-channel do-not-disturb settings.
 type DNDSettings struct {
 	Call     *DNDChannel `json:"Call,omitempty"`

@@ -94,7 +94,7 @@ func TestContactsSearch(t *testing.T) {
 	assert.Equal(t, "102goXVW3lIExEQPOnd3", c.ID)
 	assert.Equal(t, "+18832327657", c.Phone)
 	assert.Equal(t, `[1234,"102goXVW3lIExEQPOnd3"]`, string(c.SearchAfter))
-	assert.Equal(t, `[1234,"102goXVW3lIExEQPOnd3"]`, string(res.NextSearchAfter()))
+	assert.Equal(t, `[1234,"102goXVW3lIExEQPOnd3"]`, string(res.nextSearchAfter()))
 	assert.JSONEq(t, `"Mobile"`, string(c.Extra["phoneLabel"]))
 	assert.JSONEq(t, `"t-1"`, string(res.Extra["traceId"]))
 }
@@ -111,7 +111,7 @@ func TestContactsSearchDefaults(t *testing.T) {
 	res, _, err := client.Contacts.Search(context.Background(), &SearchRequest{SearchAfter: json.RawMessage(`[1234,"102goXVW3lIExEQPOnd3"]`)})
 	require.NoError(t, err)
 	assert.Empty(t, res.Contacts)
-	assert.Nil(t, res.NextSearchAfter())
+	assert.Nil(t, res.nextSearchAfter())
 
 	// A location given explicitly wins over the client's.
 	client2, mux2 := setup(t)
@@ -412,7 +412,7 @@ func idCalls() []idCall {
 			return err
 		}},
 		{"Contacts.ListByBusinessAll", "businessID", func(c *Client, id string) error {
-			for _, err := range c.Contacts.ListByBusinessAll(ctx, id, nil) {
+			for _, err := range c.Contacts.listByBusinessAll(ctx, id, nil) {
 				return err
 			}
 			return nil

@@ -168,7 +168,7 @@ func TestFakeBusiness(t *testing.T) {
 	assert.Equal(t, 5, page.Count)
 
 	var all []string
-	for c, err := range client.Contacts.ListByBusinessAll(ctx, "biz-1", &ListByBusinessOptions{Limit: 2}) {
+	for c, err := range client.Contacts.listByBusinessAll(ctx, "biz-1", &ListByBusinessOptions{Limit: 2}) {
 		require.NoError(t, err)
 		all = append(all, c.ID)
 	}
@@ -342,7 +342,7 @@ func TestFakeTags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, res.ErrorCount)
 	require.Len(t, res.Responses, 3)
-	assert.True(t, res.Responses[2].Failed())
+	assert.Equal(t, "error", res.Responses[2].Type)
 	for _, id := range ids[1:] {
 		assert.Equal(t, []string{"base", "bulk"}, sorted(field[[]string](t, srv, loc, id, "tags")))
 	}

@@ -17,14 +17,14 @@ import (
 
 // Search paging limits.
 const (
-	// DefaultSearchPageLimit is the page size Search asks for when the request names none
+	// defaultSearchPageLimit is the page size Search asks for when the request names none
 	// (the API requires one).
-	DefaultSearchPageLimit = 20
+	defaultSearchPageLimit = 20
 	// MaxSearchPageLimit is the largest page the search endpoint serves; SearchAll uses it.
 	MaxSearchPageLimit = 500
-	// MaxSearchPageDepth is how many results page/pageLimit paging reaches; past it only
+	// maxSearchPageDepth is how many results page/pageLimit paging reaches; past it only
 	// searchAfter works.
-	MaxSearchPageDepth = 10000
+	maxSearchPageDepth = 10000
 	// maxSearchQuery is the longest free-text query the API accepts.
 	maxSearchQuery = 75
 )
@@ -157,11 +157,11 @@ type SearchSort struct {
 type SearchRequest struct {
 	// LocationID defaults to the client's location.
 	LocationID string `json:"locationId"`
-	// Page is the 1-based page for page/pageLimit paging, which reaches MaxSearchPageDepth
-	// results at most. Leave it zero when SearchAfter is set.
+	// Page is the 1-based page for page/pageLimit paging, which reaches 10,000 results at
+	// most. Leave it zero when SearchAfter is set.
 	Page int `json:"page,omitempty"`
 	// PageLimit is the page size, up to MaxSearchPageLimit; zero means
-	// DefaultSearchPageLimit.
+	// 20.
 	PageLimit int `json:"pageLimit"`
 	// SearchAfter is the cursor to continue after: the SearchAfter of the last contact of the
 	// previous page, sent back exactly as received.
@@ -195,8 +195,8 @@ func (r *SearchRequest) validate() error {
 		return &InvalidParamError{Param: "req.Page", Reason: fmt.Sprintf("%d is negative", r.Page)}
 	case r.Page > 0 && len(r.SearchAfter) > 0:
 		return &InvalidParamError{Param: "req.Page", Reason: "cannot be combined with SearchAfter"}
-	case r.Page > 0 && r.Page*r.PageLimit > MaxSearchPageDepth:
-		return &InvalidParamError{Param: "req.Page", Reason: fmt.Sprintf("page paging reaches %d results at most; use SearchAfter (or SearchAll) to go further", MaxSearchPageDepth)}
+	case r.Page > 0 && r.Page*r.PageLimit > maxSearchPageDepth:
+		return &InvalidParamError{Param: "req.Page", Reason: fmt.Sprintf("page paging reaches %d results at most; use SearchAfter (or SearchAll) to go further", maxSearchPageDepth)}
 	case utf8.RuneCountInString(r.Query) > maxSearchQuery:
 		return &InvalidParamError{Param: "req.Query", Reason: fmt.Sprintf("longer than %d characters", maxSearchQuery)}
 	}
@@ -244,9 +244,9 @@ func (r SearchResult) MarshalJSON() ([]byte, error) {
 	return encodeWithExtra(plain(r), searchResultFields, r.Extra, nil)
 }
 
-// NextSearchAfter returns the cursor of the page after this one (the last contact's
+// nextSearchAfter returns the cursor of the page after this one (the last contact's
 // SearchAfter), or nil when the page is empty.
-func (r *SearchResult) NextSearchAfter() json.RawMessage {
+func (r *SearchResult) nextSearchAfter() json.RawMessage {
 	if r == nil || len(r.Contacts) == 0 || r.Contacts[len(r.Contacts)-1] == nil {
 		return nil
 	}
@@ -265,7 +265,7 @@ func (s *ContactsService) Search(ctx context.Context, req *SearchRequest) (*Sear
 		body.LocationID = s.client.locationID
 	}
 	if body.PageLimit == 0 {
-		body.PageLimit = DefaultSearchPageLimit
+		body.PageLimit = defaultSearchPageLimit
 	}
 	if err := body.validate(); err != nil {
 		return nil, nil, err
@@ -276,7 +276,7 @@ func (s *ContactsService) Search(ctx context.Context, req *SearchRequest) (*Sear
 // SearchAll yields every contact that req matches, in req's sort order, fetching pages of up
 // to MaxSearchPageLimit (req.PageLimit, if set, is the page size; zero or more than the
 // maximum means the maximum). It follows the searchAfter cursor from the first page, so it
-// is not held to MaxSearchPageDepth. req.Page may be 0 or 1, and req.SearchAfter starts the
+// is not held to the 10,000 results of page paging. req.Page may be 0 or 1, and req.SearchAfter starts the
 // walk after a given cursor. A nil req walks every contact of the location.
 //
 // Iteration stops at the first error, which is yielded (a *PaginationError if the server
@@ -311,7 +311,7 @@ func (s *ContactsService) SearchAll(ctx context.Context, req *SearchRequest) ite
 		if len(res.Contacts) < body.PageLimit {
 			return p, nil // a short page is the last
 		}
-		next := bytes.TrimSpace(res.NextSearchAfter())
+		next := bytes.TrimSpace(res.nextSearchAfter())
 		if len(next) == 0 || string(next) == "null" {
 			// A full page without a cursor ends the walk only when the server's count says
 			// nothing is left; otherwise paginate reports it.
@@ -452,10 +452,10 @@ func (s *ContactsService) ListByBusiness(ctx context.Context, businessID string,
 	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/contacts/business/" + ids[0], route: "/contacts/business/{businessId}", query: q}, self[ContactList])
 }
 
-// ListByBusinessAll yields every contact of a business, paging by skip and limit (opts.Limit
+// listByBusinessAll yields every contact of a business, paging by skip and limit (opts.Limit
 // is the page size, default 100; opts.Skip is where to start). Iteration stops at the first
 // error, which is yielded.
-func (s *ContactsService) ListByBusinessAll(ctx context.Context, businessID string, opts *ListByBusinessOptions) iter.Seq2[*Contact, error] {
+func (s *ContactsService) listByBusinessAll(ctx context.Context, businessID string, opts *ListByBusinessOptions) iter.Seq2[*Contact, error] {
 	if err := checkID("businessID", businessID); err != nil {
 		return errSeq[*Contact](err)
 	}

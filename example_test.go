@@ -74,7 +74,7 @@ func ExampleContactsService_Get() {
 	created, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{
 		FirstName:    "Grace",
 		Email:        "grace@example.com",
-		CustomFields: []ghl.CustomFieldInput{ghl.CustomFieldByKey("contact.call_score", 7)},
+		CustomFields: []ghl.CustomFieldInput{{Key: "contact.call_score", Value: 7}},
 	})
 	if err != nil {
 		log.Fatal(err)

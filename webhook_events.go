@@ -850,7 +850,7 @@ func (c *objectCodec) set(f *codecField, fv reflect.Value, val []byte) (bool, er
 		default:
 			return false, nil
 		}
-		t, err := ParseTime(s)
+		t, err := parseTime(s)
 		if err != nil {
 			t = Time{}
 		}

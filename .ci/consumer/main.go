@@ -52,7 +52,7 @@ func run(ctx context.Context) error {
 		FirstName:    "Ada",
 		Email:        "ada@example.com",
 		DND:          ghl.Ptr(false),
-		CustomFields: []ghl.CustomFieldInput{ghl.CustomFieldByKey("contact.source_detail", "consumer")},
+		CustomFields: []ghl.CustomFieldInput{{Key: "contact.source_detail", Value: "consumer"}},
 	})
 	if err != nil {
 		return err
