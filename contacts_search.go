@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-querystring/query"
@@ -321,6 +322,46 @@ func (s *ContactsService) SearchAll(ctx context.Context, req *SearchRequest) ite
 		p.more, p.next = true, string(next)
 		return p, nil
 	})
+}
+
+// ghlTimeLayout is how GHL writes timestamps (dateAdded, dateUpdated): UTC, milliseconds.
+const ghlTimeLayout = "2006-01-02T15:04:05.000Z"
+
+// ChangedSince yields the contacts of the client's location whose dateUpdated is at or after
+// since, oldest change first. It is the companion of the webhook Handler: GHL redelivers a
+// webhook only for about 70 minutes (and only after a 429 answer), so a receiver that was
+// down longer, or lost events any other way, learns here what changed. Run it when the
+// receiver starts, from a checkpoint the receiver kept, and apply each contact as its
+// ContactUpdate event would have been applied; contacts created in the meantime come too
+// (creating a contact sets its dateUpdated), so a DateAdded at or after since marks a missed
+// ContactCreate. A zero since yields every contact.
+//
+// It walks POST /contacts/search sorted by dateUpdated ascending, 500 contacts a request,
+// following the searchAfter cursor, so it is not held to the 10,000 results of page paging.
+// A contact changed during the walk moves to the end of that order and is yielded again
+// rather than skipped. The filter is sent as a range on dateUpdated from since, truncated to
+// the millisecond, in GHL's own timestamp form ("2006-01-02T15:04:05.000Z", UTC).
+//
+// Keeping the checkpoint: take the largest DateUpdated the walk yielded (GHL's clock, so
+// the receiving host's clock does not matter) and start the next walk a margin before it,
+// since search results lag writes by a few seconds. Contacts near the checkpoint then come
+// twice, so apply them idempotently (skip a contact whose DateUpdated is older than what you
+// hold). If the walk yields nothing, keep the old checkpoint.
+//
+// What it cannot see: a contact deleted in the meantime (search returns live contacts only;
+// a ContactDelete that was missed shows as a Get answering 404), and a change to a contact's
+// tasks, notes or appointments that did not change the contact itself.
+//
+// Iteration stops at the first error, which is yielded.
+func (s *ContactsService) ChangedSince(ctx context.Context, since time.Time) iter.Seq2[*Contact, error] {
+	req := SearchRequest{
+		PageLimit: MaxSearchPageLimit,
+		Sort:      []SearchSort{{Field: "dateUpdated", Direction: SortAsc}},
+	}
+	if !since.IsZero() {
+		req.Filters = []SearchFilter{InRange("dateUpdated", Range{Gte: since.UTC().Truncate(time.Millisecond).Format(ghlTimeLayout)})}
+	}
+	return s.SearchAll(ctx, &req)
 }
 
 // DuplicateOptions says what FindDuplicate looks for. Give Email, Number or both.
