@@ -397,7 +397,7 @@ func (v *WebhookVerifier) verify(ctx context.Context, header http.Header, body [
 	if err := v.checkSignature(header, body); err != nil {
 		return nil, err
 	}
-	ev, err := parseEvent(append([]byte(nil), body...), "")
+	ev, err := parseEvent(append([]byte(nil), body...))
 	if err != nil {
 		return nil, err
 	}

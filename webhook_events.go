@@ -7,10 +7,12 @@ import (
 	"github.com/linkedphone/ghl-go/internal/jsonx"
 )
 
-// Event type values, as GHL sends them in the payload's "type" member. The app lifecycle
-// events use INSTALL, UNINSTALL and PLAN_CHANGE, not their documentation names. Association
-// and relation payloads carry no "type" member in GHL's documentation: decode them with
-// ParseEventAs and one of the EventAssociation* or EventRelation* kinds.
+// Event type values, as GHL sends them in the payload's "type" member; compare them with
+// Event.EventType. The app lifecycle events use INSTALL, UNINSTALL and PLAN_CHANGE, not their
+// documentation names. Association and relation payloads carry no "type" member in GHL's
+// documentation; if they arrive without one, ParseEvent returns an *UnknownEvent, and
+// json.Unmarshal of its Raw() into an *AssociationCreateEvent (or another of those types)
+// decodes it.
 const (
 	EventContactCreate        = "ContactCreate"
 	EventContactUpdate        = "ContactUpdate"
@@ -37,19 +39,20 @@ const (
 	EventRelationDelete       = "RelationDelete"
 )
 
-// Event is a decoded webhook payload, as returned by WebhookVerifier.Verify, ParseEvent and
-// ParseEventAs. The concrete types are pointers to the event structs (*ContactCreate,
-// *TaskComplete, *AppInstall, ...); switch on them:
+// Event is a decoded webhook payload, as returned by WebhookVerifier.Verify and ParseEvent,
+// and given to the Handler's function. The concrete types are pointers to the event structs,
+// whose names end in Event (*ContactCreateEvent, *TaskCompleteEvent, *AppInstallEvent, ...);
+// switch on them:
 //
 //	switch ev := ev.(type) {
-//	case *ghl.ContactCreate:
+//	case *ghl.ContactCreateEvent:
 //		fmt.Println(ev.ID, ev.Email)
 //	case *ghl.UnknownEvent:
 //		// a type this SDK does not know yet; ev.Extra and ev.Raw() hold everything
 //	}
 type Event interface {
-	// EventType is the payload's "type" member, or the kind given to ParseEventAs when the
-	// payload has none.
+	// EventType is the payload's "type" member (one of the Event* constants for the types
+	// this SDK knows); empty when the payload has none.
 	EventType() string
 	// EventLocationID is the payload's locationId (empty on agency-level app events).
 	EventLocationID() string
@@ -64,7 +67,8 @@ type Event interface {
 	envelope() *EventEnvelope
 }
 
-// EventEnvelope holds the members every webhook payload shares. Every event type embeds it.
+// EventEnvelope holds the members every webhook payload shares. Every event type embeds it,
+// most of them through the payload struct of their family (ContactPayload, TaskPayload, ...).
 type EventEnvelope struct {
 	Type       string `json:"type,omitempty"`
 	LocationID string `json:"locationId,omitempty"`
@@ -73,18 +77,12 @@ type EventEnvelope struct {
 	Timestamp Time   `json:"timestamp,omitempty"`
 	WebhookID string `json:"webhookId,omitempty"`
 
-	kind   string
 	raw    []byte
 	fields jsonx.Presence
 }
 
 // EventType implements Event.
-func (e *EventEnvelope) EventType() string {
-	if e.Type != "" {
-		return e.Type
-	}
-	return e.kind
-}
+func (e *EventEnvelope) EventType() string { return e.Type }
 
 // EventLocationID implements Event.
 func (e *EventEnvelope) EventLocationID() string { return e.LocationID }
@@ -101,9 +99,10 @@ func (e *EventEnvelope) Raw() []byte { return e.raw }
 func (e *EventEnvelope) envelope() *EventEnvelope    { return e }
 func (e *EventEnvelope) codecState() *jsonx.Presence { return &e.fields }
 
-// ContactEvent is the payload of the contact events: the contact's fields, flat, next to
-// the envelope.
-type ContactEvent struct {
+// ContactPayload is what every contact event carries: the contact's fields, flat, next to
+// the envelope. Code that treats several contact events alike takes a *ContactPayload
+// (&ev.ContactPayload).
+type ContactPayload struct {
 	EventEnvelope
 	ID           string             `json:"id,omitempty"`
 	Address1     string             `json:"address1,omitempty"`
@@ -116,7 +115,7 @@ type ContactEvent struct {
 	DateUpdated  Time               `json:"dateUpdated,omitempty"`
 	DateOfBirth  string             `json:"dateOfBirth,omitempty"` // webhooks send a datetime, the API a date
 	DND          bool               `json:"dnd,omitempty"`
-	DNDSettings  *DNDSettings       `json:"dndSettings,omitempty"` // on ContactDndUpdate
+	DNDSettings  *DNDSettings       `json:"dndSettings,omitempty"` // on ContactDndUpdateEvent
 	Email        string             `json:"email,omitempty"`
 	Name         string             `json:"name,omitempty"`
 	FirstName    string             `json:"firstName,omitempty"`
@@ -136,7 +135,7 @@ type ContactEvent struct {
 }
 
 // CustomField returns the custom field with the given ID.
-func (e *ContactEvent) CustomField(id string) (CustomFieldValue, bool) {
+func (e *ContactPayload) CustomField(id string) (CustomFieldValue, bool) {
 	for _, f := range e.CustomFields {
 		if f.ID == id {
 			return f, true
@@ -145,17 +144,18 @@ func (e *ContactEvent) CustomField(id string) (CustomFieldValue, bool) {
 	return CustomFieldValue{}, false
 }
 
-// The contact events. Each is its own type so a type switch can tell them apart.
+// The contact events. Each is its own type so a type switch can tell them apart; their
+// fields are ContactPayload's.
 type (
-	ContactCreate    struct{ ContactEvent }
-	ContactUpdate    struct{ ContactEvent }
-	ContactDelete    struct{ ContactEvent }
-	ContactDndUpdate struct{ ContactEvent }
-	ContactTagUpdate struct{ ContactEvent }
+	ContactCreateEvent    struct{ ContactPayload }
+	ContactUpdateEvent    struct{ ContactPayload }
+	ContactDeleteEvent    struct{ ContactPayload }
+	ContactDndUpdateEvent struct{ ContactPayload }
+	ContactTagUpdateEvent struct{ ContactPayload }
 )
 
-// NoteEvent is the payload of the note events.
-type NoteEvent struct {
+// NotePayload is what every note event carries.
+type NotePayload struct {
 	EventEnvelope
 	ID        string `json:"id,omitempty"`
 	Body      string `json:"body,omitempty"`
@@ -166,14 +166,14 @@ type NoteEvent struct {
 
 // The note events.
 type (
-	NoteCreate struct{ NoteEvent }
-	NoteUpdate struct{ NoteEvent }
-	NoteDelete struct{ NoteEvent }
+	NoteCreateEvent struct{ NotePayload }
+	NoteUpdateEvent struct{ NotePayload }
+	NoteDeleteEvent struct{ NotePayload }
 )
 
-// TaskEvent is the payload of the task events. It carries no completed flag: TaskComplete
-// itself says so.
-type TaskEvent struct {
+// TaskPayload is what every task event carries. It has no completed flag: the type
+// TaskCompleteEvent says so.
+type TaskPayload struct {
 	EventEnvelope
 	ID         string `json:"id,omitempty"`
 	AssignedTo string `json:"assignedTo,omitempty"`
@@ -187,20 +187,20 @@ type TaskEvent struct {
 
 // The task events.
 type (
-	TaskCreate   struct{ TaskEvent }
-	TaskComplete struct{ TaskEvent }
-	TaskDelete   struct{ TaskEvent }
+	TaskCreateEvent   struct{ TaskPayload }
+	TaskCompleteEvent struct{ TaskPayload }
+	TaskDeleteEvent   struct{ TaskPayload }
 )
 
-// AppointmentEvent is the payload of the appointment events: the appointment is nested.
-type AppointmentEvent struct {
+// AppointmentPayload is what every appointment event carries: the appointment is nested.
+type AppointmentPayload struct {
 	EventEnvelope
 	Appointment *WebhookAppointment `json:"appointment,omitempty"`
 	Extra       Extra               `json:"-"`
 }
 
-// WebhookAppointment is the appointment inside an appointment event. Its times carry an
-// offset ("2023-09-25T16:00:00+05:30").
+// WebhookAppointment is the appointment inside an appointment event (not the API's
+// Appointment: its times carry an offset, "2023-09-25T16:00:00+05:30").
 type WebhookAppointment struct {
 	ID                string   `json:"id,omitempty"`
 	Address           string   `json:"address,omitempty"`
@@ -226,15 +226,15 @@ func (a *WebhookAppointment) codecState() *jsonx.Presence { return &a.fields }
 
 // The appointment events.
 type (
-	AppointmentCreate struct{ AppointmentEvent }
-	AppointmentUpdate struct{ AppointmentEvent }
-	AppointmentDelete struct{ AppointmentEvent }
+	AppointmentCreateEvent struct{ AppointmentPayload }
+	AppointmentUpdateEvent struct{ AppointmentPayload }
+	AppointmentDeleteEvent struct{ AppointmentPayload }
 )
 
-// AppInstall is sent with type "INSTALL" when a location or agency installs the app.
+// AppInstallEvent is sent with type "INSTALL" when a location or agency installs the app.
 // LocationID is empty on an agency-level install; CompanyID and UserID may be empty for
 // installs on "future locations".
-type AppInstall struct {
+type AppInstallEvent struct {
 	EventEnvelope
 	AppID               string             `json:"appId,omitempty"`
 	VersionID           string             `json:"versionId,omitempty"`
@@ -273,18 +273,18 @@ type WhitelabelDetails struct {
 
 func (w *WhitelabelDetails) codecState() *jsonx.Presence { return &w.fields }
 
-// AppUninstall is sent with type "UNINSTALL": LocationID is set for a location uninstall,
+// AppUninstallEvent is sent with type "UNINSTALL": LocationID is set for a location uninstall,
 // CompanyID for an agency uninstall.
-type AppUninstall struct {
+type AppUninstallEvent struct {
 	EventEnvelope
 	AppID     string `json:"appId,omitempty"`
 	CompanyID string `json:"companyId,omitempty"`
 	Extra     Extra  `json:"-"`
 }
 
-// PlanChange is sent with type "PLAN_CHANGE" when a location or agency changes its plan of
+// PlanChangeEvent is sent with type "PLAN_CHANGE" when a location or agency changes its plan of
 // the app.
-type PlanChange struct {
+type PlanChangeEvent struct {
 	EventEnvelope
 	AppID         string `json:"appId,omitempty"`
 	CompanyID     string `json:"companyId,omitempty"`
@@ -294,8 +294,8 @@ type PlanChange struct {
 	Extra         Extra  `json:"-"`
 }
 
-// CampaignStatusUpdate reports a contact's status in a campaign.
-type CampaignStatusUpdate struct {
+// CampaignStatusUpdateEvent reports a contact's status in a campaign.
+type CampaignStatusUpdateEvent struct {
 	EventEnvelope
 	ID         string `json:"id,omitempty"`
 	ContactID  string `json:"contactId,omitempty"`
@@ -306,9 +306,9 @@ type CampaignStatusUpdate struct {
 	Extra      Extra  `json:"-"`
 }
 
-// AssociationEvent is the payload of the association events (a link definition between two
-// object types). GHL documents no "type" member for it: decode it with ParseEventAs.
-type AssociationEvent struct {
+// AssociationPayload is what every association event carries (a link definition between two
+// object types). GHL documents no "type" member for it: see the Event* constants.
+type AssociationPayload struct {
 	EventEnvelope
 	ID                                   string `json:"id,omitempty"`
 	AssociationType                      string `json:"associationType,omitempty"` // USER_DEFINED or SYSTEM_DEFINED
@@ -324,14 +324,14 @@ type AssociationEvent struct {
 
 // The association events.
 type (
-	AssociationCreate struct{ AssociationEvent }
-	AssociationUpdate struct{ AssociationEvent }
-	AssociationDelete struct{ AssociationEvent }
+	AssociationCreateEvent struct{ AssociationPayload }
+	AssociationUpdateEvent struct{ AssociationPayload }
+	AssociationDeleteEvent struct{ AssociationPayload }
 )
 
-// RelationEvent is the payload of the relation events (a link between two records). GHL
-// documents no "type" member for it: decode it with ParseEventAs.
-type RelationEvent struct {
+// RelationPayload is what every relation event carries (a link between two records). GHL
+// documents no "type" member for it: see the Event* constants.
+type RelationPayload struct {
 	EventEnvelope
 	ID              string `json:"id,omitempty"`
 	FirstObjectKey  string `json:"firstObjectKey,omitempty"`
@@ -344,8 +344,8 @@ type RelationEvent struct {
 
 // The relation events.
 type (
-	RelationCreate struct{ RelationEvent }
-	RelationDelete struct{ RelationEvent }
+	RelationCreateEvent struct{ RelationPayload }
+	RelationDeleteEvent struct{ RelationPayload }
 )
 
 // UnknownEvent is a payload whose type this SDK does not know (or that has no type). Every
@@ -355,71 +355,71 @@ type UnknownEvent struct {
 	Extra Extra `json:"-"`
 }
 
-// JSON methods. Each event base type decodes and encodes with its codec, keeping unknown
-// members in Extra and the members that were present with zero values, so a decoded event
-// re-encodes to what GHL sent.
+// JSON methods. Each payload type decodes and encodes with its codec (internal/jsonx),
+// keeping unknown members in Extra and the members that were present with zero values, so a
+// decoded event re-encodes to what GHL sent. The event types get them through embedding.
 
-// UnmarshalJSON decodes a ContactEvent and keeps the fields it does not name.
-func (e *ContactEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+// UnmarshalJSON decodes a ContactPayload and keeps the fields it does not name.
+func (e *ContactPayload) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
 
-// MarshalJSON encodes the ContactEvent with the fields it does not name, as received.
-func (e ContactEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+// MarshalJSON encodes the ContactPayload with the fields it does not name, as received.
+func (e ContactPayload) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
-// UnmarshalJSON decodes a NoteEvent and keeps the fields it does not name.
-func (e *NoteEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+// UnmarshalJSON decodes a NotePayload and keeps the fields it does not name.
+func (e *NotePayload) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
 
-// MarshalJSON encodes the NoteEvent with the fields it does not name, as received.
-func (e NoteEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+// MarshalJSON encodes the NotePayload with the fields it does not name, as received.
+func (e NotePayload) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
-// UnmarshalJSON decodes a TaskEvent and keeps the fields it does not name.
-func (e *TaskEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+// UnmarshalJSON decodes a TaskPayload and keeps the fields it does not name.
+func (e *TaskPayload) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
 
-// MarshalJSON encodes the TaskEvent with the fields it does not name, as received.
-func (e TaskEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+// MarshalJSON encodes the TaskPayload with the fields it does not name, as received.
+func (e TaskPayload) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
-// UnmarshalJSON decodes an AppointmentEvent and keeps the fields it does not name.
-func (e *AppointmentEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+// UnmarshalJSON decodes an AppointmentPayload and keeps the fields it does not name.
+func (e *AppointmentPayload) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
 
-// MarshalJSON encodes the AppointmentEvent with the fields it does not name, as received.
-func (e AppointmentEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+// MarshalJSON encodes the AppointmentPayload with the fields it does not name, as received.
+func (e AppointmentPayload) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
-// UnmarshalJSON decodes an AppInstall and keeps the fields it does not name.
-func (e *AppInstall) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+// UnmarshalJSON decodes an AppInstallEvent and keeps the fields it does not name.
+func (e *AppInstallEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
 
-// MarshalJSON encodes the AppInstall with the fields it does not name, as received.
-func (e AppInstall) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+// MarshalJSON encodes the AppInstallEvent with the fields it does not name, as received.
+func (e AppInstallEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
-// UnmarshalJSON decodes an AppUninstall and keeps the fields it does not name.
-func (e *AppUninstall) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+// UnmarshalJSON decodes an AppUninstallEvent and keeps the fields it does not name.
+func (e *AppUninstallEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
 
-// MarshalJSON encodes the AppUninstall with the fields it does not name, as received.
-func (e AppUninstall) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+// MarshalJSON encodes the AppUninstallEvent with the fields it does not name, as received.
+func (e AppUninstallEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
-// UnmarshalJSON decodes a PlanChange and keeps the fields it does not name.
-func (e *PlanChange) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+// UnmarshalJSON decodes a PlanChangeEvent and keeps the fields it does not name.
+func (e *PlanChangeEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
 
-// MarshalJSON encodes the PlanChange with the fields it does not name, as received.
-func (e PlanChange) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+// MarshalJSON encodes the PlanChangeEvent with the fields it does not name, as received.
+func (e PlanChangeEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
-// UnmarshalJSON decodes a CampaignStatusUpdate and keeps the fields it does not name.
-func (e *CampaignStatusUpdate) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON decodes a CampaignStatusUpdateEvent and keeps the fields it does not name.
+func (e *CampaignStatusUpdateEvent) UnmarshalJSON(b []byte) error {
 	return unmarshalEvent(b, e)
 }
 
-// MarshalJSON encodes the CampaignStatusUpdate with the fields it does not name, as received.
-func (e CampaignStatusUpdate) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+// MarshalJSON encodes the CampaignStatusUpdateEvent with the fields it does not name, as received.
+func (e CampaignStatusUpdateEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
-// UnmarshalJSON decodes an AssociationEvent and keeps the fields it does not name.
-func (e *AssociationEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+// UnmarshalJSON decodes an AssociationPayload and keeps the fields it does not name.
+func (e *AssociationPayload) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
 
-// MarshalJSON encodes the AssociationEvent with the fields it does not name, as received.
-func (e AssociationEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+// MarshalJSON encodes the AssociationPayload with the fields it does not name, as received.
+func (e AssociationPayload) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
-// UnmarshalJSON decodes a RelationEvent and keeps the fields it does not name.
-func (e *RelationEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
+// UnmarshalJSON decodes a RelationPayload and keeps the fields it does not name.
+func (e *RelationPayload) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }
 
-// MarshalJSON encodes the RelationEvent with the fields it does not name, as received.
-func (e RelationEvent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+// MarshalJSON encodes the RelationPayload with the fields it does not name, as received.
+func (e RelationPayload) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // UnmarshalJSON decodes an UnknownEvent and keeps the fields it does not name.
 func (e *UnknownEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(b, e) }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"reflect"
 
 	"github.com/linkedphone/ghl-go/internal/jsonx"
@@ -37,50 +36,35 @@ func (e *WebhookPayloadError) Is(target error) bool { return target == ErrMalfor
 
 // ParseEvent decodes a webhook payload without verifying it: use it on payloads that were
 // verified elsewhere, or in tests. The event's type comes from the "type" member; a type this
-// SDK does not know, or a payload without one (association and relation events), gives an
-// *UnknownEvent, never an error. Only a body that is not a JSON object is an error (a
+// SDK does not know, or a payload without one, gives an *UnknownEvent, never an error. Only a body that is not a JSON object is an error (a
 // *WebhookPayloadError). The event keeps its own copy of body.
 //
 // A member whose JSON type does not fit its field (a number where GHL documents a string) is
 // kept in the event's Extra under its own name instead of failing the event, and a time in a
 // form that does not parse keeps its text with a zero time.
 func ParseEvent(body []byte) (Event, error) {
-	return parseEvent(append([]byte(nil), body...), "")
-}
-
-// ParseEventAs decodes body as the event type registered for kind (one of the Event*
-// constants), whatever its "type" member says. It is the way to decode association and
-// relation payloads, which carry no type: route them by the URL or subscription they arrived
-// on, or by ParseEvent's *UnknownEvent and your own rule.
-func ParseEventAs(kind string, body []byte) (Event, error) {
-	if _, ok := eventKinds[kind]; !ok {
-		return nil, &InvalidParamError{Param: "kind", Reason: fmt.Sprintf("%q is not a known event type", kind)}
-	}
-	return parseEvent(append([]byte(nil), body...), kind)
+	return parseEvent(append([]byte(nil), body...))
 }
 
 // parseEvent decodes body, which the event keeps (the caller passes its own copy).
-func parseEvent(body []byte, kind string) (Event, error) {
+func parseEvent(body []byte) (Event, error) {
 	var buf [48]jsonx.Member
 	members, err := jsonx.ScanObject(body, buf[:0])
 	if err != nil {
 		return nil, &WebhookPayloadError{Reason: "not a JSON object", Err: err}
 	}
+	// The last "type" member decides, as encoding/json would.
 	k := unknownKind
-	if kind != "" {
-		k = eventKinds[kind]
-	} else {
-		for _, m := range members {
-			if string(m.Key) == `"type"` || (bytes.IndexByte(m.Key, '\\') >= 0 && unquotedIs(m.Key, "type")) {
-				var t string
-				if m.Val[0] == '"' {
-					t, _ = jsonx.Unquote(m.Val)
-				}
-				if found, ok := eventKinds[t]; ok {
-					k = found
-				} else {
-					k = unknownKind
-				}
+	for _, m := range members {
+		if string(m.Key) == `"type"` || (bytes.IndexByte(m.Key, '\\') >= 0 && unquotedIs(m.Key, "type")) {
+			var t string
+			if m.Val[0] == '"' {
+				t, _ = jsonx.Unquote(m.Val)
+			}
+			if found, ok := eventKinds[t]; ok {
+				k = found
+			} else {
+				k = unknownKind
 			}
 		}
 	}
@@ -88,9 +72,7 @@ func parseEvent(body []byte, kind string) (Event, error) {
 	if err := k.codec.DecodeMembers(members, reflect.ValueOf(ev).Elem()); err != nil {
 		return nil, &WebhookPayloadError{Reason: "undecodable member", Err: err}
 	}
-	env := ev.envelope()
-	env.raw = body
-	env.kind = kind
+	ev.envelope().raw = body
 	return ev, nil
 }
 
@@ -116,32 +98,31 @@ func kindOf[T any, P interface {
 	}
 }
 
-// eventKinds maps each type value (and each kind ParseEventAs accepts) to its event type. It
-// is built once and only read.
+// eventKinds maps each type value to its event type. It is built once and only read.
 var eventKinds = map[string]eventKind{
-	EventContactCreate:        kindOf[ContactCreate](),
-	EventContactUpdate:        kindOf[ContactUpdate](),
-	EventContactDelete:        kindOf[ContactDelete](),
-	EventContactDndUpdate:     kindOf[ContactDndUpdate](),
-	EventContactTagUpdate:     kindOf[ContactTagUpdate](),
-	EventNoteCreate:           kindOf[NoteCreate](),
-	EventNoteUpdate:           kindOf[NoteUpdate](),
-	EventNoteDelete:           kindOf[NoteDelete](),
-	EventTaskCreate:           kindOf[TaskCreate](),
-	EventTaskComplete:         kindOf[TaskComplete](),
-	EventTaskDelete:           kindOf[TaskDelete](),
-	EventAppointmentCreate:    kindOf[AppointmentCreate](),
-	EventAppointmentUpdate:    kindOf[AppointmentUpdate](),
-	EventAppointmentDelete:    kindOf[AppointmentDelete](),
-	EventAppInstall:           kindOf[AppInstall](),
-	EventAppUninstall:         kindOf[AppUninstall](),
-	EventPlanChange:           kindOf[PlanChange](),
-	EventCampaignStatusUpdate: kindOf[CampaignStatusUpdate](),
-	EventAssociationCreate:    kindOf[AssociationCreate](),
-	EventAssociationUpdate:    kindOf[AssociationUpdate](),
-	EventAssociationDelete:    kindOf[AssociationDelete](),
-	EventRelationCreate:       kindOf[RelationCreate](),
-	EventRelationDelete:       kindOf[RelationDelete](),
+	EventContactCreate:        kindOf[ContactCreateEvent](),
+	EventContactUpdate:        kindOf[ContactUpdateEvent](),
+	EventContactDelete:        kindOf[ContactDeleteEvent](),
+	EventContactDndUpdate:     kindOf[ContactDndUpdateEvent](),
+	EventContactTagUpdate:     kindOf[ContactTagUpdateEvent](),
+	EventNoteCreate:           kindOf[NoteCreateEvent](),
+	EventNoteUpdate:           kindOf[NoteUpdateEvent](),
+	EventNoteDelete:           kindOf[NoteDeleteEvent](),
+	EventTaskCreate:           kindOf[TaskCreateEvent](),
+	EventTaskComplete:         kindOf[TaskCompleteEvent](),
+	EventTaskDelete:           kindOf[TaskDeleteEvent](),
+	EventAppointmentCreate:    kindOf[AppointmentCreateEvent](),
+	EventAppointmentUpdate:    kindOf[AppointmentUpdateEvent](),
+	EventAppointmentDelete:    kindOf[AppointmentDeleteEvent](),
+	EventAppInstall:           kindOf[AppInstallEvent](),
+	EventAppUninstall:         kindOf[AppUninstallEvent](),
+	EventPlanChange:           kindOf[PlanChangeEvent](),
+	EventCampaignStatusUpdate: kindOf[CampaignStatusUpdateEvent](),
+	EventAssociationCreate:    kindOf[AssociationCreateEvent](),
+	EventAssociationUpdate:    kindOf[AssociationUpdateEvent](),
+	EventAssociationDelete:    kindOf[AssociationDeleteEvent](),
+	EventRelationCreate:       kindOf[RelationCreateEvent](),
+	EventRelationDelete:       kindOf[RelationDeleteEvent](),
 }
 
 var unknownKind = kindOf[UnknownEvent]()
@@ -151,10 +132,10 @@ var unknownKind = kindOf[UnknownEvent]()
 var objectCodecs = func() map[reflect.Type]*jsonx.Codec {
 	m := map[reflect.Type]*jsonx.Codec{}
 	for _, t := range []reflect.Type{
-		reflect.TypeOf(ContactEvent{}), reflect.TypeOf(NoteEvent{}), reflect.TypeOf(TaskEvent{}),
-		reflect.TypeOf(AppointmentEvent{}), reflect.TypeOf(AppInstall{}), reflect.TypeOf(AppUninstall{}),
-		reflect.TypeOf(PlanChange{}), reflect.TypeOf(CampaignStatusUpdate{}),
-		reflect.TypeOf(AssociationEvent{}), reflect.TypeOf(RelationEvent{}), reflect.TypeOf(UnknownEvent{}),
+		reflect.TypeOf(ContactPayload{}), reflect.TypeOf(NotePayload{}), reflect.TypeOf(TaskPayload{}),
+		reflect.TypeOf(AppointmentPayload{}), reflect.TypeOf(AppInstallEvent{}), reflect.TypeOf(AppUninstallEvent{}),
+		reflect.TypeOf(PlanChangeEvent{}), reflect.TypeOf(CampaignStatusUpdateEvent{}),
+		reflect.TypeOf(AssociationPayload{}), reflect.TypeOf(RelationPayload{}), reflect.TypeOf(UnknownEvent{}),
 		reflect.TypeOf(WebhookAppointment{}), reflect.TypeOf(AppTrial{}), reflect.TypeOf(WhitelabelDetails{}),
 	} {
 		m[t] = mustCodec(t)

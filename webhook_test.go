@@ -332,7 +332,7 @@ func TestWebhookHandlerDedupesAndRetriesFailures(t *testing.T) {
 	var calls int
 	h := v.Handler(func(_ context.Context, ev Event) error {
 		calls++
-		assert.IsType(t, &ContactCreate{}, ev)
+		assert.IsType(t, &ContactCreateEvent{}, ev)
 		if fail {
 			return errors.New("database is down")
 		}
@@ -668,7 +668,7 @@ func TestWebhookEndToEndWithGhltest(t *testing.T) {
 	default:
 		t.Fatal("no event arrived")
 	}
-	cc, ok := ev.(*ContactCreate)
+	cc, ok := ev.(*ContactCreateEvent)
 	require.True(t, ok, "got %T", ev)
 	assert.Equal(t, c.ID, cc.ID)
 	assert.Equal(t, srv.LocationID(), cc.LocationID)

@@ -236,7 +236,7 @@ func TestWebhookFailureIsRedelivered(t *testing.T) {
 	require.NoError(t, err)
 	fails := 1
 	handle := func(ctx context.Context, ev ghl.Event) error {
-		if _, ok := ev.(*ghl.ContactCreate); ok && fails > 0 {
+		if _, ok := ev.(*ghl.ContactCreateEvent); ok && fails > 0 {
 			fails--
 			return assert.AnError // say, the data file's disk was full
 		}

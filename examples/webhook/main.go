@@ -52,14 +52,14 @@ func main() {
 // error answers 500, so GHL delivers the event again later.
 func handle(_ context.Context, ev ghl.Event) error {
 	switch e := ev.(type) {
-	case *ghl.ContactCreate:
+	case *ghl.ContactCreateEvent:
 		fmt.Printf("contact created: %s %q <%s> in %s (webhook %s, sent %s)\n",
 			e.ID, e.Name, e.Email, e.LocationID, e.WebhookID, e.EventTime().Format(time.RFC3339))
-	case *ghl.ContactUpdate:
+	case *ghl.ContactUpdateEvent:
 		fmt.Printf("contact updated: %s\n", e.ID)
-	case *ghl.ContactDelete:
+	case *ghl.ContactDeleteEvent:
 		fmt.Printf("contact deleted: %s\n", e.ID)
-	case *ghl.AppUninstall:
+	case *ghl.AppUninstallEvent:
 		fmt.Printf("app uninstalled from %s%s\n", e.LocationID, e.CompanyID)
 	case *ghl.UnknownEvent:
 		fmt.Printf("event %s not handled here (%d bytes)\n", e.EventType(), len(e.Raw()))
@@ -155,7 +155,7 @@ func demo(logger *slog.Logger) error {
 	case <-ctx.Done():
 		return errors.New("no webhook arrived")
 	}
-	created, ok := ev.(*ghl.ContactCreate)
+	created, ok := ev.(*ghl.ContactCreateEvent)
 	if !ok || created.ID != contact.ID {
 		return fmt.Errorf("expected ContactCreate for %s, got %T", contact.ID, ev)
 	}
