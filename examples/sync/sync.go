@@ -291,7 +291,7 @@ const followUpDelay = 24 * time.Hour
 
 // HandleEvent applies one verified webhook event. It must be idempotent in effect: the
 // Handler deduplicates deliveries by webhookId, but an event whose processing failed half-way
-// is delivered again. An error makes the Handler answer 500, so GHL redelivers.
+// is delivered again. An error makes the Handler answer 429, so GHL redelivers.
 func (s *Syncer) HandleEvent(ctx context.Context, ev ghl.Event) error {
 	// An app receives the events of every location that installed it; this sync serves one.
 	if loc := ev.EventLocationID(); loc != "" && loc != s.client.LocationID() {

@@ -219,7 +219,7 @@ func ghlTaskCompleted(t *testing.T, srv *ghltest.Server, loc, contactID, taskID 
 }
 
 // TestWebhookFailureIsRedelivered checks the at-least-once side: an event whose processing
-// fails is answered 500, GHL delivers it again, and the retry is processed.
+// fails is answered 429, GHL delivers it again, and the retry is processed.
 func TestWebhookFailureIsRedelivered(t *testing.T) {
 	srv := ghltest.NewServer()
 	t.Cleanup(srv.Close)
