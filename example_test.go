@@ -262,7 +262,7 @@ func ExampleWebhookVerifier_Handler() {
 	}
 	created := make(chan string, 1)
 	receiver := httptest.NewServer(verifier.Handler(func(ctx context.Context, e ghl.Event) error {
-		if c, ok := e.(*ghl.ContactCreate); ok {
+		if c, ok := e.(*ghl.ContactCreateEvent); ok {
 			created <- c.Email
 		}
 		return nil
@@ -283,7 +283,7 @@ func ExampleParseEvent() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if t, ok := e.(*ghl.TaskComplete); ok {
+	if t, ok := e.(*ghl.TaskCompleteEvent); ok {
 		fmt.Println(t.EventType(), t.ContactID, t.Title)
 	}
 	// Output: TaskComplete c1 Call back

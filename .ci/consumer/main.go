@@ -86,7 +86,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	var handler http.Handler = verifier.Handler(func(ctx context.Context, e ghl.Event) error {
-		if cc, ok := e.(*ghl.ContactCreate); ok {
+		if cc, ok := e.(*ghl.ContactCreateEvent); ok {
 			_ = cc.EventLocationID()
 		}
 		return nil

@@ -307,7 +307,7 @@ const followUpDelay = 24 * time.Hour
 
 // HandleEvent applies one verified webhook event. It must be idempotent in effect: the
 // Handler deduplicates deliveries by webhookId, but an event whose processing failed half-way
-// is delivered again. An error makes the Handler answer 500, so GHL redelivers.
+// is delivered again. An error makes the Handler answer 429, so GHL redelivers.
 func (s *Syncer) HandleEvent(ctx context.Context, ev ghl.Event) error {
 	// An app receives the events of every location that installed it; this sync serves one.
 	if loc := ev.EventLocationID(); loc != "" && loc != s.client.LocationID() {
@@ -317,33 +317,33 @@ func (s *Syncer) HandleEvent(ctx context.Context, ev ghl.Event) error {
 	var err error
 	var objectID string
 	switch ev := ev.(type) {
-	case *ghl.ContactCreate:
+	case *ghl.ContactCreateEvent:
 		objectID = ev.ID
-		err = s.onContactCreate(ctx, &ev.ContactEvent)
-	case *ghl.ContactUpdate:
+		err = s.onContactCreate(ctx, &ev.ContactPayload)
+	case *ghl.ContactUpdateEvent:
 		objectID = ev.ID
-		s.onContactChange(&ev.ContactEvent)
-	case *ghl.ContactTagUpdate:
+		s.onContactChange(&ev.ContactPayload)
+	case *ghl.ContactTagUpdateEvent:
 		objectID = ev.ID
-		s.onContactChange(&ev.ContactEvent)
-	case *ghl.ContactDndUpdate:
+		s.onContactChange(&ev.ContactPayload)
+	case *ghl.ContactDndUpdateEvent:
 		objectID = ev.ID
-		s.onContactChange(&ev.ContactEvent)
-	case *ghl.ContactDelete:
+		s.onContactChange(&ev.ContactPayload)
+	case *ghl.ContactDeleteEvent:
 		objectID = ev.ID
-		s.onContactDelete(&ev.ContactEvent)
-	case *ghl.TaskCreate:
+		s.onContactDelete(&ev.ContactPayload)
+	case *ghl.TaskCreateEvent:
 		objectID = ev.ID
-		s.onTask(&ev.TaskEvent, false)
-	case *ghl.TaskComplete:
+		s.onTask(&ev.TaskPayload, false)
+	case *ghl.TaskCompleteEvent:
 		objectID = ev.ID
-		s.onTaskComplete(&ev.TaskEvent)
-	case *ghl.TaskDelete:
+		s.onTaskComplete(&ev.TaskPayload)
+	case *ghl.TaskDeleteEvent:
 		objectID = ev.ID
-		s.onTaskDelete(&ev.TaskEvent)
-	case *ghl.NoteCreate:
+		s.onTaskDelete(&ev.TaskPayload)
+	case *ghl.NoteCreateEvent:
 		objectID = ev.ID
-		s.onNote(&ev.NoteEvent)
+		s.onNote(&ev.NotePayload)
 	default:
 		// Other events (appointments, app lifecycle, types this SDK does not know) are not
 		// part of this sync; acknowledging them stops GHL from redelivering.
@@ -390,7 +390,7 @@ func (s *Syncer) EventCounts() map[string]int {
 
 // onContactCreate links (or creates) the LinkedPhone record and creates a follow-up task in
 // GHL, unless the record already has one (a redelivery after a failure part-way).
-func (s *Syncer) onContactCreate(ctx context.Context, ev *ghl.ContactEvent) error {
+func (s *Syncer) onContactCreate(ctx context.Context, ev *ghl.ContactPayload) error {
 	if ev.ID == "" {
 		return nil
 	}
@@ -442,7 +442,7 @@ func (s *Syncer) linkNewContact(ctx context.Context, what, contactID, name, phon
 
 // onContactChange updates a linked record; contacts LinkedPhone does not hold are ignored
 // (the import or a ContactCreate brings them in), and so are events older than the record.
-func (s *Syncer) onContactChange(ev *ghl.ContactEvent) {
+func (s *Syncer) onContactChange(ev *ghl.ContactPayload) {
 	if rec, ok := s.store.ByContactID(ev.ID); ok {
 		s.store.Update(rec.ID, func(r *Record) bool {
 			if staleEvent(r, ev) {
@@ -457,13 +457,13 @@ func (s *Syncer) onContactChange(ev *ghl.ContactEvent) {
 }
 
 // onContactDelete unlinks the record; LinkedPhone keeps its call log.
-func (s *Syncer) onContactDelete(ev *ghl.ContactEvent) {
+func (s *Syncer) onContactDelete(ev *ghl.ContactPayload) {
 	if rec, ok := s.store.ByContactID(ev.ID); ok {
 		s.store.Update(rec.ID, func(r *Record) bool { r.ContactID = ""; r.Tasks = nil; r.Notes = nil; return true })
 	}
 }
 
-func (s *Syncer) onTask(ev *ghl.TaskEvent, completed bool) (string, bool) {
+func (s *Syncer) onTask(ev *ghl.TaskPayload, completed bool) (string, bool) {
 	rec, ok := s.store.ByContactID(ev.ContactID)
 	if !ok || ev.ID == "" {
 		return "", false
@@ -482,7 +482,7 @@ func (s *Syncer) onTask(ev *ghl.TaskEvent, completed bool) (string, bool) {
 }
 
 // onTaskComplete marks the task done in LinkedPhone (workflow 3, GHL side).
-func (s *Syncer) onTaskComplete(ev *ghl.TaskEvent) {
+func (s *Syncer) onTaskComplete(ev *ghl.TaskPayload) {
 	id, changed := s.onTask(ev, true)
 	switch {
 	case id == "":
@@ -494,7 +494,7 @@ func (s *Syncer) onTaskComplete(ev *ghl.TaskEvent) {
 	}
 }
 
-func (s *Syncer) onTaskDelete(ev *ghl.TaskEvent) {
+func (s *Syncer) onTaskDelete(ev *ghl.TaskPayload) {
 	if rec, ok := s.store.ByContactID(ev.ContactID); ok {
 		s.store.Update(rec.ID, func(r *Record) bool {
 			r.Tasks = slices.DeleteFunc(r.Tasks, func(t Task) bool { return t.ID == ev.ID })
@@ -503,7 +503,7 @@ func (s *Syncer) onTaskDelete(ev *ghl.TaskEvent) {
 	}
 }
 
-func (s *Syncer) onNote(ev *ghl.NoteEvent) {
+func (s *Syncer) onNote(ev *ghl.NotePayload) {
 	if rec, ok := s.store.ByContactID(ev.ContactID); ok && ev.ID != "" {
 		s.store.Update(rec.ID, func(r *Record) bool {
 			if slices.ContainsFunc(r.Notes, func(n Note) bool { return n.ID == ev.ID }) {

@@ -249,7 +249,7 @@ func ghlTaskCompleted(t *testing.T, srv *ghltest.Server, loc, contactID, taskID 
 }
 
 // TestWebhookFailureIsRedelivered checks the at-least-once side: an event whose processing
-// fails is answered 500, GHL delivers it again, and the retry is processed.
+// fails is answered 429, GHL delivers it again, and the retry is processed.
 func TestWebhookFailureIsRedelivered(t *testing.T) {
 	srv := ghltest.NewServer()
 	t.Cleanup(srv.Close)
@@ -266,7 +266,7 @@ func TestWebhookFailureIsRedelivered(t *testing.T) {
 	require.NoError(t, err)
 	fails := 1
 	handle := func(ctx context.Context, ev ghl.Event) error {
-		if _, ok := ev.(*ghl.ContactCreate); ok && fails > 0 {
+		if _, ok := ev.(*ghl.ContactCreateEvent); ok && fails > 0 {
 			fails--
 			return assert.AnError // say, the data file's disk was full
 		}
