@@ -107,7 +107,7 @@ func syncOne(ctx context.Context, c *Client, loc string, i int, due time.Time, r
 	noteBody := fmt.Sprintf("Called person %04d about the renewal.", i)
 	if err := createChecked(rep, fmt.Sprintf("note %d", i),
 		func() error {
-			_, _, err := c.Notes.Create(ctx, contactID, &NoteRequest{Body: noteBody})
+			_, _, err := c.Notes.Create(ctx, contactID, &NoteCreateRequest{Body: noteBody})
 			return err
 		},
 		func() (bool, error) {
@@ -124,7 +124,7 @@ func syncOne(ctx context.Context, c *Client, loc string, i int, due time.Time, r
 	taskTitle := fmt.Sprintf("Follow up with person %04d", i)
 	return createChecked(rep, fmt.Sprintf("task %d", i),
 		func() error {
-			_, _, err := c.Tasks.Create(ctx, contactID, &TaskCreateRequest{Title: taskTitle, Body: "renewal", DueDate: due})
+			_, _, err := c.Tasks.Create(ctx, contactID, &TaskCreateRequest{Title: taskTitle, Body: "renewal", DueDate: Time{Time: due}})
 			return err
 		},
 		func() (bool, error) {

@@ -211,7 +211,7 @@ func runMonitored(t *testing.T) *monitoredRun {
 	for i, id := range run.ids {
 		name := fmt.Sprintf("Grace%c", 'A'+i)
 		run.personal = append(run.personal, name)
-		_, _, err := client.Contacts.Update(ctx, id, &ghl.ContactUpdateRequest{FirstName: name})
+		_, _, err := client.Contacts.Update(ctx, id, &ghl.ContactUpdateRequest{FirstName: ghl.Ptr(name)})
 		require.NoError(t, err)
 	}
 

@@ -217,7 +217,7 @@ func decodeTimeField(fv reflect.Value, val []byte) (fits, alt bool, err error) {
 	default:
 		return false, false, nil
 	}
-	t, perr := ParseTime(s)
+	t, perr := parseTime(s)
 	if perr != nil {
 		t = Time{}
 	}

@@ -240,7 +240,7 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger) error {
 		if c == oauth {
 			loc = 1
 		}
-		_, _, err := c.Contacts.Update(ctx, ids[loc][i], &ghl.ContactUpdateRequest{City: "Atlanta"})
+		_, _, err := c.Contacts.Update(ctx, ids[loc][i], &ghl.ContactUpdateRequest{City: ghl.Ptr("Atlanta")})
 		return "", err
 	}); err != nil {
 		return fmt.Errorf("updating contacts: %w", err)

@@ -22,8 +22,13 @@ type Syncer struct {
 	// would send and change only LinkedPhone's side.
 	write bool
 	now   func() time.Time
-	// report receives one line per thing a webhook event made the sync do.
+	// report receives one line per thing a webhook event or a catch-up made the sync do.
 	report func(format string, args ...any)
+	// margin is how far before the checkpoint a catch-up starts reading (see CatchUp).
+	margin time.Duration
+	// linkMu serializes linking new contacts, so a ContactCreate webhook and a catch-up that
+	// meet the same contact create one follow-up task, not two.
+	linkMu sync.Mutex
 
 	mu        sync.Mutex
 	processed map[string]int    // webhookId -> times processed
@@ -36,14 +41,16 @@ func NewSyncer(client *ghl.Client, store *Store, log *slog.Logger, write bool, r
 	if report == nil {
 		report = func(string, ...any) {}
 	}
-	return &Syncer{client: client, store: store, log: log, write: write, now: time.Now, report: report,
+	return &Syncer{client: client, store: store, log: log, write: write, now: time.Now, report: report, margin: catchUpMargin,
 		processed: map[string]int{}, counts: map[string]int{}, lastHook: map[string]string{}}
 }
 
 // Workflow 5: initial import.
 
 // Import streams every contact of the location into the store with SearchAll and reports
-// progress. It returns how many contacts it imported.
+// progress. It returns how many contacts it imported. The walk is in dateUpdated order, so a
+// contact changed while it runs is read again at its end; the newest dateUpdated read is
+// then a safe checkpoint for the next catch-up.
 func (s *Syncer) Import(ctx context.Context, progress *Progress) (int, error) {
 	// One extra one-contact search tells the total for the progress line; SearchAll itself
 	// only yields contacts.
@@ -53,12 +60,20 @@ func (s *Syncer) Import(ctx context.Context, progress *Progress) (int, error) {
 	}
 	progress.SetTotal(first.Total)
 	n := 0
-	req := &ghl.SearchRequest{PageLimit: ghl.MaxSearchPageLimit}
+	var newest time.Time
+	req := &ghl.SearchRequest{
+		PageLimit: ghl.MaxSearchPageLimit,
+		Sort:      []ghl.SearchSort{{Field: "dateUpdated", Direction: ghl.SortAsc}},
+	}
 	for c, err := range s.client.Contacts.SearchAll(ctx, req) {
 		if err != nil {
 			progress.Done()
-			// What was read so far is kept: a rerun updates the same records.
+			// What was read so far is kept: a rerun updates the same records. The checkpoint
+			// waits for a complete walk.
 			return n, errors.Join(fmt.Errorf("import: after %d contacts: %w", n, err), s.store.Save())
+		}
+		if t := timeOf(c.DateUpdated); t.After(newest) {
+			newest = t
 		}
 		s.store.UpsertByContactID(c.ID, normalizePhone(c.Phone), func(r *Record) {
 			applyContact(r, c)
@@ -71,6 +86,7 @@ func (s *Syncer) Import(ctx context.Context, progress *Progress) (int, error) {
 		progress.Add(1)
 	}
 	progress.Done()
+	s.store.AdvanceCheckpoint(newest)
 	return n, s.store.Save()
 }
 
@@ -179,7 +195,7 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 
 	for _, i := range pending {
 		call := rec.Calls[i]
-		note, _, err := s.client.Notes.Create(ctx, cid, &ghl.NoteRequest{Body: callSummary(call)})
+		note, _, err := s.client.Notes.Create(ctx, cid, &ghl.NoteCreateRequest{Body: callSummary(call)})
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("push %s: adding call note: %w", id, err), s.store.Save())
 		}
@@ -378,12 +394,24 @@ func (s *Syncer) onContactCreate(ctx context.Context, ev *ghl.ContactPayload) er
 	if ev.ID == "" {
 		return nil
 	}
-	var title string
-	var hasFollowUp bool
-	id := s.store.UpsertByContactID(ev.ID, normalizePhone(ev.Phone), func(r *Record) {
+	_, err := s.linkNewContact(ctx, "webhook: ContactCreate", ev.ID, displayName(ev.Name, ev.Phone), normalizePhone(ev.Phone), func(r *Record) {
 		if !staleEvent(r, ev) {
 			applyContactEvent(r, ev)
 		}
+	})
+	return err
+}
+
+// linkNewContact links (or creates) the record of a contact new in GHL, with apply filling
+// it, and creates the contact's follow-up task in GHL unless the record already has one. It
+// reports whether it created the task. what names the cause in report lines.
+func (s *Syncer) linkNewContact(ctx context.Context, what, contactID, name, phone string, apply func(*Record)) (bool, error) {
+	s.linkMu.Lock()
+	defer s.linkMu.Unlock()
+	var title string
+	var hasFollowUp bool
+	id := s.store.UpsertByContactID(contactID, phone, func(r *Record) {
+		apply(r)
 		if r.UpdatedAt.IsZero() {
 			r.UpdatedAt = s.now()
 		}
@@ -391,25 +419,25 @@ func (s *Syncer) onContactCreate(ctx context.Context, ev *ghl.ContactPayload) er
 		hasFollowUp = slices.ContainsFunc(r.Tasks, func(t Task) bool { return t.Title == title })
 	})
 	if err := s.store.Save(); err != nil {
-		return err
+		return false, err
 	}
 	if hasFollowUp {
-		return nil
+		return false, nil
 	}
 	if !s.write {
-		s.report("ContactCreate %s (%s): would create task %q (read-only)", ev.ID, displayName(ev.Name, ev.Phone), title)
-		return nil
+		s.report("%s %s (%s): would create task %q (read-only)", what, contactID, name, title)
+		return false, nil
 	}
 	due := s.now().Add(followUpDelay).UTC().Truncate(time.Minute)
-	task, _, err := s.client.Tasks.Create(ctx, ev.ID, &ghl.TaskCreateRequest{
-		Title: title, Body: "New contact in GHL: call them back within a day.", DueDate: due,
+	task, _, err := s.client.Tasks.Create(ctx, contactID, &ghl.TaskCreateRequest{
+		Title: title, Body: "New contact in GHL: call them back within a day.", DueDate: ghl.Time{Time: due},
 	})
 	if err != nil {
-		return fmt.Errorf("ContactCreate %s: creating follow-up task: %w", ev.ID, err)
+		return false, fmt.Errorf("%s %s: creating follow-up task: %w", what, contactID, err)
 	}
 	s.store.Update(id, func(r *Record) bool { addOrReplaceTask(r, mapTask(task)); return true })
-	s.report("ContactCreate %s (%s) -> %s, follow-up task %s %q due %s", ev.ID, displayName(ev.Name, ev.Phone), id, task.ID, task.Title, due.Format(time.RFC3339))
-	return nil
+	s.report("%s %s (%s) -> %s, follow-up task %s %q due %s", what, contactID, name, id, task.ID, task.Title, due.Format(time.RFC3339))
+	return true, nil
 }
 
 // onContactChange updates a linked record; contacts LinkedPhone does not hold are ignored
@@ -458,11 +486,11 @@ func (s *Syncer) onTaskComplete(ev *ghl.TaskPayload) {
 	id, changed := s.onTask(ev, true)
 	switch {
 	case id == "":
-		s.report("TaskComplete %s: contact %s is not in LinkedPhone, ignored", ev.ID, ev.ContactID)
+		s.report("webhook: TaskComplete %s: contact %s is not in LinkedPhone, ignored", ev.ID, ev.ContactID)
 	case changed:
-		s.report("TaskComplete %s %q -> %s task marked completed", ev.ID, ev.Title, id)
+		s.report("webhook: TaskComplete %s %q -> %s task marked completed", ev.ID, ev.Title, id)
 	default:
-		s.report("TaskComplete %s %q -> %s already completed (done in LinkedPhone)", ev.ID, ev.Title, id)
+		s.report("webhook: TaskComplete %s %q -> %s already completed (done in LinkedPhone)", ev.ID, ev.Title, id)
 	}
 }
 
