@@ -54,6 +54,9 @@ type Client struct {
 	auth        atomic.Pointer[cachedAuth]
 
 	common service
+	// caches holds what the Users and Locations services remember per client; it costs
+	// nothing until used.
+	caches locationCaches
 
 	Contacts     *ContactsService
 	Tasks        *TasksService
@@ -339,7 +342,7 @@ func newClient(cfg *config, locationID string, ts oauth2.TokenSource) *Client {
 	c.Tags = (*TagsService)(&c.common)
 	c.Calendars = (*CalendarsService)(&c.common)
 	c.Users = (*UsersService)(&c.common)
-	c.Locations = newLocationsService(c)
+	c.Locations = (*LocationsService)(&c.common)
 	return c
 }
 

@@ -196,7 +196,7 @@ func (s *LocationsService) CreateCustomField(ctx context.Context, req *CustomFie
 	}
 	f, resp, err := s.oneField(ctx, &request{method: http.MethodPost, path: path, route: customFieldsRoute, body: &body, family: apiLocations})
 	if err == nil {
-		s.fields.learn(f)
+		s.ContactFields().learn(f)
 	}
 	return f, resp, err
 }
@@ -215,7 +215,7 @@ func (s *LocationsService) UpdateCustomField(ctx context.Context, id string, req
 	}
 	f, resp, err := s.oneField(ctx, &request{method: http.MethodPut, path: path, route: customFieldRoute, body: req, family: apiLocations})
 	if err == nil {
-		s.fields.learn(f)
+		s.ContactFields().learn(f)
 	}
 	return f, resp, err
 }
@@ -228,7 +228,7 @@ func (s *LocationsService) DeleteCustomField(ctx context.Context, id string) (*R
 	}
 	resp, err := s.client.doAck(ctx, &request{method: http.MethodDelete, path: path, route: customFieldRoute, family: apiLocations})
 	if err == nil {
-		s.fields.forget(id)
+		s.ContactFields().forget(id)
 	}
 	return resp, err
 }

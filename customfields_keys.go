@@ -44,6 +44,8 @@ func (e *UnknownCustomFieldError) Is(target error) bool { return target == ErrUn
 type ContactFields struct {
 	s   *LocationsService
 	sem chan struct{} // held by the fetch in flight
+	// onWait, set by tests only, is called when a lookup starts waiting for the fetch slot.
+	onWait func()
 
 	mu      sync.Mutex
 	started uint64 // fetches started
@@ -52,13 +54,17 @@ type ContactFields struct {
 	byID    map[string]*CustomField
 }
 
-func newContactFields(s *LocationsService) *ContactFields {
-	return &ContactFields{s: s, sem: make(chan struct{}, 1)}
-}
-
 // ContactFields returns the client's key <-> ID map of the contact custom fields of its
-// location.
-func (s *LocationsService) ContactFields() *ContactFields { return s.fields }
+// location (one per client, made on first use).
+func (s *LocationsService) ContactFields() *ContactFields {
+	c := &s.client.caches
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fields == nil {
+		c.fields = &ContactFields{s: s, sem: make(chan struct{}, 1)}
+	}
+	return c.fields
+}
 
 // ID returns the ID of the contact custom field with the given key ("contact.last_call").
 func (f *ContactFields) ID(ctx context.Context, key string) (string, error) {
@@ -182,6 +188,9 @@ func (f *ContactFields) lookupLocked(key, id string) (*CustomField, bool) {
 func (f *ContactFields) fetchAfter(ctx context.Context, seen uint64, force bool) error {
 	if ctx == nil {
 		return errors.New("ghl: nil context")
+	}
+	if f.onWait != nil {
+		f.onWait()
 	}
 	select {
 	case f.sem <- struct{}{}:

@@ -16,16 +16,25 @@ import (
 // for the client's location its contact custom fields and its tag catalogue. It also keeps,
 // per client, the client's location's company ID (which the Users API needs) and the
 // custom-field key cache (ContactFields).
-type LocationsService struct {
-	client *Client
-	home   onceValue[*Location]
+type LocationsService service
+
+// locationCaches is what a client remembers about its location. It lives in the Client by
+// value and allocates on first use, so a client made per request still costs one allocation.
+type locationCaches struct {
+	mu     sync.Mutex
+	home   *onceValue[*Location]
 	fields *ContactFields
 }
 
-func newLocationsService(c *Client) *LocationsService {
-	s := &LocationsService{client: c, home: newOnceValue[*Location]()}
-	s.fields = newContactFields(s)
-	return s
+// homeCache returns the client's once-fetched location (for its company ID).
+func (s *LocationsService) homeCache() *onceValue[*Location] {
+	c := &s.client.caches
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.home == nil {
+		c.home = &onceValue[*Location]{sem: make(chan struct{}, 1)}
+	}
+	return c.home
 }
 
 // Location is a GHL location (sub-account).
@@ -140,7 +149,7 @@ func (s *LocationsService) Get(ctx context.Context, locationID string) (*Locatio
 // companyID returns the company of the client's location, fetched once per client (a
 // failure is not kept: the next call asks again).
 func (s *LocationsService) companyID(ctx context.Context) (string, error) {
-	loc, err := s.home.get(ctx, func(ctx context.Context) (*Location, error) {
+	loc, err := s.homeCache().get(ctx, func(ctx context.Context) (*Location, error) {
 		id, err := s.homeID()
 		if err != nil {
 			return nil, err
@@ -248,8 +257,6 @@ type onceValue[T any] struct {
 	ok  bool
 	v   T
 }
-
-func newOnceValue[T any]() onceValue[T] { return onceValue[T]{sem: make(chan struct{}, 1)} }
 
 func (o *onceValue[T]) load() (T, bool) {
 	o.mu.Lock()
