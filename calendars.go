@@ -178,6 +178,9 @@ func (s *CalendarsService) FreeSlots(ctx context.Context, calendarID string, opt
 		q.Set("timezone", opts.Timezone)
 	}
 	if opts.UserID != "" {
+		if err := checkID("opts.UserID", opts.UserID); err != nil {
+			return nil, nil, err
+		}
 		q.Set("userId", opts.UserID)
 	}
 	for i, id := range opts.UserIDs {

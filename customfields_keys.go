@@ -32,9 +32,10 @@ func (e *UnknownCustomFieldError) Error() string {
 func (e *UnknownCustomFieldError) Is(target error) bool { return target == ErrUnknownCustomField }
 
 // ContactFields maps the contact custom fields of the client's location between their keys
-// ("contact.last_call") and their IDs. GHL's contacts carry only {id, value}, and GHL drops a
-// value written under a key it does not know without a word; ContactFields lets a program
-// read and write contacts by key and get an error instead.
+// ("contact.last_call") and their IDs. GHL's contacts carry only {id, value} (tracker #177,
+// #87), so reading a field by key needs its ID; and a value written under a key or ID the
+// location does not have must not vanish: ContactFields turns such a write into an error
+// before anything is sent.
 //
 // The field list is fetched on first use and kept for the client's life. A key or ID that is
 // not in it makes ContactFields fetch the list again, once (concurrent lookups share one
