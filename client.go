@@ -54,12 +54,19 @@ type Client struct {
 	auth        atomic.Pointer[cachedAuth]
 
 	common service
+	// caches holds what the Users and Locations services remember per client; it costs
+	// nothing until used.
+	caches locationCaches
 
 	Contacts     *ContactsService
 	Tasks        *TasksService
 	Notes        *NotesService
 	Appointments *AppointmentsService
 	Tags         *TagsService
+
+	Calendars *CalendarsService
+	Users     *UsersService
+	Locations *LocationsService
 }
 
 // service is the value every XService is a conversion of, so wiring a service costs nothing.
@@ -333,6 +340,9 @@ func newClient(cfg *config, locationID string, ts oauth2.TokenSource) *Client {
 	c.Notes = (*NotesService)(&c.common)
 	c.Appointments = (*AppointmentsService)(&c.common)
 	c.Tags = (*TagsService)(&c.common)
+	c.Calendars = (*CalendarsService)(&c.common)
+	c.Users = (*UsersService)(&c.common)
+	c.Locations = (*LocationsService)(&c.common)
 	return c
 }
 
@@ -393,6 +403,8 @@ type request struct {
 	body  any
 	// idempotent marks a POST that may be resent after a 5xx or transport error.
 	idempotent bool
+	// family selects the Version header (zero: the client's).
+	family apiFamily
 }
 
 // RawRequest describes a call to an endpoint this SDK has no method for.
@@ -490,7 +502,7 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 	}
 	h := rreq.Header
 	h["Accept"] = jsonContentType
-	h["Version"] = c.cfg.versionHeader
+	h["Version"] = c.cfg.versionHeaderFor(req.family)
 	h["User-Agent"] = c.cfg.userAgentHeader
 	if body != nil {
 		h["Content-Type"] = jsonContentType
