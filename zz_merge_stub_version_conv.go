@@ -1,0 +1,26 @@
+package ghl
+
+// Merge stub (conversations branch): the Version table is being built elsewhere; this file
+// stands in for it until the branches merge, and is then replaced by the real table.
+
+// apiFamily names the API a request belongs to; its zero value is the Contacts API.
+type apiFamily uint8
+
+const (
+	apiContacts apiFamily = iota
+	apiConversations
+)
+
+// conversationsAPIVersion is the Version header every Conversations operation declares.
+const conversationsAPIVersion = "2021-04-15"
+
+var conversationsVersionHeader = []string{conversationsAPIVersion}
+
+// versionHeader returns the Version header for family f. WithAPIVersion, when set to anything
+// but the default, overrides every family (so a move to "v3" is one option).
+func (cfg *config) versionHeaderFor(f apiFamily) []string {
+	if f == apiConversations && cfg.apiVersion == DefaultAPIVersion {
+		return conversationsVersionHeader
+	}
+	return cfg.versionHeader
+}
