@@ -68,7 +68,7 @@ func TestConversationsGetMessage(t *testing.T) {
 		assert.Equal(t, "/conversations/messages/{id}", de.Route)
 	}
 	_, _, err = client.Conversations.GetMessage(context.Background(), "..")
-	requireParam(t, err, "messageID")
+	convRequireParam(t, err, "messageID")
 }
 
 // Decode tests for the shapes GHL really sends, beside the spec's.
@@ -116,15 +116,15 @@ func TestMessageRoundTripKeepsUnknownFields(t *testing.T) {
 	assert.JSONEq(t, in, string(out))
 }
 
-func messageJSON(id string) string {
+func convMessageJSON(id string) string {
 	return fmt.Sprintf(`{"id":%q,"type":2,"messageType":"TYPE_SMS","locationId":"loc-test-1","contactId":"c1","conversationId":"conv1","dateAdded":"2024-03-27T18:13:49.000Z","body":"hi","direction":"inbound","status":"delivered","contentType":"text/plain"}`, id)
 }
 
 func TestConversationsMessagesPage(t *testing.T) {
 	for name, body := range map[string]string{
 		// What GHL sends (highlevel-api-docs#54), and the spec's flat shape.
-		"nested": `{"messages":{"lastMessageId":"m2","nextPage":true,"messages":[` + messageJSON("m1") + `,` + messageJSON("m2") + `]},"traceId":"t7"}`,
-		"flat":   `{"lastMessageId":"m2","nextPage":true,"messages":[` + messageJSON("m1") + `,` + messageJSON("m2") + `],"traceId":"t7"}`,
+		"nested": `{"messages":{"lastMessageId":"m2","nextPage":true,"messages":[` + convMessageJSON("m1") + `,` + convMessageJSON("m2") + `]},"traceId":"t7"}`,
+		"flat":   `{"lastMessageId":"m2","nextPage":true,"messages":[` + convMessageJSON("m1") + `,` + convMessageJSON("m2") + `],"traceId":"t7"}`,
 	} {
 		client, mux := setup(t)
 		calls := expectConv(t, mux, convWire{
@@ -148,11 +148,11 @@ func TestConversationsMessagesPage(t *testing.T) {
 		assert.Equal(t, page, &again, name)
 	}
 	client, mux := setup(t)
-	noRequests(t, mux)
+	convNoRequests(t, mux)
 	_, _, err := client.Conversations.MessagesPage(context.Background(), "c1", &MessageListOptions{Limit: -1})
-	requireParam(t, err, "opts.Limit")
+	convRequireParam(t, err, "opts.Limit")
 	_, _, err = client.Conversations.MessagesPage(context.Background(), "", nil)
-	requireParam(t, err, "conversationID")
+	convRequireParam(t, err, "conversationID")
 }
 
 func TestConversationsMessagesFollowsCursor(t *testing.T) {
@@ -163,9 +163,9 @@ func TestConversationsMessagesFollowsCursor(t *testing.T) {
 		seen = append(seen, r.URL.RawQuery)
 		switch r.URL.Query().Get("lastMessageId") {
 		case "":
-			_, _ = io.WriteString(w, `{"messages":{"lastMessageId":"m2","nextPage":true,"messages":[`+messageJSON("m1")+`,`+messageJSON("m2")+`]}}`)
+			_, _ = io.WriteString(w, `{"messages":{"lastMessageId":"m2","nextPage":true,"messages":[`+convMessageJSON("m1")+`,`+convMessageJSON("m2")+`]}}`)
 		case "m2":
-			_, _ = io.WriteString(w, `{"messages":{"lastMessageId":"m3","nextPage":false,"messages":[`+messageJSON("m3")+`]}}`)
+			_, _ = io.WriteString(w, `{"messages":{"lastMessageId":"m3","nextPage":false,"messages":[`+convMessageJSON("m3")+`]}}`)
 		default:
 			t.Errorf("unexpected cursor %q", r.URL.RawQuery)
 		}
@@ -181,7 +181,7 @@ func TestConversationsMessagesFollowsCursor(t *testing.T) {
 	// A server that repeats its cursor ends iteration with a *PaginationError.
 	client2, mux2 := setup(t)
 	mux2.HandleFunc("/conversations/c1/messages", func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, `{"messages":{"lastMessageId":"m2","nextPage":true,"messages":[`+messageJSON("m2")+`]}}`)
+		_, _ = io.WriteString(w, `{"messages":{"lastMessageId":"m2","nextPage":true,"messages":[`+convMessageJSON("m2")+`]}}`)
 	})
 	var n int
 	var last error
@@ -195,7 +195,7 @@ func TestConversationsMessagesFollowsCursor(t *testing.T) {
 	assert.Equal(t, "/conversations/{conversationId}/messages", pe.Route)
 
 	for _, err := range client2.Conversations.Messages(context.Background(), " ", nil) {
-		requireParam(t, err, "conversationID")
+		convRequireParam(t, err, "conversationID")
 	}
 }
 
@@ -206,7 +206,7 @@ func TestConversationsExportMessages(t *testing.T) {
 		method: http.MethodGet, path: "/conversations/messages/export",
 		query: "channel=Call&contactId=c1&conversationId=conv1&cursor=eyJwaXRJZCI6ImFiYy0xMjMifQ%3D%3D&endDate=2026-02-01T00%3A00%3A00Z" +
 			"&limit=500&locationId=loc-test-1&sortBy=updatedAt&sortOrder=asc&startDate=2026-01-02T02%3A04%3A05Z",
-		resp: `{"messages":[` + messageJSON("m9") + `],"nextCursor":"eyJwaXRJZCI6ImFiYy0xMjMiLCJsYXN0U29ydCI6WzE2NDY4NjQ0MDBdLCJsYXN0SWQiOiIxMjMifQ==","total":1234}`,
+		resp: `{"messages":[` + convMessageJSON("m9") + `],"nextCursor":"eyJwaXRJZCI6ImFiYy0xMjMiLCJsYXN0U29ydCI6WzE2NDY4NjQ0MDBdLCJsYXN0SWQiOiIxMjMifQ==","total":1234}`,
 	})
 	page, _, err := client.Conversations.ExportMessagesPage(context.Background(), &MessageExportOptions{
 		Limit: 500, Cursor: "eyJwaXRJZCI6ImFiYy0xMjMifQ==", SortBy: "updatedAt", SortOrder: SortAsc, ConversationID: "conv1",
@@ -219,16 +219,16 @@ func TestConversationsExportMessages(t *testing.T) {
 	require.Len(t, page.Messages, 1)
 
 	client2, mux2 := setup(t)
-	noRequests(t, mux2)
+	convNoRequests(t, mux2)
 	for opts, param := range map[*MessageExportOptions]string{
 		{Limit: 9}: "opts.Limit", {Limit: 501}: "opts.Limit", {SortBy: "dateAdded"}: "opts.SortBy", {SortOrder: "up"}: "opts.SortOrder",
 		{Channel: ChannelIG}: "opts.Channel", {LocationID: "."}: "opts.LocationID",
 		{StartDate: start, EndDate: start.Add(-time.Second)}: "opts.EndDate",
 	} {
 		_, _, err := client2.Conversations.ExportMessagesPage(context.Background(), opts)
-		requireParam(t, err, param)
+		convRequireParam(t, err, param)
 		for _, err := range client2.Conversations.ExportMessages(context.Background(), opts) {
-			requireParam(t, err, param)
+			convRequireParam(t, err, param)
 		}
 	}
 }
@@ -241,10 +241,10 @@ func TestConversationsExportMessagesFollowsCursor(t *testing.T) {
 		seen = append(seen, r.URL.RawQuery)
 		switch r.URL.Query().Get("cursor") {
 		case "":
-			_, _ = io.WriteString(w, `{"messages":[`+messageJSON("a")+`,`+messageJSON("b")+`],"nextCursor":"c+2","total":3}`)
+			_, _ = io.WriteString(w, `{"messages":[`+convMessageJSON("a")+`,`+convMessageJSON("b")+`],"nextCursor":"c+2","total":3}`)
 		case "c+2":
 			// The last page: nextCursor null.
-			_, _ = io.WriteString(w, `{"messages":[`+messageJSON("c")+`],"nextCursor":null,"total":3}`)
+			_, _ = io.WriteString(w, `{"messages":[`+convMessageJSON("c")+`],"nextCursor":null,"total":3}`)
 		}
 	})
 	var ids []string

@@ -75,12 +75,12 @@ func assertConvHeaders(t *testing.T, r *http.Request, accept string, withJSONBod
 	}
 }
 
-// noRequests fails the test on any request: for arguments refused before sending.
-func noRequests(t *testing.T, mux *http.ServeMux) {
+// convNoRequests fails the test on any request: for arguments refused before sending.
+func convNoRequests(t *testing.T, mux *http.ServeMux) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { t.Errorf("unexpected request %s %s", r.Method, r.URL) })
 }
 
-func requireParam(t *testing.T, err error, param string) {
+func convRequireParam(t *testing.T, err error, param string) {
 	t.Helper()
 	var pe *InvalidParamError
 	require.ErrorAs(t, err, &pe)
@@ -131,13 +131,13 @@ func TestConversationsSearch(t *testing.T) {
 	assert.Empty(t, res.Conversations)
 
 	client3, mux3 := setup(t)
-	noRequests(t, mux3)
+	convNoRequests(t, mux3)
 	for opts, param := range map[*ConversationSearchOptions]string{
 		{Limit: 101}: "opts.Limit", {Limit: -1}: "opts.Limit", {Sort: "up"}: "opts.Sort", {StartAfterDate: -1}: "opts.StartAfterDate",
 		{LocationID: ".."}: "opts.LocationID", {LastMessageDirection: "sideways"}: "opts.LastMessageDirection",
 	} {
 		_, _, err := client3.Conversations.Search(context.Background(), opts)
-		requireParam(t, err, param)
+		convRequireParam(t, err, param)
 	}
 }
 
@@ -160,10 +160,10 @@ func TestConversationsCreate(t *testing.T) {
 	assert.Nil(t, c.Extra)
 
 	client2, mux2 := setup(t)
-	noRequests(t, mux2)
+	convNoRequests(t, mux2)
 	for req, param := range map[*ConversationCreateRequest]string{nil: "req", {}: "req.ContactID", {ContactID: "c", LocationID: " "}: "req.LocationID"} {
 		_, _, err := client2.Conversations.Create(context.Background(), req)
-		requireParam(t, err, param)
+		convRequireParam(t, err, param)
 	}
 }
 
@@ -214,7 +214,7 @@ func TestConversationsGet(t *testing.T) {
 
 	for _, id := range []string{"", " ", ".", ".."} {
 		_, _, err := client.Conversations.Get(context.Background(), id)
-		requireParam(t, err, "conversationID")
+		convRequireParam(t, err, "conversationID")
 	}
 }
 
@@ -256,12 +256,12 @@ func TestConversationsUpdate(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotSucceeded)
 
 	client3, mux3 := setup(t)
-	noRequests(t, mux3)
+	convNoRequests(t, mux3)
 	for req, param := range map[*ConversationUpdateRequest]string{
 		nil: "req", {UnreadCount: Ptr(-1)}: "req.UnreadCount", {Feedback: json.RawMessage(`{`)}: "req.Feedback", {LocationID: ".."}: "req.LocationID",
 	} {
 		_, _, err := client3.Conversations.Update(context.Background(), "c1", req)
-		requireParam(t, err, param)
+		convRequireParam(t, err, param)
 	}
 }
 
