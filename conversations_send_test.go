@@ -205,7 +205,7 @@ func TestConversationsAddInboundMessage(t *testing.T) {
 	convNoRequests(t, mux3)
 	for req, param := range map[*InboundMessageRequest]string{
 		nil: "req", {ContactID: "c1"}: "req.Type", {Type: "Fax", ContactID: "c1"}: "req.Type", {Type: ChannelSMS}: "req.ContactID",
-		{Type: ChannelSMS, ContactID: "c1", Call: &CallData{Status: "x"}}: "req.Call.Status",
+		{Type: ChannelSMS, ContactID: "c1", Call: &CallData{Status: "x"}}:       "req.Call.Status",
 		{Type: ChannelSMS, ContactID: "c1", Attachments: []string{"/relative"}}: "req.Attachments[0]",
 	} {
 		_, _, err := client3.Conversations.AddInboundMessage(context.Background(), req)
@@ -248,7 +248,7 @@ func TestConversationsSendMessage(t *testing.T) {
 	convNoRequests(t, mux3)
 	for req, param := range map[*SendMessageRequest]string{
 		nil: "req", {ContactID: "c1"}: "req.Type", {Type: ChannelCall, ContactID: "c1"}: "req.Type", {Type: ChannelSMS}: "req.ContactID",
-		{Type: ChannelSMS, ContactID: "c1", ScheduledTimestamp: -1}: "req.ScheduledTimestamp",
+		{Type: ChannelSMS, ContactID: "c1", ScheduledTimestamp: -1}:    "req.ScheduledTimestamp",
 		{Type: ChannelSMS, ContactID: "c1", Attachments: []string{""}}: "req.Attachments[0]",
 	} {
 		_, _, err := client3.Conversations.SendMessage(context.Background(), req)
@@ -280,8 +280,15 @@ func convStatusServer(t *testing.T, mux *http.ServeMux, refusals int32, otherwis
 
 const convNotDownstreamed = `{"statusCode":403,"message":"No conversation provider found for this message","error":"Forbidden"}`
 
-func convFastRetries() Option {
-	return WithRetryPolicy(RetryPolicy{MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: time.Second})
+// convFastRetries makes waits short: the retry policy's, and the limiter's window (a 429
+// pauses the location for a window, 10 s by default).
+func convFastRetries(more ...Option) []Option {
+	l, err := NewLimiter(WithDefaultLimit(100, 20*time.Millisecond))
+	if err != nil {
+		panic(err)
+	}
+	return append([]Option{WithRetryPolicy(RetryPolicy{MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: time.Second}),
+		WithRateLimiter(l)}, more...)
 }
 
 func TestConversationsUpdateMessageStatus(t *testing.T) {
@@ -314,7 +321,7 @@ func TestConversationsUpdateMessageStatus(t *testing.T) {
 // Right after a send GHL refuses the status update with 403 until the message reaches the
 // provider (highlevel-api-docs#4): that answer is retried until it succeeds.
 func TestConversationsUpdateMessageStatusWaitsForProvider(t *testing.T) {
-	client, mux := setup(t, convFastRetries())
+	client, mux := setup(t, convFastRetries()...)
 	calls := convStatusServer(t, mux, 3, convNotDownstreamed)
 	res, resp, err := client.Conversations.UpdateMessageStatus(context.Background(), "m/1", &MessageStatusRequest{Status: MessageDelivered, Wait: 5 * time.Second})
 	require.NoError(t, err)
@@ -325,7 +332,7 @@ func TestConversationsUpdateMessageStatusWaitsForProvider(t *testing.T) {
 
 // Every other 403 is final: one request.
 func TestConversationsUpdateMessageStatusOther403IsFinal(t *testing.T) {
-	client, mux := setup(t, convFastRetries())
+	client, mux := setup(t, convFastRetries()...)
 	calls := convStatusServer(t, mux, 100, `{"statusCode":403,"message":"The token does not have access to this location.","error":"Forbidden"}`)
 	_, _, err := client.Conversations.UpdateMessageStatus(context.Background(), "m/1", &MessageStatusRequest{Status: MessageDelivered})
 	assert.Equal(t, int32(1), calls.Load())
@@ -337,7 +344,7 @@ func TestConversationsUpdateMessageStatusOther403IsFinal(t *testing.T) {
 
 // The retries end with the window, and with a negative Wait there are none.
 func TestConversationsUpdateMessageStatusWindowRunsOut(t *testing.T) {
-	client, mux := setup(t, convFastRetries())
+	client, mux := setup(t, convFastRetries()...)
 	calls := convStatusServer(t, mux, 1<<30, convNotDownstreamed)
 	start := time.Now()
 	_, resp, err := client.Conversations.UpdateMessageStatus(context.Background(), "m/1", &MessageStatusRequest{Status: MessageDelivered, Wait: 30 * time.Millisecond})

@@ -133,8 +133,10 @@ func (s *ConversationsService) Upload(ctx context.Context, req *UploadRequest) (
 	return res, resp, nil
 }
 
-// errUploadNotRewindable stops a resend of an upload whose content cannot be read again.
-var errUploadNotRewindable = errors.New("ghl: the upload cannot be sent again: a file's Content is not an io.Seeker")
+// ErrUploadNotRewindable is returned (inside a *TransportError) when an upload had to be sent
+// again, after a 429 or a refused token, and a file's Content is not an io.Seeker, so it
+// could not be read again. Nothing was sent the second time.
+var ErrUploadNotRewindable = errors.New("ghl: the upload cannot be sent again: a file's Content is not an io.Seeker")
 
 type uploadPart struct {
 	name, contentType string
@@ -222,8 +224,22 @@ func (b *multipartBody) write(w io.Writer, content func(i int, part io.Writer) e
 }
 
 // open returns a fresh stream of the form. Nothing is read until the transport reads it, so
-// the probe go-retryablehttp makes for the length costs nothing.
-func (b *multipartBody) open() (io.Reader, error) { return &multipartStream{body: b}, nil }
+// the probe go-retryablehttp makes for the length costs nothing. Once a stream has read the
+// files, a new one needs every file to be seekable; otherwise open fails and the attempt is
+// not sent at all.
+func (b *multipartBody) open() (io.Reader, error) {
+	b.mu.Lock()
+	started := b.started
+	b.mu.Unlock()
+	if started {
+		for _, f := range b.files {
+			if _, ok := f.content.(io.Seeker); !ok {
+				return nil, ErrUploadNotRewindable
+			}
+		}
+	}
+	return &multipartStream{body: b}, nil
+}
 
 // multipartStream is one attempt's copy of the form. It implements Len so the request
 // carries a Content-Length when the size is known.
@@ -247,7 +263,7 @@ func (s *multipartStream) start() {
 		for _, f := range b.files {
 			sk, ok := f.content.(io.Seeker)
 			if !ok {
-				s.err = errUploadNotRewindable
+				s.err = ErrUploadNotRewindable
 				return
 			}
 			if _, err := sk.Seek(-f.size, io.SeekEnd); err != nil {
