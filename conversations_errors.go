@@ -64,7 +64,13 @@ func (e *ConversationProviderError) Error() string {
 	case ProviderMissing:
 		b.WriteString("conversationProviderId is required for this message type (a Call provider for call logs)")
 	case ProviderRefused:
-		fmt.Fprintf(&b, "GHL refused conversation provider %q for this token: use an OAuth location token of the marketplace app that owns the provider (a Private Integration Token is always refused)", e.ProviderID)
+		b.WriteString("GHL refused ")
+		if e.ProviderID != "" {
+			fmt.Fprintf(&b, "conversation provider %q", e.ProviderID)
+		} else {
+			b.WriteString("the message's conversation provider")
+		}
+		b.WriteString(" for this token: use an OAuth location token of the marketplace app that owns the provider (a Private Integration Token is always refused)")
 	case ProviderInvalid:
 		fmt.Fprintf(&b, "GHL does not know conversation provider %q (it answers %d for an unknown provider ID)", e.ProviderID, e.StatusCode)
 	case ProviderNotStored:

@@ -80,7 +80,7 @@ func (s *ConversationsService) UpdateMessageStatus(ctx context.Context, messageI
 	for attempt := 0; ; attempt++ {
 		res, resp, err := fetch(ctx, s.client, r, func(e *SendMessageResult) *SendMessageResult { return e })
 		if err == nil || !providerNotReady(err) {
-			return res, resp, err
+			return res, resp, providerError(err, r, "")
 		}
 		left := time.Until(deadline)
 		if wait < 0 || left <= 0 {
