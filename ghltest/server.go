@@ -47,6 +47,7 @@ type Server struct {
 	faults  faultState
 	hooks   webhookState
 	counter requestCounter
+	conv    convState
 }
 
 // location holds one sub-account's data.
@@ -81,6 +82,7 @@ type config struct {
 	oauth     OAuthConfig
 	// allowDuplicates mirrors the location setting "Allow Duplicate Contact".
 	allowDuplicates bool
+	conv            convConfig
 }
 
 type locationSpec struct{ id, token string }
@@ -132,6 +134,7 @@ func NewServer(opts ...ServerOption) *Server {
 	s.routeAppointments(mux)
 	s.routeTags(mux)
 	s.routeOAuth(mux)
+	s.routeConversations(mux)
 	s.srv = httptest.NewUnstartedServer(s.withFaults(s.middleware(mux)))
 	s.srv.Config.ConnState = s.faults.connState
 	s.srv.Start()
