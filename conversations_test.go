@@ -210,7 +210,9 @@ func TestConversationsGet(t *testing.T) {
 	_, _, err := client.Conversations.Get(context.Background(), "c1")
 	var de *DecodeError
 	require.ErrorAs(t, err, &de)
-	assert.Equal(t, "ghl: GET /conversations/{conversationId}: decoding 200 response: the response carries no conversation", err.Error())
+	assert.Equal(t, http.MethodGet, de.Method)
+	assert.Equal(t, "/conversations/{conversationId}", de.Route)
+	assert.Equal(t, http.StatusOK, de.StatusCode)
 
 	for _, id := range []string{"", " ", ".", ".."} {
 		_, _, err := client.Conversations.Get(context.Background(), id)
