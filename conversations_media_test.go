@@ -343,3 +343,22 @@ func TestConversationsRecordingStreamEndsWithContext(t *testing.T) {
 	_, err = io.ReadAll(rec)
 	assert.True(t, errors.Is(err, context.Canceled), fmt.Sprint(err))
 }
+
+// unseekable is an io.Seeker that cannot seek, like an *os.File over a pipe.
+type unseekable struct{ io.Reader }
+
+func (unseekable) Seek(int64, int) (int64, error) { return 0, errors.New("illegal seek") }
+
+// A Seeker that cannot seek is streamed like any reader.
+func TestConversationsUploadUnseekableSeeker(t *testing.T) {
+	client, mux := setup(t)
+	mux.HandleFunc("/conversations/messages/upload", func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, int64(-1), r.ContentLength)
+		parts := readUpload(t, r)
+		assert.Equal(t, "from a pipe", parts[len(parts)-1].content)
+		_, _ = io.WriteString(w, `{"uploadedFiles":{}}`)
+	})
+	_, _, err := client.Conversations.Upload(context.Background(), &UploadRequest{ConversationID: "conv1", ContactID: "c1",
+		Files: []UploadFile{{Name: "a.txt", Content: unseekable{strings.NewReader("from a pipe")}}}})
+	require.NoError(t, err)
+}

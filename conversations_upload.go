@@ -141,7 +141,9 @@ var ErrUploadNotRewindable = errors.New("ghl: the upload cannot be sent again: a
 type uploadPart struct {
 	name, contentType string
 	content           io.Reader
-	size              int64 // -1: unknown
+	// size is the content's length, known when it is seekable (-1: unknown).
+	size     int64
+	seekable bool
 }
 
 // multipartBody produces the upload's multipart form afresh for every attempt, writing it
@@ -168,18 +170,18 @@ func (b *multipartBody) prepare() error {
 		f := &b.files[i]
 		f.size = -1
 		if sk, ok := f.content.(io.Seeker); ok {
-			cur, err := sk.Seek(0, io.SeekCurrent)
-			if err != nil {
-				return fmt.Errorf("ghl: upload %s: %w", f.name, err)
+			// A Seeker that cannot seek (a pipe behind an *os.File) is streamed as a plain
+			// reader; one that fails after seeking has lost its place.
+			if cur, err := sk.Seek(0, io.SeekCurrent); err == nil {
+				end, err := sk.Seek(0, io.SeekEnd)
+				if err == nil {
+					_, err = sk.Seek(cur, io.SeekStart)
+				}
+				if err != nil {
+					return fmt.Errorf("ghl: upload %s: %w", f.name, err)
+				}
+				f.size, f.seekable = end-cur, true
 			}
-			end, err := sk.Seek(0, io.SeekEnd)
-			if err != nil {
-				return fmt.Errorf("ghl: upload %s: %w", f.name, err)
-			}
-			if _, err := sk.Seek(cur, io.SeekStart); err != nil {
-				return fmt.Errorf("ghl: upload %s: %w", f.name, err)
-			}
-			f.size = end - cur
 		}
 		if f.size < 0 {
 			known = false
@@ -233,7 +235,7 @@ func (b *multipartBody) open() (io.Reader, error) {
 	b.mu.Unlock()
 	if started {
 		for _, f := range b.files {
-			if _, ok := f.content.(io.Seeker); !ok {
+			if !f.seekable {
 				return nil, ErrUploadNotRewindable
 			}
 		}
@@ -262,7 +264,7 @@ func (s *multipartStream) start() {
 	if again {
 		for _, f := range b.files {
 			sk, ok := f.content.(io.Seeker)
-			if !ok {
+			if !ok || !f.seekable {
 				s.err = ErrUploadNotRewindable
 				return
 			}
