@@ -64,9 +64,10 @@ type Client struct {
 	Appointments *AppointmentsService
 	Tags         *TagsService
 
-	Calendars *CalendarsService
-	Users     *UsersService
-	Locations *LocationsService
+	Calendars     *CalendarsService
+	Users         *UsersService
+	Locations     *LocationsService
+	Conversations *ConversationsService
 }
 
 // service is the value every XService is a conversion of, so wiring a service costs nothing.
@@ -343,6 +344,7 @@ func newClient(cfg *config, locationID string, ts oauth2.TokenSource) *Client {
 	c.Calendars = (*CalendarsService)(&c.common)
 	c.Users = (*UsersService)(&c.common)
 	c.Locations = (*LocationsService)(&c.common)
+	c.Conversations = (*ConversationsService)(&c.common)
 	return c
 }
 
@@ -403,8 +405,14 @@ type request struct {
 	body  any
 	// idempotent marks a POST that may be resent after a 5xx or transport error.
 	idempotent bool
-	// family selects the Version header (zero: the client's).
+	// family names the API, which sets the Version header.
 	family apiFamily
+	// rawBody, if set, is sent instead of body, with contentType: it opens the body afresh
+	// for each attempt, so a multipart upload streams instead of being marshalled.
+	rawBody     func() (io.Reader, error)
+	contentType string
+	// accept replaces the Accept header (media downloads).
+	accept []string
 }
 
 // RawRequest describes a call to an endpoint this SDK has no method for.
@@ -496,16 +504,24 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 	if body != nil {
 		raw = body
 	}
+	if req.rawBody != nil {
+		raw = retryablehttp.ReaderFunc(req.rawBody)
+	}
 	rreq, err := retryablehttp.NewRequestWithContext(ctx, req.method, u, raw)
 	if err != nil {
 		return nil, fmt.Errorf("ghl: building %s %s request: %w", req.method, req.route, err)
 	}
 	h := rreq.Header
 	h["Accept"] = jsonContentType
+	if req.accept != nil {
+		h["Accept"] = req.accept
+	}
 	h["Version"] = c.cfg.versionHeaderFor(req.family)
 	h["User-Agent"] = c.cfg.userAgentHeader
 	if body != nil {
 		h["Content-Type"] = jsonContentType
+	} else if req.rawBody != nil {
+		h["Content-Type"] = []string{req.contentType}
 	}
 	httpResp, err := c.cfg.retry.Do(rreq)
 	if err != nil {
@@ -514,6 +530,10 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 	resp := &Response{Response: httpResp, RateLimit: parseRateLimit(httpResp.Header)}
 	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
 		return resp, st.newAPIError(httpResp)
+	}
+	if sb, ok := out.(*streamedBody); ok {
+		sb.take(httpResp) // the caller reads and closes the body
+		return resp, nil
 	}
 	defer httpResp.Body.Close()
 	data, err := readBody(httpResp, maxResponseBody)
@@ -699,6 +719,12 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 			r2.Header = req.Header.Clone()
 			if st.body != nil {
 				r2.Body = io.NopCloser(bytes.NewReader(st.body))
+			} else if req.GetBody != nil {
+				b, err := req.GetBody()
+				if err != nil {
+					return nil, &permanentError{err}
+				}
+				r2.Body = b
 			}
 			return t.attempt(ctx, st, &r2)
 		}

@@ -307,7 +307,7 @@ func TestAppointmentNotesState(t *testing.T) {
 }
 
 // rawCall sends a request to the fake with the given Version, bypassing the SDK.
-func rawCall(t *testing.T, srv *Server, method, path, version string, body any) (int, map[string]any) {
+func calRawCall(t *testing.T, srv *Server, method, path, version string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -368,7 +368,7 @@ func TestCalendarsValidation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			status, body := rawCall(t, srv, tc.method, tc.path, tc.version, tc.body)
+			status, body := calRawCall(t, srv, tc.method, tc.path, tc.version, tc.body)
 			assert.Equal(t, tc.status, status, "%v", body)
 			if tc.message != nil {
 				assert.Equal(t, tc.message, body["message"])

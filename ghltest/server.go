@@ -48,6 +48,7 @@ type Server struct {
 	hooks   webhookState
 	counter requestCounter
 	cal     calState // calendars, users, location details, custom fields, tag catalogue
+	conv    convState
 }
 
 // location holds one sub-account's data.
@@ -82,6 +83,7 @@ type config struct {
 	oauth     OAuthConfig
 	// allowDuplicates mirrors the location setting "Allow Duplicate Contact".
 	allowDuplicates bool
+	conv            convConfig
 }
 
 type locationSpec struct{ id, token string }
@@ -134,6 +136,7 @@ func NewServer(opts ...ServerOption) *Server {
 	s.routeTags(mux)
 	s.routeOAuth(mux)
 	s.routeCalendars(mux)
+	s.routeConversations(mux)
 	s.srv = httptest.NewUnstartedServer(s.withFaults(s.middleware(mux)))
 	s.srv.Config.ConnState = s.faults.connState
 	s.srv.Start()

@@ -1,8 +1,6 @@
 package ghl
 
-// Merge stub: the Version table that the request pipeline is getting replaces this file. Until
-// then it gives the Calendars, Users and Locations services the Version header each of their
-// operations declares.
+// Merge stub: the Version table that the request pipeline is getting replaces this file.
 
 // apiFamily names the API a request belongs to; its Version header comes from that family.
 type apiFamily uint8
@@ -13,6 +11,7 @@ const (
 	apiCalendars apiFamily = iota + 1
 	apiUsers
 	apiLocations
+	apiConversations
 )
 
 // Shared, never written to.
@@ -21,14 +20,12 @@ var (
 	version20210728 = []string{"2021-07-28"}
 )
 
-// versionHeader returns the Version header of a request of family f: the family's own value,
-// unless WithAPIVersion set another for the whole client.
 func (cfg *config) versionHeaderFor(f apiFamily) []string {
 	if f == 0 || cfg.apiVersion != DefaultAPIVersion {
 		return cfg.versionHeader
 	}
 	switch f {
-	case apiCalendars:
+	case apiCalendars, apiConversations:
 		return version20210415
 	default:
 		return version20210728
