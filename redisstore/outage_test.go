@@ -42,11 +42,7 @@ func TestRedisOutageFailsCallsClearlyAndLosesNoToken(t *testing.T) {
 	installed, err := st.Load(context.Background(), loc)
 	require.NoError(t, err)
 
-	app, err := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: ghltest.DefaultClientID, ClientSecret: ghltest.DefaultClientSecret, BaseURL: srv.URL})
-	require.NoError(t, err)
-	client, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithLocationID(loc), ghl.WithMaxRetries(0),
-		ghl.WithTokenSource(app.TokenSource(st, loc)), ghl.WithRateLimiter(base.Limiter()))
-	require.NoError(t, err)
+	client := oauthClient(t, srv, st, loc, ghl.WithMaxRetries(0), ghl.WithRateLimiter(base.Limiter()))
 	get := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
