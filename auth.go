@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"math"
@@ -115,6 +116,7 @@ type OAuthApp struct {
 	logger   *slog.Logger
 	observer Observer
 	now      func() time.Time
+	seed     maphash.Seed // of tokenID
 
 	// What this process knows of each key's token, and of each minted location token.
 	refreshing idleMap[string, *tokenState]
@@ -164,6 +166,7 @@ func NewOAuthApp(cfg OAuthConfig) (*OAuthApp, error) {
 		logger:   base.cfg.logger,
 		observer: base.cfg.observer,
 		now:      time.Now,
+		seed:     maphash.MakeSeed(),
 	}
 	if a.margin == 0 {
 		a.margin = defaultRefreshMargin
@@ -583,24 +586,23 @@ func (e *TokenSaveError) Unwrap() error { return e.Err }
 // LocationClients hands out a *Client per location, for a process that serves many
 // locations: the one way to call the API with an OAuth app's tokens. Every client shares the
 // app's base client (OAuthConfig.Client): its transport, rate limiter, logger, observer and
-// retry settings. Getting a client again costs nothing; the clients of locations unused for
-// an hour are dropped and made again when needed. It is safe for concurrent use.
+// retry settings. What it and the app keep for a location is dropped after an hour unused,
+// and made again when needed. It is safe for concurrent use.
 //
 //	clients, err := app.LocationClients(store) // tokens saved by the install flow
 //	...
 //	c, err := clients.Client(locationID) // per request, or per job
 //	contact, _, err := c.Contacts.Get(ctx, contactID)
 type LocationClients struct {
-	app       *OAuthApp
-	store     TokenStore
-	companyID string            // agency clients only
-	company   *refreshingSource // agency clients only: the agency token
-	clients   idleMap[string, *locationClient]
+	binding
+	agency  *agency // nil: the locations' own tokens, from the store
+	sources idleMap[string, cachedSource]
 }
 
-type locationClient struct {
-	idleMeta
-	c *Client
+// cachedSource is a token source LocationClients keeps for a location.
+type cachedSource interface {
+	idler
+	oauth2.TokenSource
 }
 
 // LocationClients returns the clients of the locations whose tokens the install flow saved
@@ -611,7 +613,7 @@ func (a *OAuthApp) LocationClients(store TokenStore) (*LocationClients, error) {
 	if store == nil {
 		return nil, &InvalidParamError{Param: "store", Reason: "must not be nil"}
 	}
-	return &LocationClients{app: a, store: store}, nil
+	return &LocationClients{binding: binding{app: a, store: store}}, nil
 }
 
 // AgencyLocationClients returns the clients of an agency's locations. Their tokens are minted
@@ -627,27 +629,27 @@ func (a *OAuthApp) AgencyLocationClients(store TokenStore, companyID string) (*L
 	if err := checkID("companyID", companyID); err != nil {
 		return nil, err
 	}
-	return &LocationClients{app: a, store: store, companyID: companyID, company: a.tokenSource(store, companyID)}, nil
+	l := &LocationClients{binding: binding{app: a, store: store}}
+	l.agency = &agency{binding: l.binding, company: a.tokenSource(store, companyID), companyID: companyID}
+	return l, nil
 }
 
-// Client returns the client of locationID.
+// Client returns the client of locationID. It costs one small allocation, so a process can
+// get one per request.
 func (l *LocationClients) Client(locationID string) (*Client, error) {
 	if err := checkID("locationID", locationID); err != nil {
 		return nil, err
 	}
-	lc := l.clients.acquire(locationID, l.app.now(), func() *locationClient {
-		c, _ := l.app.base.forLocation(locationID, l.source(locationID)) // the ID was checked
-		return &locationClient{c: c}
-	})
-	lc.release()
-	return lc.c, nil
+	src := l.sources.acquire(locationID, l.app.now(), func() cachedSource { return l.source(locationID) })
+	src.meta().release()
+	return l.app.base.forLocation(locationID, src)
 }
 
-func (l *LocationClients) source(locationID string) oauth2.TokenSource {
-	if l.company == nil {
-		return l.app.tokenSource(l.store, locationID)
+func (l *LocationClients) source(locationID string) cachedSource {
+	if l.agency == nil {
+		return &refreshingSource{binding: &l.binding, key: locationID}
 	}
-	return &mintingSource{app: l.app, company: l.company, companyID: l.companyID, locationID: locationID, store: l.store}
+	return &mintingSource{agency: l.agency, locationID: locationID}
 }
 
 // Forget drops what the clients and the app hold for locationID, as when the app is
@@ -656,13 +658,13 @@ func (l *LocationClients) source(locationID string) oauth2.TokenSource {
 // as Redis without persistence does when it restarts, would otherwise lose the only live
 // pair.)
 func (l *LocationClients) Forget(locationID string) {
-	l.clients.remove(locationID)
+	l.sources.remove(locationID)
 	now := l.app.now()
 	var st *tokenState
-	if l.company == nil {
+	if l.agency == nil {
 		st = l.app.refreshing.acquire(locationID, now, newTokenState)
 	} else {
-		st = l.app.minted.acquire(mintKey{l.companyID, locationID}, now, newTokenState)
+		st = l.app.minted.acquire(mintKey{l.agency.companyID, locationID}, now, newTokenState)
 	}
 	st.forget()
 	st.release()

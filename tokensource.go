@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -38,29 +39,41 @@ type tokenState struct {
 	mu sync.Mutex
 	// tok is the current pair: saved by this process or read from the store. It is kept after
 	// the API refuses it, so a store that has lost the key can be given it back.
-	tok *oauth2.Token
-	// reread says the store may hold a pair newer than tok (a fresh install): read it before
-	// handing a token out.
-	reread bool
+	tok    *oauth2.Token
+	flight *flight
 	// rejected is an access token the API refused (401); it is not handed out again.
-	rejected string
-	// renewedAt is when this process last refreshed or minted the key's token.
-	renewedAt time.Time
-	flight    *flight
+	rejected tokenID
+	// renewedAt is when this process last refreshed or minted the key's token (app clock,
+	// Unix nanoseconds; 0: never).
+	renewedAt int64
 
 	// Refreshed pairs only.
 	// pending is a new pair whose Save failed. It is saved before anything else happens and
 	// is not used until then.
 	pending *oauth2.Token
 	// spent is the last refresh token this process exchanged: it is dead and never sent again.
-	spent string
+	spent tokenID
 	// dead is a refresh token GHL refused (invalid_grant); it is never sent again.
-	dead string
+	dead tokenID
 	// unanswered is a refresh token whose refresh got no answer.
-	unanswered string
+	unanswered tokenID
 
+	// reread says the store may hold a pair newer than tok (a fresh install): read it before
+	// handing a token out.
+	reread bool
 	// Minted tokens only: the store has been read once.
 	loaded bool
+}
+
+// tokenID names a refresh token the state remembers without keeping the token itself (a
+// hash; 0 for none).
+type tokenID uint64
+
+func (a *OAuthApp) idOf(token string) tokenID {
+	if token == "" {
+		return 0
+	}
+	return tokenID(maphash.String(a.seed, token)) | 1
 }
 
 func newTokenState() *tokenState { return &tokenState{} }
@@ -132,13 +145,13 @@ func (st *tokenState) invalidate(ctx context.Context, app *OAuthApp, key string,
 		st.mu.Unlock()
 		return nil // already replaced
 	}
-	if !st.renewedAt.IsZero() && now.Sub(st.renewedAt) < tokenCooldown {
+	if st.renewedAt != 0 && now.UnixNano()-st.renewedAt < int64(tokenCooldown) {
 		st.mu.Unlock()
 		app.logger.LogAttrs(ctx, slog.LevelWarn, "ghl: the API refused a token issued moments ago; not renewing it again yet",
 			slog.String("key", key))
 		return nil
 	}
-	st.rejected = rejected.AccessToken
+	st.rejected = app.idOf(rejected.AccessToken)
 	st.mu.Unlock()
 	app.logger.LogAttrs(ctx, slog.LevelInfo, "ghl: access token refused by the API; renewing it", slog.String("key", key))
 	return nil
@@ -148,30 +161,32 @@ func (st *tokenState) invalidate(ctx context.Context, app *OAuthApp, key string,
 // guards against sending a dead refresh token stays.
 func (st *tokenState) forget() {
 	st.mu.Lock()
-	st.tok, st.pending, st.reread, st.rejected, st.unanswered, st.loaded = nil, nil, false, "", "", false
+	st.tok, st.pending, st.reread, st.rejected, st.unanswered, st.loaded = nil, nil, false, 0, 0, false
 	st.mu.Unlock()
 }
 
 // isSpent reports whether tok carries a refresh token this process has already spent.
-func (st *tokenState) isSpent(tok *oauth2.Token) bool {
+func (st *tokenState) isSpent(app *OAuthApp, tok *oauth2.Token) bool {
+	id := app.idOf(tok.RefreshToken)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.spent != "" && tok.RefreshToken == st.spent
+	return st.spent != 0 && id == st.spent
 }
 
 // fresh reports whether tok may be handed out: not refused by the API and not within the
 // refresh margin of its expiry.
-func (a *OAuthApp) fresh(tok *oauth2.Token, rejected string) bool {
-	return usable(tok, rejected, a.margin, a.now())
+func (a *OAuthApp) fresh(tok *oauth2.Token, rejected tokenID) bool {
+	return a.usable(tok, rejected, a.margin)
 }
 
 // usable reports whether tok is not rejected and lasts longer than margin from now. The
 // margin is at most half the token's lifetime, so a token that lives less than the margin is
 // still used for a while rather than renewed on every call.
-func usable(tok *oauth2.Token, rejected string, margin time.Duration, now time.Time) bool {
-	if tok == nil || tok.AccessToken == "" || tok.AccessToken == rejected {
+func (a *OAuthApp) usable(tok *oauth2.Token, rejected tokenID, margin time.Duration) bool {
+	if tok == nil || tok.AccessToken == "" || (rejected != 0 && a.idOf(tok.AccessToken) == rejected) {
 		return false
 	}
+	now := a.now()
 	if tok.Expiry.IsZero() {
 		return true
 	}
@@ -223,7 +238,7 @@ func (a *OAuthApp) install(ctx context.Context, store TokenStore, key string, to
 	st.mu.Lock()
 	// A fresh install replaces whatever this process remembered about the key. The pair is
 	// held for a store that loses it; the next call reads the store first all the same.
-	st.rejected, st.unanswered, st.loaded = "", "", false
+	st.rejected, st.unanswered, st.loaded = 0, 0, false
 	if err != nil {
 		st.pending, st.tok = tok, nil
 	} else {
@@ -259,16 +274,22 @@ func (a *OAuthApp) saveLocked(ctx context.Context, store TokenStore, key string,
 // refused refresh token (invalid_grant) is reported as ErrReauthorizationRequired and never
 // sent again; "Location is not active" is a *LocationInactiveError and keeps the refresh token.
 type refreshingSource struct {
+	idleMeta // when LocationClients keeps it
+	*binding
+	key string
+}
+
+// binding is what the sources over one store share.
+type binding struct {
 	app   *OAuthApp
 	store TokenStore
-	key   string
 }
 
 // tokenSource returns the refreshing token source of key (a location ID, or a company ID for
 // an agency token) in store. Every source of one key from this app shares its state, so they
 // must all use the same store.
 func (a *OAuthApp) tokenSource(store TokenStore, key string) *refreshingSource {
-	return &refreshingSource{app: a, store: store, key: key}
+	return &refreshingSource{binding: &binding{app: a, store: store}, key: key}
 }
 
 // Token returns a valid access token; it implements oauth2.TokenSource.
@@ -320,7 +341,7 @@ func (s *refreshingSource) obtain(ctx context.Context, st *tokenState) (*oauth2.
 			// The store lost the key: the pair held here is written back under the lock.
 		case err != nil:
 			return nil, err
-		case app.fresh(tok, rejected) && !st.isSpent(tok):
+		case app.fresh(tok, rejected) && !st.isSpent(app, tok):
 			return tok, nil
 		}
 	}
@@ -344,7 +365,7 @@ func (s *refreshingSource) obtain(ctx context.Context, st *tokenState) (*oauth2.
 		st.mu.Lock()
 		st.pending, st.tok = nil, pending
 		st.mu.Unlock()
-		if usable(pending, rejected, 0, app.now()) {
+		if app.usable(pending, rejected, 0) {
 			return pending, nil
 		}
 	}
@@ -357,7 +378,7 @@ func (s *refreshingSource) obtain(ctx context.Context, st *tokenState) (*oauth2.
 	if err != nil {
 		return nil, err
 	}
-	if st.isSpent(cur) {
+	if st.isSpent(app, cur) {
 		// The store went back to a pair this process already rotated; the newer one is ours.
 		st.mu.Lock()
 		mine := st.tok
@@ -381,7 +402,7 @@ func (s *refreshingSource) obtain(ctx context.Context, st *tokenState) (*oauth2.
 		e.reauth = true
 		return nil, e
 	}
-	if cur.RefreshToken == dead {
+	if app.idOf(cur.RefreshToken) == dead {
 		e := newTokenError(GrantRefreshToken, s.key, nil, errors.New("GHL refused the stored refresh token"))
 		e.reauth = true
 		return nil, e
@@ -409,7 +430,7 @@ func (s *refreshingSource) writeBack(ctx context.Context, st *tokenState) (*oaut
 	st.mu.Lock()
 	mine, dead := st.tok, st.dead
 	st.mu.Unlock()
-	if mine == nil || (mine.RefreshToken != "" && mine.RefreshToken == dead) {
+	if mine == nil || (mine.RefreshToken != "" && s.app.idOf(mine.RefreshToken) == dead) {
 		return nil, fmt.Errorf("ghl: loading the token of %q: %w", s.key, ErrTokenNotFound)
 	}
 	if err := s.store.Save(ctx, s.key, mine); err != nil {
@@ -446,9 +467,9 @@ func (s *refreshingSource) refresh(ctx context.Context, st *tokenState, cur *oau
 	next = mergeExtra(next, cur)
 	st.mu.Lock()
 	if next.RefreshToken != cur.RefreshToken {
-		st.spent = cur.RefreshToken
+		st.spent = app.idOf(cur.RefreshToken)
 	}
-	st.renewedAt, st.unanswered = app.now(), ""
+	st.renewedAt, st.unanswered = app.now().UnixNano(), 0
 	st.mu.Unlock()
 	if err := s.store.Save(ctx, s.key, next); err != nil {
 		serr := newTokenSaveError(s.key, err, app.secrets(next, cur))
@@ -461,7 +482,7 @@ func (s *refreshingSource) refresh(ctx context.Context, st *tokenState, cur *oau
 		return nil, serr
 	}
 	st.mu.Lock()
-	st.rejected = ""
+	st.rejected = 0
 	st.mu.Unlock()
 	app.report(ctx, s.key, GrantRefreshToken, start, nil)
 	return next, nil
@@ -473,18 +494,19 @@ func (s *refreshingSource) refreshError(st *tokenState, cur *oauth2.Token, err e
 	if !errors.As(err, &te) {
 		return err
 	}
+	id := s.app.idOf(cur.RefreshToken)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	switch {
 	case te.API != nil && containsFold(te.API.Message, "location is not active"):
 		return &LocationInactiveError{Key: s.key, Err: te}
 	case te.reauth:
-		st.dead = cur.RefreshToken
-		te.lostAnswer = st.unanswered == cur.RefreshToken
+		st.dead = id
+		te.lostAnswer = st.unanswered == id
 	case te.unanswered:
 		// GHL may have rotated the pair: the next renewal tries this refresh token again,
 		// which either works (it was not spent) or tells that the new pair is lost.
-		st.unanswered = cur.RefreshToken
+		st.unanswered = id
 		return &RefreshOutcomeUnknownError{Key: s.key, Err: te}
 	}
 	return te
@@ -499,11 +521,16 @@ type mintKey struct{ companyID, locationID string }
 // refresh token; if GHL sends one it is kept on the token (and saved, with a store). It
 // implements oauth2.TokenSource, ContextTokenSource and TokenInvalidator.
 type mintingSource struct {
-	app        *OAuthApp
-	company    oauth2.TokenSource // the agency token of companyID
-	companyID  string
+	idleMeta // when LocationClients keeps it
+	*agency
 	locationID string
-	store      TokenStore // nil: minted tokens are not saved
+}
+
+// agency is what the minting sources of one agency share.
+type agency struct {
+	binding                      // store nil: minted tokens are not saved
+	company   oauth2.TokenSource // the agency token of companyID
+	companyID string
 }
 
 // Token returns a valid location token; it implements oauth2.TokenSource.
@@ -546,7 +573,7 @@ func (s *mintingSource) obtain(ctx context.Context, st *tokenState) (*oauth2.Tok
 		return nil, err
 	}
 	st.mu.Lock()
-	st.renewedAt = s.app.now()
+	st.renewedAt = s.app.now().UnixNano()
 	st.mu.Unlock()
 	if s.store != nil {
 		if err := s.store.Save(ctx, s.locationID, tok); err != nil {

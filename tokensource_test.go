@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkedphone/ghl-go/ghltest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
@@ -503,4 +504,322 @@ func TestTokenSourceWithoutStoredToken(t *testing.T) {
 	_, err = env.app.tokenSource(store, "L").Token()
 	require.ErrorIs(t, err, ErrReauthorizationRequired)
 	assert.Empty(t, env.rec.requests())
+}
+
+// The loss paths of a token pair. Each test counts the pairs GHL issued that no store holds
+// (0) and the rotations (at most one per expiry).
+
+// An exchanged pair whose save fails is kept and saved before its first use.
+func TestExchangeSaveFailureKeepsPair(t *testing.T) {
+	env := newOAuthEnv(t)
+	store := &failingStore{TokenStore: NewMemoryTokenStore()}
+	store.failSaves.Store(2)
+	ctx := context.Background()
+
+	_, err := env.app.ExchangeAndSave(ctx, store, env.srv.AuthorizationCode(testOAuthLoc), UserTypeLocation)
+	var serr *TokenSaveError
+	require.ErrorAs(t, err, &serr)
+	assert.Equal(t, testOAuthLoc, serr.Key)
+	issued := env.rec.lastIssued()
+	require.NotEmpty(t, issued)
+	assert.NotContains(t, err.Error(), issued)
+	_, err = store.Load(ctx, testOAuthLoc)
+	require.ErrorIs(t, err, ErrTokenNotFound, "nothing saved yet")
+	assert.Contains(t, env.logs.String(), "kept in memory and saved again before use")
+
+	// The first call saves the pair before using it; the store fails once more, so the call
+	// fails and the pair stays pending.
+	client := env.clientOf(t, store, testOAuthLoc)
+	_, _, err = client.Contacts.Create(ctx, &ContactCreateRequest{FirstName: "Ada"})
+	require.ErrorAs(t, err, &serr)
+	assert.Zero(t, env.srv.Requests(http.MethodPost, "/contacts/"), "the unsaved pair was not used")
+
+	createContact(t, client)
+	assert.Equal(t, issued, mustLoad(t, store, testOAuthLoc).RefreshToken, "pairs lost: 0")
+	assert.Zero(t, env.srv.RefreshCount(), "rotations: 0")
+	assert.Equal(t, int32(3), store.saves.Load(), "the exchange's save, then the first call's, then the second call's")
+
+	// A pending pair is never dropped as idle.
+	store.failSaves.Store(1)
+	_, err = env.app.ExchangeAndSave(ctx, store, env.srv.AuthorizationCode(testOAuthLoc), UserTypeLocation)
+	require.ErrorAs(t, err, &serr)
+	issued = env.rec.lastIssued()
+	env.advance(2 * idleStateTTL)
+	_, err = env.app.tokenSource(store, "another-location").Token() // sweeps
+	require.ErrorIs(t, err, ErrTokenNotFound)
+	createContact(t, client)
+	assert.Equal(t, issued, mustLoad(t, store, testOAuthLoc).RefreshToken, "pairs lost: 0")
+	assert.Zero(t, env.srv.RefreshCount())
+}
+
+// The store loses the key (a Delete, Redis restarted without persistence): the pair this
+// process holds is written back under the lock, then refreshed as usual.
+func TestStoreLosingKeyGetsPairBack(t *testing.T) {
+	env := newOAuthEnv(t)
+	shared := NewMemoryTokenStore()
+	store := &lockingStore{TokenStore: shared}
+	env.install(t, store, testOAuthLoc, UserTypeLocation)
+	client := env.clientOf(t, store, testOAuthLoc)
+	id := createContact(t, client)
+	installed := env.rec.lastIssued()
+
+	require.NoError(t, shared.Delete(context.Background(), testOAuthLoc))
+	_, _, err := client.Contacts.Get(context.Background(), id) // the held token still serves
+	require.NoError(t, err)
+
+	env.advance(24 * time.Hour) // the access token expires
+	store.mu.Lock()
+	store.events = nil
+	store.mu.Unlock()
+	_, _, err = client.Contacts.Get(context.Background(), id)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"load", "lock", "load", "save", "save", "unlock"}, store.events,
+		"written back, then refreshed and saved, under the lock")
+	assert.Equal(t, 1, env.srv.RefreshCount(), "rotations: 1 for 1 expiry")
+	assert.NotEqual(t, installed, env.rec.lastIssued())
+	assert.Equal(t, env.rec.lastIssued(), mustLoad(t, shared, testOAuthLoc).RefreshToken, "pairs lost: 0")
+	assert.Contains(t, env.logs.String(), "the store had lost the token; the pair held in memory was saved again")
+
+	// Lost again, found through a 401 this time.
+	require.NoError(t, shared.Delete(context.Background(), testOAuthLoc))
+	env.advance(time.Minute)
+	env.srv.ExpireAccessTokens()
+	_, _, err = client.Contacts.Get(context.Background(), id)
+	require.NoError(t, err)
+	assert.Equal(t, 2, env.srv.RefreshCount(), "rotations: 1 for 1 refused token")
+	assert.Equal(t, env.rec.lastIssued(), mustLoad(t, shared, testOAuthLoc).RefreshToken, "pairs lost: 0")
+
+	// Forgotten here (uninstalled) and deleted from the store: nothing writes it back.
+	clients, err := env.app.LocationClients(store)
+	require.NoError(t, err)
+	clients.Forget(testOAuthLoc)
+	require.NoError(t, shared.Delete(context.Background(), testOAuthLoc))
+	env.advance(24 * time.Hour)
+	c, err := clients.Client(testOAuthLoc)
+	require.NoError(t, err)
+	_, _, err = c.Contacts.Get(context.Background(), id)
+	require.ErrorIs(t, err, ErrTokenNotFound)
+	_, err = shared.Load(context.Background(), testOAuthLoc)
+	require.ErrorIs(t, err, ErrTokenNotFound)
+}
+
+// Every call answered 401 (a token GHL refuses whatever its age): the key is renewed at most
+// once per cool-down, and the 401 reaches the caller.
+func TestUnauthorizedStormRotatesOncePerCooldown(t *testing.T) {
+	env := newOAuthEnv(t)
+	store := NewMemoryTokenStore()
+	env.install(t, store, testOAuthLoc, UserTypeLocation)
+	client := env.clientOf(t, store, testOAuthLoc)
+	id := createContact(t, client)
+
+	env.rec.refuseAPI.Store(true)
+	storm := func() {
+		for range 10 {
+			_, _, err := client.Contacts.Get(context.Background(), id)
+			require.ErrorIs(t, err, ErrUnauthorized)
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, http.StatusUnauthorized, apiErr.StatusCode)
+		}
+	}
+	storm()
+	assert.Equal(t, 1, env.srv.RefreshCount(), "10 calls answered 401: 1 rotation")
+	assert.Equal(t, env.rec.lastIssued(), mustLoad(t, store, testOAuthLoc).RefreshToken, "pairs lost: 0")
+	assert.Contains(t, env.logs.String(), "not renewing it again yet")
+
+	env.advance(tokenCooldown)
+	storm()
+	assert.Equal(t, 2, env.srv.RefreshCount(), "one more rotation after the cool-down")
+	assert.Equal(t, env.rec.lastIssued(), mustLoad(t, store, testOAuthLoc).RefreshToken, "pairs lost: 0")
+
+	// GHL accepts tokens again: the current one serves, with no further rotation.
+	env.rec.refuseAPI.Store(false)
+	_, _, err := client.Contacts.Get(context.Background(), id)
+	require.NoError(t, err)
+	assert.Equal(t, 2, env.srv.RefreshCount())
+}
+
+// GHL rotated the pair but its answer never arrived: the error says the outcome is unknown;
+// the next renewal sends the refresh token once more and reports what GHL said.
+func TestRefreshOutcomeUnknown(t *testing.T) {
+	env := newOAuthEnv(t)
+	env.reuses = 1 // the retry of the consumed refresh token
+	store := NewMemoryTokenStore()
+	env.install(t, store, testOAuthLoc, UserTypeLocation)
+	installed := mustLoad(t, store, testOAuthLoc)
+	client := env.clientOf(t, store, testOAuthLoc)
+	id := createContact(t, client)
+
+	env.advance(24 * time.Hour)
+	env.rec.dropTokenAnswers.Store(1)
+	_, _, err := client.Contacts.Get(context.Background(), id)
+	var unknown *RefreshOutcomeUnknownError
+	require.ErrorAs(t, err, &unknown)
+	assert.Equal(t, testOAuthLoc, unknown.Key)
+	var te *TokenError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, GrantRefreshToken, te.Grant)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.NotErrorIs(t, err, ErrReauthorizationRequired, "GHL may not have acted on it")
+	assert.Contains(t, err.Error(), `ghl: refreshing the token of "loc-oauth-1": the refresh outcome is unknown (unexpected EOF)`)
+	assert.Contains(t, err.Error(), "the app must be installed again")
+	assert.Equal(t, 1, env.srv.RefreshCount(), "GHL rotated the pair")
+	lost := env.rec.lastIssued()
+	for _, s := range append(env.rec.allSecrets(), lost, installed.RefreshToken) {
+		assert.NotContains(t, err.Error(), s)
+		assert.NotContains(t, fmt.Sprintf("%+v", err), s)
+	}
+	assert.Equal(t, installed.RefreshToken, mustLoad(t, store, testOAuthLoc).RefreshToken, "the old pair is kept")
+
+	// The next call sends it once more: GHL refuses it, so the new pair is known to be lost.
+	_, _, err = client.Contacts.Get(context.Background(), id)
+	require.ErrorIs(t, err, ErrReauthorizationRequired)
+	assert.Contains(t, err.Error(), "an earlier refresh with this token got no answer")
+	n := len(env.rec.requests())
+	_, _, err = client.Contacts.Get(context.Background(), id)
+	require.ErrorIs(t, err, ErrReauthorizationRequired)
+	assert.Len(t, env.rec.requests(), n, "the refused refresh token is not sent again")
+}
+
+// A 5xx from a proxy in front of GHL also leaves the outcome unknown; when GHL had not acted,
+// the next renewal succeeds with the same refresh token and nothing is lost.
+func TestRefreshOutcomeUnknownThenRecovered(t *testing.T) {
+	env := newOAuthEnv(t)
+	store := NewMemoryTokenStore()
+	env.install(t, store, testOAuthLoc, UserTypeLocation)
+	client := env.clientOf(t, store, testOAuthLoc)
+	id := createContact(t, client)
+
+	env.advance(24 * time.Hour)
+	env.rec.failTokenRequests.Store(1)
+	_, _, err := client.Contacts.Get(context.Background(), id)
+	var unknown *RefreshOutcomeUnknownError
+	require.ErrorAs(t, err, &unknown)
+	require.ErrorIs(t, err, ErrServer)
+	assert.Zero(t, env.srv.RefreshCount())
+
+	_, _, err = client.Contacts.Get(context.Background(), id)
+	require.NoError(t, err)
+	assert.Equal(t, 1, env.srv.RefreshCount(), "rotations: 1 for 1 expiry")
+	assert.Equal(t, env.rec.lastIssued(), mustLoad(t, store, testOAuthLoc).RefreshToken, "pairs lost: 0")
+}
+
+func TestTokenResponseExpiryIsClamped(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxSecs := int64(maxTokenLifetime / time.Second)
+	for in, want := range map[string]int64{
+		`86399`: 86399, `"86399"`: 86399, `1e30`: maxSecs, `"9e999"`: maxSecs, `9223372036854775807`: maxSecs,
+		`0.2`: 1, `0`: 0, `-5`: 0, `"NaN"`: 0, `"soon"`: 0, `null`: 0,
+	} {
+		tok, err := decodeTokenResponse([]byte(`{"access_token":"at-123456789","expires_in":`+in+`}`), now)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, tok.ExpiresIn, in)
+		if want == 0 {
+			assert.True(t, tok.Expiry.IsZero(), in)
+		} else {
+			assert.Equal(t, now.Add(time.Duration(want)*time.Second), tok.Expiry, in)
+		}
+	}
+}
+
+// expires_in that overflows, or is shorter than the refresh margin: one rotation per expiry,
+// not one per call.
+func TestExpiryOutOfRangeRotatesOncePerExpiry(t *testing.T) {
+	t.Run("shorter than the margin", func(t *testing.T) {
+		env := newOAuthEnv(t, ghltest.WithAccessTokenLifetime(time.Minute)) // margin: 5 minutes
+		store := NewMemoryTokenStore()
+		env.install(t, store, testOAuthLoc, UserTypeLocation)
+		client := env.clientOf(t, store, testOAuthLoc)
+		id := createContact(t, client)
+		for range 10 {
+			_, _, err := client.Contacts.Get(context.Background(), id)
+			require.NoError(t, err)
+		}
+		assert.Zero(t, env.srv.RefreshCount(), "10 calls within the token's first half-life: 0 rotations")
+		env.advance(31 * time.Second)
+		for range 10 {
+			_, _, err := client.Contacts.Get(context.Background(), id)
+			require.NoError(t, err)
+		}
+		assert.Equal(t, 1, env.srv.RefreshCount(), "10 calls past it: 1 rotation")
+		assert.Equal(t, env.rec.lastIssued(), mustLoad(t, store, testOAuthLoc).RefreshToken, "pairs lost: 0")
+	})
+	t.Run("overflowing", func(t *testing.T) {
+		var refreshes atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := refreshes.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"access_token":"at-overflow-%08d","refresh_token":"rt-overflow-%08d","expires_in":1e300}`, n, n)
+		}))
+		defer srv.Close()
+		app := newApp(t, srv.URL, "secret-s-123")
+		store := NewMemoryTokenStore()
+		require.NoError(t, store.Save(context.Background(), "L", &oauth2.Token{AccessToken: "at-expired-1", RefreshToken: "rt-1234567890", Expiry: time.Now().Add(-time.Hour)}))
+		ts := app.tokenSource(store, "L")
+		for range 10 {
+			tok, err := ts.Token()
+			require.NoError(t, err)
+			assert.Equal(t, "at-overflow-00000001", tok.AccessToken)
+		}
+		assert.Equal(t, int32(1), refreshes.Load(), "10 calls: 1 rotation")
+		assert.Equal(t, "rt-overflow-00000001", mustLoad(t, store, "L").RefreshToken, "pairs lost: 0")
+	})
+}
+
+// A nil context is bad input, never a panic in the SDK's own goroutine.
+func TestNilContextIsAnError(t *testing.T) {
+	env := newOAuthEnv(t)
+	store := NewMemoryTokenStore()
+	env.install(t, store, testOAuthLoc, UserTypeLocation)
+	var nilCtx context.Context
+	ts := env.app.tokenSource(store, testOAuthLoc)
+	minted := newMinting(env.app, ts, ghltest.DefaultCompanyID, testOAuthLoc, nil)
+	for name, call := range map[string]func() error{
+		"refreshing":            func() error { _, err := ts.TokenContext(nilCtx); return err },
+		"refreshing invalidate": func() error { return ts.InvalidateToken(nilCtx, &oauth2.Token{AccessToken: "x"}) },
+		"minted":                func() error { _, err := minted.TokenContext(nilCtx); return err },
+		"minted invalidate":     func() error { return minted.InvalidateToken(nilCtx, &oauth2.Token{AccessToken: "x"}) },
+	} {
+		err := call()
+		var ipe *InvalidParamError
+		require.ErrorAs(t, err, &ipe, name)
+		assert.Equal(t, "ctx", ipe.Param, name)
+	}
+	assert.Len(t, env.rec.requests(), 1, "only the install was sent")
+}
+
+// A reinstall while a refresh of the key is in flight: the installed pair is saved after the
+// refreshed one, never overwritten by it.
+func TestInstallDuringRefreshKeepsNewPair(t *testing.T) {
+	env := newOAuthEnv(t)
+	store := NewMemoryTokenStore()
+	env.install(t, store, testOAuthLoc, UserTypeLocation)
+	backdate(t, store, testOAuthLoc)
+	gate, entered := make(chan struct{}), make(chan struct{})
+	env.rec.mu.Lock()
+	env.rec.gate, env.rec.entered = gate, entered
+	env.rec.mu.Unlock()
+	refreshed := make(chan error, 1)
+	go func() {
+		_, err := env.app.tokenSource(store, testOAuthLoc).Token()
+		refreshed <- err
+	}()
+	<-entered
+	env.rec.mu.Lock()
+	env.rec.gate = nil
+	env.rec.mu.Unlock()
+	installed := make(chan *oauth2.Token, 1)
+	go func() {
+		tok, err := env.app.ExchangeAndSave(context.Background(), store, env.srv.AuthorizationCode(testOAuthLoc), UserTypeLocation)
+		assert.NoError(t, err)
+		installed <- tok
+	}()
+	time.Sleep(20 * time.Millisecond) // the exchange is answered and waits for the refresh
+	close(gate)
+	require.NoError(t, <-refreshed)
+	tok := <-installed
+	assert.Equal(t, tok.RefreshToken, mustLoad(t, store, testOAuthLoc).RefreshToken, "the newest pair is kept")
+	got, err := env.app.tokenSource(store, testOAuthLoc).Token()
+	require.NoError(t, err)
+	assert.Equal(t, tok.AccessToken, got.AccessToken)
 }
