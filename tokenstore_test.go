@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -109,5 +110,52 @@ func TestMarshalTokenRoundTrip(t *testing.T) {
 	assert.Equal(t, "Location", got.Extra("userType"))
 	assert.Equal(t, "L", TokenInfoOf(got).Key())
 	_, err = MarshalToken(nil)
+	require.Error(t, err)
+}
+
+// A crash during Save leaves a temporary file holding tokens: opening the store removes it,
+// and a later Save removes one left while the store was open once it is a minute old.
+func TestFileTokenStoreRemovesLeftoverTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	crashed := filepath.Join(dir, ".token-1234.tmp")
+	require.NoError(t, os.WriteFile(crashed, []byte(`{"access_token":"at-left-by-a-crash"}`), 0o600))
+	unrelated := filepath.Join(dir, "README")
+	require.NoError(t, os.WriteFile(unrelated, []byte("not a token"), 0o600))
+
+	store, err := NewFileTokenStore(dir)
+	require.NoError(t, err)
+	assert.NoFileExists(t, crashed)
+	assert.FileExists(t, unrelated)
+
+	stale := filepath.Join(dir, ".token-5678.tmp")
+	young := filepath.Join(dir, ".token-9012.tmp") // may be another Save in progress
+	for _, p := range []string{stale, young} {
+		require.NoError(t, os.WriteFile(p, []byte(`{"access_token":"at-in-a-temp-file"}`), 0o600))
+	}
+	old := time.Now().Add(-2 * staleTmpAge)
+	require.NoError(t, os.Chtimes(stale, old, old))
+	require.NoError(t, store.Save(context.Background(), "loc", &oauth2.Token{AccessToken: "a", RefreshToken: "r"}))
+	assert.NoFileExists(t, stale)
+	assert.FileExists(t, young)
+	assert.FileExists(t, filepath.Join(dir, "loc.json"))
+}
+
+// A directory others may read is tightened to 0700 (it holds refresh tokens).
+func TestFileTokenStoreTightensDirectory(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix mode bits")
+	}
+	dir := filepath.Join(t.TempDir(), "open")
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	require.NoError(t, os.Chmod(dir, 0o777))
+	_, err := NewFileTokenStore(dir)
+	require.NoError(t, err)
+	fi, err := os.Stat(dir)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	_, err = NewFileTokenStore(file)
 	require.Error(t, err)
 }
