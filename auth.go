@@ -653,10 +653,11 @@ func (l *LocationClients) source(locationID string) cachedSource {
 }
 
 // Forget drops what the clients and the app hold for locationID, as when the app is
-// uninstalled there; delete its token from the store too. (A token deleted from the store
-// alone is written back by a process that still holds it, because a store that loses a key,
-// as Redis without persistence does when it restarts, would otherwise lose the only live
-// pair.)
+// uninstalled there; delete its token from the store too. A token deleted from the store
+// alone is written back by a process that still holds it, because a store that loses a key
+// (Redis restarted without persistence) would otherwise lose the only live pair; an
+// uninstalled location's pair written back by another replica is refused by GHL at its next
+// refresh (ErrReauthorizationRequired) and then stays unused until the app is installed again.
 func (l *LocationClients) Forget(locationID string) {
 	l.sources.remove(locationID)
 	now := l.app.now()
