@@ -117,7 +117,8 @@ func (in *installer) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := in.app.ExchangeAndSave(r.Context(), in.store, code, in.userType)
 	if err != nil {
-		in.logger.Error("install failed", "error", err) // the error never holds a token
+		// The error never holds a token.
+		in.logger.Error("install failed", "error", err, "action", operatorAction(err))
 		http.Error(w, "install failed", http.StatusBadGateway)
 		return
 	}
@@ -126,6 +127,29 @@ func (in *installer) callback(w http.ResponseWriter, r *http.Request) {
 	if in.installed != nil {
 		in.installed <- key
 	}
+}
+
+// operatorAction says what an operator should do about an error of the OAuth app.
+func operatorAction(err error) string {
+	var unknown *ghl.RefreshOutcomeUnknownError
+	var saveErr *ghl.TokenSaveError
+	var inactive *ghl.LocationInactiveError
+	var tokenErr *ghl.TokenError
+	switch {
+	case errors.Is(err, ghl.ErrReauthorizationRequired):
+		return "the app must be installed again for this location"
+	case errors.Is(err, ghl.ErrTokenNotFound):
+		return "the app is not installed for this location"
+	case errors.As(err, &unknown):
+		return "a refresh got no answer: if the next call reports that the app must be installed again, reinstall it for " + unknown.Key
+	case errors.As(err, &saveErr):
+		return "the token store failed; the new pair is kept in memory and saved again: fix the store before this process stops"
+	case errors.As(err, &inactive):
+		return "the location " + inactive.Key + " is paused; its token works again once it is active"
+	case errors.As(err, &tokenErr):
+		return "GHL's token endpoint failed (" + tokenErr.Grant + "); retry later"
+	}
+	return "none"
 }
 
 func (in *installer) routes() *http.ServeMux {
@@ -230,6 +254,11 @@ func runDemo(ctx context.Context, logger *slog.Logger) error {
 		return err
 	}
 	fmt.Println("5. uninstalled from", key+";", "token requests:", counts)
+	_, _, err = client.Contacts.Get(ctx, c.ID)
+	if !errors.Is(err, ghl.ErrTokenNotFound) {
+		return fmt.Errorf("a call after the uninstall: want ErrTokenNotFound, got %v", err)
+	}
+	fmt.Println("6. a later call for", key, "fails; what to do:", operatorAction(err))
 	if n := api.RefreshTokenReuses(); n != 0 {
 		return fmt.Errorf("the fake saw %d refresh token(s) presented twice", n)
 	}
