@@ -565,7 +565,8 @@ func (e *LocationInactiveError) Unwrap() error { return e.Err }
 // be saved. The pair is not used until it is saved: the app keeps it in memory, saves it
 // before the key's next token is handed out, and never sends the old refresh token again.
 // (Should the process end before a save succeeds, the pair is lost with it: make sure the
-// store recovers quickly.)
+// store recovers quickly.) A minted location token that could not be saved is dropped:
+// minting spends nothing, so the next call mints another.
 type TokenSaveError struct {
 	Key string
 	Err error
