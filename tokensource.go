@@ -22,7 +22,7 @@ import (
 // tokenCooldown is how long after renewing a key's token this process leaves a 401 to the
 // caller instead of renewing again: a token issued moments ago and refused again is not
 // stale, and renewing on every 401 would rotate the pair once per call.
-const tokenCooldown = 30 * time.Second
+const tokenCooldown = 10 * time.Second
 
 // flight is one renewal that concurrent callers share.
 type flight struct {

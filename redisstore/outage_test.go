@@ -86,9 +86,13 @@ func TestRedisOutageFailsCallsClearlyAndLosesNoToken(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, installed.RefreshToken, saved.RefreshToken, "the rotated pair was saved")
 
-	// The saved pair is the live one: expiring again refreshes with it, without a reuse.
+	// The saved pair is the live one: a replica that reads it from the store refreshes with it
+	// when GHL refuses it, without a reuse. (The client above renewed it moments ago: a 401 for
+	// it now reaches its caller instead of rotating the pair again.)
 	srv.ExpireAccessTokens()
-	require.NoError(t, get())
+	replica := oauthClient(t, srv, st, loc, ghl.WithMaxRetries(0), ghl.WithRateLimiter(base.Limiter()))
+	_, _, err = replica.Contacts.Get(context.Background(), contacts[0])
+	require.NoError(t, err)
 	require.Equal(t, 2, srv.RefreshCount())
 	require.Equal(t, 0, srv.RefreshTokenReuses())
 }
