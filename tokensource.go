@@ -186,14 +186,13 @@ func (a *OAuthApp) usable(tok *oauth2.Token, rejected tokenID, margin time.Durat
 	if tok == nil || tok.AccessToken == "" || (rejected != 0 && a.idOf(tok.AccessToken) == rejected) {
 		return false
 	}
-	now := a.now()
 	if tok.Expiry.IsZero() {
 		return true
 	}
 	if secs := tok.ExpiresIn; secs > 0 && secs <= int64(maxTokenLifetime/time.Second) {
 		margin = min(margin, time.Duration(secs)*time.Second/2)
 	}
-	return now.Add(margin).Before(tok.Expiry)
+	return a.now().Add(margin).Before(tok.Expiry)
 }
 
 // lockStore takes the store's lock of key when it has one, and returns its release.
@@ -315,8 +314,8 @@ func (s *refreshingSource) TokenContext(ctx context.Context) (*oauth2.Token, err
 }
 
 // InvalidateToken tells the source that the API refused rejected; it implements
-// TokenInvalidator. The next call refreshes, unless the token was issued less than
-// tokenCooldown ago.
+// TokenInvalidator. The next call refreshes, unless this process renewed the key's token less
+// than tokenCooldown ago: then the token stays, and the caller gets the 401.
 func (s *refreshingSource) InvalidateToken(ctx context.Context, rejected *oauth2.Token) error {
 	if err := checkID("key", s.key); err != nil {
 		return err
@@ -549,7 +548,7 @@ func (s *mintingSource) TokenContext(ctx context.Context) (*oauth2.Token, error)
 }
 
 // InvalidateToken tells the source that the API refused rejected, so the next call mints a
-// new token (unless it was minted less than tokenCooldown ago).
+// new token (unless this process minted one less than tokenCooldown ago).
 func (s *mintingSource) InvalidateToken(ctx context.Context, rejected *oauth2.Token) error {
 	st := s.app.minted.acquire(mintKey{s.companyID, s.locationID}, s.app.now(), newTokenState)
 	defer st.release()
