@@ -11,8 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,19 +56,41 @@ type sentTokenRequest struct {
 	Status       int
 }
 
-// tokenRecorder records the app's token requests and every token the server handed out.
+// tokenRecorder is the transport of the app's base client. It records the token requests
+// and every token the server handed out, and passes API calls through (or refuses them, as
+// GHL refuses a token it does not accept).
 type tokenRecorder struct {
 	next http.RoundTripper
+	// refuseAPI answers every API call 401, whatever its token.
+	refuseAPI atomic.Bool
+	// dropTokenAnswers loses the answers of that many token requests after the server acted
+	// on them, as a connection that breaks on the way back does.
+	dropTokenAnswers atomic.Int32
+	// failTokenRequests answers that many token requests 503 without passing them on, as a
+	// proxy in front of a GHL that is down does.
+	failTokenRequests atomic.Int32
 
 	mu      sync.Mutex
 	reqs    []sentTokenRequest
 	secrets map[string]bool
+	issued  []string // the refresh tokens the server handed out, in order
 	// gate, when set, makes refresh requests wait for it to close after closing entered.
 	gate    chan struct{}
 	entered chan struct{}
 }
 
 func (rec *tokenRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !strings.HasPrefix(r.URL.Path, "/oauth/") {
+		if rec.refuseAPI.Load() {
+			if r.Body != nil {
+				r.Body.Close()
+			}
+			return &http.Response{StatusCode: http.StatusUnauthorized, Status: "401 Unauthorized", Request: r,
+				Header: http.Header{"Content-Type": {"application/json"}},
+				Body:   io.NopCloser(strings.NewReader(`{"statusCode":401,"message":"Invalid JWT"}`))}, nil
+		}
+		return rec.next.RoundTrip(r)
+	}
 	body, _ := io.ReadAll(r.Body)
 	r.Body.Close()
 	form, _ := url.ParseQuery(string(body))
@@ -81,6 +102,13 @@ func (rec *tokenRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	if gate != nil && form.Get("grant_type") == "refresh_token" {
 		close(entered)
 		<-gate
+	}
+	if rec.failTokenRequests.Add(-1) >= 0 {
+		rec.mu.Lock()
+		rec.reqs = append(rec.reqs, sentTokenRequest{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Form: form, Status: 503})
+		rec.mu.Unlock()
+		return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable", Request: r,
+			Header: http.Header{}, Body: io.NopCloser(strings.NewReader("upstream unavailable"))}, nil
 	}
 	resp, err := rec.next.RoundTrip(r2)
 	sent := sentTokenRequest{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Form: form}
@@ -97,6 +125,9 @@ func (rec *tokenRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 					rec.secrets[s] = true
 				}
 			}
+			if s, ok := m["refresh_token"].(string); ok && s != "" {
+				rec.issued = append(rec.issued, s)
+			}
 			rec.mu.Unlock()
 		}
 	}
@@ -108,6 +139,10 @@ func (rec *tokenRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	rec.mu.Unlock()
+	if err == nil && rec.dropTokenAnswers.Add(-1) >= 0 {
+		resp.Body.Close()
+		return nil, io.ErrUnexpectedEOF
+	}
 	return resp, err
 }
 
@@ -115,6 +150,16 @@ func (rec *tokenRecorder) requests() []sentTokenRequest {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	return append([]sentTokenRequest(nil), rec.reqs...)
+}
+
+// lastIssued returns the last refresh token the server handed out.
+func (rec *tokenRecorder) lastIssued() string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.issued) == 0 {
+		return ""
+	}
+	return rec.issued[len(rec.issued)-1]
 }
 
 func (rec *tokenRecorder) allSecrets() []string {
@@ -137,12 +182,15 @@ func (testNoLimit) Observe(string, Observation)              {}
 // oauthEnv is a ghltest server with the OAuth endpoints and an app pointed at it.
 type oauthEnv struct {
 	srv  *ghltest.Server
+	base *Client // the app's base client
 	app  *OAuthApp
 	rec  *tokenRecorder
 	logs *syncBuffer
 	obs  *refreshObserver
 	// offset moves the app's clock forward, so tokens it holds expire without waiting.
 	offset atomic.Int64
+	// reuses is how many refresh tokens the test expects the server to see presented twice.
+	reuses int
 }
 
 // advance moves the app's clock by d.
@@ -175,29 +223,45 @@ func newOAuthEnv(t *testing.T, srvOpts ...ghltest.ServerOption) *oauthEnv {
 		ghltest.WithLocation(testOAuthLoc, "pit-unused-in-oauth-tests"),
 	}, srvOpts...)...)
 	t.Cleanup(srv.Close)
-	t.Cleanup(func() {
-		assert.Zero(t, srv.RefreshTokenReuses(), "the server saw a refresh token presented twice")
-	})
 	env := &oauthEnv{
 		srv:  srv,
 		rec:  &tokenRecorder{next: http.DefaultTransport, secrets: map[string]bool{}},
 		logs: &syncBuffer{},
 		obs:  &refreshObserver{},
 	}
+	t.Cleanup(func() {
+		assert.Equal(t, env.reuses, srv.RefreshTokenReuses(), "refresh tokens the server saw presented twice")
+	})
+	base, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(&http.Client{Transport: env.rec}),
+		WithRateLimiter(testNoLimit{}), WithMaxRetries(0), WithObserver(env.obs),
+		WithLogger(slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	require.NoError(t, err)
 	app, err := NewOAuthApp(OAuthConfig{
 		ClientID:     testClientID,
 		ClientSecret: testClientSecret,
 		RedirectURL:  "https://app.example.com/oauth/callback",
 		Scopes:       []string{"contacts.readonly", "contacts.write"},
-		BaseURL:      srv.URL,
-		HTTPClient:   &http.Client{Transport: env.rec},
-		Logger:       slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Observer:     env.obs,
+		Client:       base,
 	})
 	require.NoError(t, err)
 	app.now = func() time.Time { return time.Now().Add(time.Duration(env.offset.Load())) }
-	env.app = app
+	env.base, env.app = base, app
 	return env
+}
+
+// newApp returns an app whose token requests go to baseURL.
+func newApp(t *testing.T, baseURL, clientSecret string, opts ...Option) *OAuthApp {
+	t.Helper()
+	base, err := NewClient(append([]Option{WithBaseURL(baseURL)}, opts...)...)
+	require.NoError(t, err)
+	app, err := NewOAuthApp(OAuthConfig{ClientID: testClientID, ClientSecret: clientSecret, Client: base})
+	require.NoError(t, err)
+	return app
+}
+
+// newMinting returns the source of locationID's tokens minted from company.
+func newMinting(a *OAuthApp, company oauth2.TokenSource, companyID, locationID string, store TokenStore) *mintingSource {
+	return &mintingSource{agency: &agency{binding: binding{app: a, store: store}, company: company, companyID: companyID}, locationID: locationID}
 }
 
 // install runs the install flow for loc and saves the pair in store.
@@ -208,11 +272,20 @@ func (env *oauthEnv) install(t *testing.T, store TokenStore, loc string, ut User
 	return tok
 }
 
+// client returns a client of loc, derived from the app's base client, whose tokens come from ts.
 func (env *oauthEnv) client(t *testing.T, ts oauth2.TokenSource, loc string) *Client {
 	t.Helper()
-	c, err := NewClient(WithBaseURL(env.srv.URL), WithTokenSource(ts), WithLocationID(loc),
-		WithRateLimiter(testNoLimit{}), WithMaxRetries(0),
-		WithLogger(slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	c, err := env.base.forLocation(loc, ts)
+	require.NoError(t, err)
+	return c
+}
+
+// clientOf returns the client of loc from the app's LocationClients over store.
+func (env *oauthEnv) clientOf(t *testing.T, store TokenStore, loc string) *Client {
+	t.Helper()
+	clients, err := env.app.LocationClients(store)
+	require.NoError(t, err)
+	c, err := clients.Client(loc)
 	require.NoError(t, err)
 	return c
 }
@@ -255,14 +328,48 @@ func TestAuthCodeURL(t *testing.T) {
 	}, u.Query())
 	assert.NotContains(t, app.AuthCodeURL(""), "state=")
 
-	wl, err := NewOAuthApp(OAuthConfig{ClientID: "cid", ClientSecret: "secret", AuthURL: WhiteLabelAuthURL})
+	wl, err := NewOAuthApp(OAuthConfig{ClientID: "cid", ClientSecret: "secret", AuthURL: "https://marketplace.leadconnectorhq.com/v2/oauth/chooselocation"})
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(wl.AuthCodeURL(""), "https://marketplace.leadconnectorhq.com/v2/oauth/chooselocation?"))
 
-	ep := OAuthEndpoint("", "")
-	assert.Equal(t, "https://services.leadconnectorhq.com/oauth/token", ep.TokenURL)
-	assert.Equal(t, oauth2.AuthStyleInParams, ep.AuthStyle)
+	// Without a base client, token requests go to GHL's API host.
+	assert.Equal(t, "https://services.leadconnectorhq.com/oauth/token", app.baseURL+tokenPath)
+	assert.Equal(t, oauth2.AuthStyleInParams, app.conf.Endpoint.AuthStyle)
 }
+
+// The app takes its transport, host, logger and observer from its base client.
+func TestOAuthAppUsesBaseClient(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Method+" "+r.URL.Path)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"access_token":"at-from-base-1234","refresh_token":"rt-from-base-1234","expires_in":86399,"userType":"Location","locationId":"L1"}`)
+	}))
+	defer srv.Close()
+	var viaTransport atomic.Int32
+	transport := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		viaTransport.Add(1)
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	logs := &syncBuffer{}
+	obs := &refreshObserver{}
+	base, err := NewClient(WithBaseURL(srv.URL+"/prefix"), WithHTTPClient(&http.Client{Transport: transport}),
+		WithLogger(slog.New(slog.NewTextHandler(logs, nil))), WithObserver(obs))
+	require.NoError(t, err)
+	app, err := NewOAuthApp(OAuthConfig{ClientID: "c", ClientSecret: "secret-s-123", Client: base})
+	require.NoError(t, err)
+	_, err = app.ExchangeAndSave(context.Background(), NewMemoryTokenStore(), "code-1234567890", UserTypeLocation)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"POST /prefix/oauth/token"}, got)
+	assert.Equal(t, int32(1), viaTransport.Load())
+	assert.Contains(t, logs.String(), `msg="ghl: app installed" key=L1`)
+	require.Len(t, obs.all(), 1)
+	assert.Equal(t, GrantAuthorizationCode, obs.all()[0].Kind)
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestNewOAuthAppRejectsBadConfig(t *testing.T) {
 	for name, cfg := range map[string]OAuthConfig{
@@ -276,15 +383,13 @@ func TestNewOAuthAppRejectsBadConfig(t *testing.T) {
 		require.ErrorAs(t, err, &ipe, name)
 		assert.Equal(t, name, ipe.Param)
 	}
-	_, err := NewOAuthApp(OAuthConfig{ClientID: "c", ClientSecret: "s", BaseURL: "ftp://x"})
-	require.Error(t, err)
 }
 
 func TestExchangeLocationAndCompany(t *testing.T) {
 	env := newOAuthEnv(t)
 	ctx := context.Background()
 
-	tok, err := env.app.Exchange(ctx, env.srv.AuthorizationCode(testOAuthLoc), UserTypeLocation)
+	tok, err := env.app.exchange(ctx, env.srv.AuthorizationCode(testOAuthLoc), UserTypeLocation)
 	require.NoError(t, err)
 	assert.NotEmpty(t, tok.AccessToken)
 	assert.NotEmpty(t, tok.RefreshToken)
@@ -296,7 +401,7 @@ func TestExchangeLocationAndCompany(t *testing.T) {
 		UserID: ghltest.DefaultUserID, Scope: ghltest.DefaultScope,
 	}, info)
 	assert.Equal(t, testOAuthLoc, info.Key())
-	assert.Contains(t, info.Scopes(), "contacts.write")
+	assert.Contains(t, strings.Fields(info.Scope), "contacts.write")
 
 	reqs := env.rec.requests()
 	require.Len(t, reqs, 1)
@@ -309,7 +414,7 @@ func TestExchangeLocationAndCompany(t *testing.T) {
 		"client_secret": {testClientSecret}, "user_type": {"Location"}, "redirect_uri": {"https://app.example.com/oauth/callback"},
 	}, r.Form)
 
-	ctok, err := env.app.Exchange(ctx, env.srv.AuthorizationCode(testOAuthLoc), UserTypeCompany)
+	ctok, err := env.app.exchange(ctx, env.srv.AuthorizationCode(testOAuthLoc), UserTypeCompany)
 	require.NoError(t, err)
 	cinfo := TokenInfoOf(ctok)
 	assert.Equal(t, UserTypeCompany, cinfo.UserType)
@@ -326,10 +431,10 @@ func TestExchangeErrors(t *testing.T) {
 	env := newOAuthEnv(t)
 	ctx := context.Background()
 	code := env.srv.AuthorizationCode(testOAuthLoc)
-	_, err := env.app.Exchange(ctx, code, UserTypeLocation)
+	_, err := env.app.exchange(ctx, code, UserTypeLocation)
 	require.NoError(t, err)
 
-	_, err = env.app.Exchange(ctx, code, UserTypeLocation) // codes are single-use
+	_, err = env.app.exchange(ctx, code, UserTypeLocation) // codes are single-use
 	require.ErrorIs(t, err, ErrReauthorizationRequired)
 	var te *TokenError
 	require.ErrorAs(t, err, &te)
@@ -341,565 +446,25 @@ func TestExchangeErrors(t *testing.T) {
 	assert.NotContains(t, err.Error(), code)
 
 	n := len(env.rec.requests())
-	_, err = env.app.Exchange(ctx, "", UserTypeLocation)
+	_, err = env.app.exchange(ctx, "", UserTypeLocation)
 	var ipe *InvalidParamError
 	require.ErrorAs(t, err, &ipe)
 	assert.Equal(t, "code", ipe.Param)
-	_, err = env.app.Exchange(ctx, "abc", "Agency")
+	_, err = env.app.exchange(ctx, "abc", "Agency")
 	require.ErrorAs(t, err, &ipe)
 	assert.Equal(t, "userType", ipe.Param)
 	_, err = env.app.ExchangeAndSave(ctx, nil, "abc", UserTypeLocation)
 	require.ErrorAs(t, err, &ipe)
+	var nilCtx context.Context
+	_, err = env.app.ExchangeAndSave(nilCtx, NewMemoryTokenStore(), "abc", UserTypeLocation)
+	require.ErrorAs(t, err, &ipe)
+	assert.Equal(t, "ctx", ipe.Param)
 	assert.Len(t, env.rec.requests(), n, "bad input must send nothing")
 
-	bad, err := NewOAuthApp(OAuthConfig{ClientID: testClientID, ClientSecret: "wrong-secret-xyz", BaseURL: env.srv.URL})
-	require.NoError(t, err)
-	_, err = bad.Exchange(ctx, env.srv.AuthorizationCode(testOAuthLoc), UserTypeLocation)
+	bad := newApp(t, env.srv.URL, "wrong-secret-xyz")
+	_, err = bad.exchange(ctx, env.srv.AuthorizationCode(testOAuthLoc), UserTypeLocation)
 	require.ErrorIs(t, err, ErrUnauthorized)
 	assert.NotErrorIs(t, err, ErrReauthorizationRequired)
-}
-
-func testStoreRoundTrip(t *testing.T, store interface {
-	TokenStore
-	Delete(context.Context, string) error
-}) {
-	ctx := context.Background()
-	_, err := store.Load(ctx, "nobody")
-	require.ErrorIs(t, err, ErrTokenNotFound)
-
-	exp := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	tok := (&oauth2.Token{AccessToken: "at-1", TokenType: "Bearer", RefreshToken: "rt-1", Expiry: exp}).WithExtra(map[string]any{
-		"userType": "Company", "locationId": "L", "companyId": "C", "userId": "U", "scope": "a b",
-		"approvedLocations": []any{"L1", "L2"}, "installToFutureLocations": true, "access_token": "at-1",
-	})
-	require.NoError(t, store.Save(ctx, "loc/../1", tok))
-	got, err := store.Load(ctx, "loc/../1")
-	require.NoError(t, err)
-	assert.Equal(t, "at-1", got.AccessToken)
-	assert.Equal(t, "rt-1", got.RefreshToken)
-	assert.Equal(t, "Bearer", got.TokenType)
-	assert.True(t, exp.Equal(got.Expiry))
-	assert.Equal(t, TokenInfo{UserType: UserTypeCompany, LocationID: "L", CompanyID: "C", UserID: "U", Scope: "a b",
-		ApprovedLocations: []string{"L1", "L2"}, InstallToFutureLocations: true}, TokenInfoOf(got))
-
-	got.AccessToken = "mutated"
-	again, err := store.Load(ctx, "loc/../1")
-	require.NoError(t, err)
-	assert.Equal(t, "at-1", again.AccessToken, "a loaded token must be a copy")
-
-	require.NoError(t, store.Delete(ctx, "loc/../1"))
-	_, err = store.Load(ctx, "loc/../1")
-	require.ErrorIs(t, err, ErrTokenNotFound)
-
-	// Concurrent saves and loads of one key (run with -race).
-	var wg sync.WaitGroup
-	for i := range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			assert.NoError(t, store.Save(ctx, "k", &oauth2.Token{AccessToken: fmt.Sprint("at-", i), RefreshToken: "rt"}))
-			_, err := store.Load(ctx, "k")
-			assert.NoError(t, err)
-		}()
-	}
-	wg.Wait()
-	got, err = store.Load(ctx, "k")
-	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(got.AccessToken, "at-"))
-}
-
-func TestMemoryTokenStore(t *testing.T) {
-	testStoreRoundTrip(t, NewMemoryTokenStore())
-}
-
-func TestFileTokenStore(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "tokens")
-	store, err := NewFileTokenStore(dir)
-	require.NoError(t, err)
-	testStoreRoundTrip(t, store)
-
-	require.NoError(t, store.Save(context.Background(), "loc/../x", &oauth2.Token{AccessToken: "a", RefreshToken: "r"}))
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-		fi, err := e.Info()
-		require.NoError(t, err)
-		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), e.Name())
-	}
-	// One file per key, no temporary files left, and no key escapes the directory.
-	assert.ElementsMatch(t, []string{"k.json", "loc%2F%2E%2E%2Fx.json"}, names)
-	fi, err := os.Stat(dir)
-	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
-
-	_, err = store.Load(context.Background(), "..")
-	require.ErrorIs(t, err, ErrInvalidParam)
-
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`{"access_token":"secret-at-xyz"`), 0o600))
-	_, err = store.Load(context.Background(), "bad")
-	require.Error(t, err)
-	assert.NotContains(t, err.Error(), "secret-at-xyz")
-}
-
-func TestMarshalTokenRoundTrip(t *testing.T) {
-	tok := (&oauth2.Token{AccessToken: "a", RefreshToken: "r"}).WithExtra(map[string]any{"userType": "Location", "locationId": "L", "unrelated": 1})
-	data, err := MarshalToken(tok)
-	require.NoError(t, err)
-	assert.NotContains(t, string(data), "unrelated")
-	got, err := UnmarshalToken(data)
-	require.NoError(t, err)
-	assert.Equal(t, "Location", got.Extra("userType"))
-	assert.Equal(t, "L", TokenInfoOf(got).Key())
-	_, err = MarshalToken(nil)
-	require.Error(t, err)
-}
-
-// The main guarantee: many callers with an expired token make exactly one refresh, all
-// succeed, and the store ends up with the rotated pair.
-func TestRefreshConcurrentCallersOneRefresh(t *testing.T) {
-	env := newOAuthEnv(t)
-	store := NewMemoryTokenStore()
-	first := env.install(t, store, testOAuthLoc, UserTypeLocation)
-	ts := env.app.TokenSource(store, testOAuthLoc)
-	client := env.client(t, ts, testOAuthLoc)
-	id := createContact(t, client)
-
-	env.advance(24 * time.Hour)
-	env.srv.ExpireAccessTokens()
-
-	const n = 200
-	var wg sync.WaitGroup
-	var failed atomic.Int32
-	start := make(chan struct{})
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if _, _, err := client.Contacts.Get(context.Background(), id); err != nil {
-				failed.Add(1)
-				t.Error(err)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	assert.Zero(t, failed.Load())
-	assert.Equal(t, 1, env.srv.RefreshCount())
-	assert.Equal(t, n, env.srv.Requests(http.MethodGet, "/contacts/"+id), "no call needed a 401 retry")
-
-	stored := mustLoad(t, store, testOAuthLoc)
-	assert.NotEqual(t, first.RefreshToken, stored.RefreshToken)
-	assert.NotEqual(t, first.AccessToken, stored.AccessToken)
-	assert.True(t, stored.Expiry.After(env.app.now().Add(time.Hour)))
-	assert.Equal(t, testOAuthLoc, TokenInfoOf(stored).LocationID, "the refreshed pair keeps its GHL fields")
-	assert.Equal(t, UserTypeLocation, TokenInfoOf(stored).UserType)
-
-	// The stored pair is the one in use: another call needs no refresh.
-	_, _, err := client.Contacts.Get(context.Background(), id)
-	require.NoError(t, err)
-	assert.Equal(t, 1, env.srv.RefreshCount())
-}
-
-func TestRefreshSendsUserTypeAndCredentialsInBody(t *testing.T) {
-	env := newOAuthEnv(t)
-	store := NewMemoryTokenStore()
-	first := env.install(t, store, testOAuthLoc, UserTypeLocation)
-	backdate(t, store, testOAuthLoc)
-	tok, err := env.app.TokenSource(store, testOAuthLoc).TokenContext(context.Background())
-	require.NoError(t, err)
-	assert.NotEqual(t, first.AccessToken, tok.AccessToken)
-
-	reqs := env.rec.requests()
-	require.Len(t, reqs, 2)
-	r := reqs[1]
-	assert.Equal(t, "POST /oauth/token", r.Method+" "+r.Path)
-	assert.Equal(t, url.Values{
-		"grant_type": {"refresh_token"}, "refresh_token": {first.RefreshToken}, "client_id": {testClientID},
-		"client_secret": {testClientSecret}, "user_type": {"Location"},
-	}, r.Form)
-	assert.Empty(t, r.Header.Get("Authorization"))
-	assert.Equal(t, "application/x-www-form-urlencoded", r.Header.Get("Content-Type"))
-
-	infos := env.obs.all()
-	require.Len(t, infos, 2)
-	assert.Equal(t, testOAuthLoc, infos[1].Key)
-	assert.Equal(t, GrantRefreshToken, infos[1].Kind)
-	assert.NoError(t, infos[1].Err)
-}
-
-func TestRefreshMargin(t *testing.T) {
-	env := newOAuthEnv(t)
-	store := NewMemoryTokenStore()
-	tok := env.install(t, store, testOAuthLoc, UserTypeLocation)
-	ts := env.app.TokenSource(store, testOAuthLoc)
-
-	tok.Expiry = time.Now().Add(6 * time.Minute) // outside the 5-minute margin: used as is
-	require.NoError(t, store.Save(context.Background(), testOAuthLoc, tok))
-	got, err := ts.TokenContext(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, tok.AccessToken, got.AccessToken)
-	assert.Zero(t, env.srv.RefreshCount())
-
-	env.advance(2 * time.Minute) // now inside it
-	got, err = ts.TokenContext(context.Background())
-	require.NoError(t, err)
-	assert.NotEqual(t, tok.AccessToken, got.AccessToken)
-	assert.Equal(t, 1, env.srv.RefreshCount())
-}
-
-// A token the client believes valid but the API refuses: 401, one refresh, one retry.
-func TestRefreshOn401ThenRetry(t *testing.T) {
-	env := newOAuthEnv(t)
-	store := NewMemoryTokenStore()
-	first := env.install(t, store, testOAuthLoc, UserTypeLocation)
-	client := env.client(t, env.app.TokenSource(store, testOAuthLoc), testOAuthLoc)
-	id := createContact(t, client)
-	env.srv.ExpireAccessTokens()
-
-	ct, _, err := client.Contacts.Update(context.Background(), id, &ContactUpdateRequest{City: Ptr("Lisbon")})
-	require.NoError(t, err)
-	assert.Equal(t, "Lisbon", ct.City, "the retried request carried its body")
-	assert.Equal(t, 1, env.srv.RefreshCount())
-	assert.Equal(t, 2, env.srv.Requests(http.MethodPut, "/contacts/"+id))
-	stored := mustLoad(t, store, testOAuthLoc)
-	assert.NotEqual(t, first.RefreshToken, stored.RefreshToken)
-
-	// Concurrent 401s with the same token refresh once.
-	env.srv.ExpireAccessTokens()
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _, err := client.Contacts.Get(context.Background(), id)
-			assert.NoError(t, err)
-		}()
-	}
-	wg.Wait()
-	assert.Equal(t, 2, env.srv.RefreshCount())
-}
-
-// A caller that gives up during a refresh does not lose the rotated pair.
-func TestRefreshSurvivesCancelledCaller(t *testing.T) {
-	env := newOAuthEnv(t)
-	store := NewMemoryTokenStore()
-	first := env.install(t, store, testOAuthLoc, UserTypeLocation)
-	client := env.client(t, env.app.TokenSource(store, testOAuthLoc), testOAuthLoc)
-	id := createContact(t, client)
-	env.advance(24 * time.Hour)
-	env.srv.ExpireAccessTokens()
-
-	gate, entered := make(chan struct{}), make(chan struct{})
-	env.rec.mu.Lock()
-	env.rec.gate, env.rec.entered = gate, entered
-	env.rec.mu.Unlock()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() {
-		_, _, err := client.Contacts.Get(ctx, id)
-		errc <- err
-	}()
-	<-entered // the refresh request is on its way
-	cancel()
-	err := <-errc
-	require.ErrorIs(t, err, context.Canceled)
-	env.rec.mu.Lock()
-	env.rec.gate = nil
-	env.rec.mu.Unlock()
-	close(gate) // the server answers the abandoned refresh
-
-	_, _, err = client.Contacts.Get(context.Background(), id)
-	require.NoError(t, err)
-	assert.Equal(t, 1, env.srv.RefreshCount(), "the next call used the rotated pair")
-	stored := mustLoad(t, store, testOAuthLoc)
-	assert.NotEqual(t, first.RefreshToken, stored.RefreshToken)
-}
-
-// failingStore fails the next failSaves saves.
-type failingStore struct {
-	TokenStore
-	failSaves atomic.Int32
-	saves     atomic.Int32
-}
-
-func (f *failingStore) Save(ctx context.Context, key string, tok *oauth2.Token) error {
-	f.saves.Add(1)
-	if f.failSaves.Add(-1) >= 0 {
-		return fmt.Errorf("disk full while writing %s", tok.RefreshToken) // a careless store
-	}
-	return f.TokenStore.Save(ctx, key, tok)
-}
-
-func TestRefreshSaveFailureLosesNothing(t *testing.T) {
-	env := newOAuthEnv(t)
-	store := &failingStore{TokenStore: NewMemoryTokenStore()}
-	first := env.install(t, store, testOAuthLoc, UserTypeLocation)
-	client := env.client(t, env.app.TokenSource(store, testOAuthLoc), testOAuthLoc)
-	id := createContact(t, client)
-	env.advance(24 * time.Hour)
-	env.srv.ExpireAccessTokens()
-
-	store.failSaves.Store(2)
-	_, _, err := client.Contacts.Get(context.Background(), id)
-	var serr *TokenSaveError
-	require.ErrorAs(t, err, &serr)
-	assert.Equal(t, testOAuthLoc, serr.Key)
-	assert.Contains(t, err.Error(), "disk full")
-	assert.Equal(t, 1, env.srv.RefreshCount())
-	assert.Equal(t, first.RefreshToken, mustLoad(t, store, testOAuthLoc).RefreshToken, "nothing saved yet")
-	assert.Zero(t, env.srv.Requests(http.MethodGet, "/contacts/"+id), "the unsaved pair was not used")
-
-	// The save fails again: still an error, still no second refresh.
-	_, _, err = client.Contacts.Get(context.Background(), id)
-	require.ErrorAs(t, err, &serr)
-	assert.Equal(t, 1, env.srv.RefreshCount())
-
-	// Now the store works: the kept pair is saved and used.
-	_, _, err = client.Contacts.Get(context.Background(), id)
-	require.NoError(t, err)
-	assert.Equal(t, 1, env.srv.RefreshCount())
-	stored := mustLoad(t, store, testOAuthLoc)
-	assert.NotEqual(t, first.RefreshToken, stored.RefreshToken)
-	_, _, err = client.Contacts.Get(context.Background(), id)
-	require.NoError(t, err)
-	assert.Equal(t, 1, env.srv.RefreshCount())
-}
-
-func TestRefreshInvalidGrant(t *testing.T) {
-	env := newOAuthEnv(t)
-	store := NewMemoryTokenStore()
-	first := env.install(t, store, testOAuthLoc, UserTypeLocation)
-	ts := env.app.TokenSource(store, testOAuthLoc)
-	backdate(t, store, testOAuthLoc)
-	env.srv.RevokeTokens(testOAuthLoc) // uninstalled: the refresh token is refused
-
-	_, err := ts.TokenContext(context.Background())
-	require.ErrorIs(t, err, ErrReauthorizationRequired)
-	assert.NotErrorIs(t, err, ErrLocationInactive)
-	var te *TokenError
-	require.ErrorAs(t, err, &te)
-	assert.Equal(t, GrantRefreshToken, te.Grant)
-	assert.Equal(t, testOAuthLoc, te.Key)
-	assert.Equal(t, "Invalid grant: refresh token is invalid", te.API.Message)
-	n := len(env.rec.requests())
-
-	// The refused refresh token is not sent again.
-	_, err = ts.TokenContext(context.Background())
-	require.ErrorIs(t, err, ErrReauthorizationRequired)
-	assert.Len(t, env.rec.requests(), n)
-	assert.Equal(t, first.RefreshToken, mustLoad(t, store, testOAuthLoc).RefreshToken)
-
-	// A new install replaces it and works at once.
-	env.install(t, store, testOAuthLoc, UserTypeLocation)
-	_, err = ts.TokenContext(context.Background())
-	require.NoError(t, err)
-}
-
-// Both shapes GHL uses for a refused refresh token become ErrReauthorizationRequired.
-func TestRefreshInvalidGrantShapes(t *testing.T) {
-	for name, body := range map[string]string{
-		"message": `{"statusCode":400,"message":"Invalid grant: refresh token is invalid"}`,
-		"rfc6749": `{"error":"invalid_grant","error_description":"expired"}`,
-	} {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusBadRequest)
-				io.WriteString(w, body)
-			}))
-			defer srv.Close()
-			app, err := NewOAuthApp(OAuthConfig{ClientID: "c", ClientSecret: "secret-s-123", BaseURL: srv.URL})
-			require.NoError(t, err)
-			store := NewMemoryTokenStore()
-			require.NoError(t, store.Save(context.Background(), "L", &oauth2.Token{AccessToken: "at-expired-1", RefreshToken: "rt-1234567890", Expiry: time.Now().Add(-time.Hour)}))
-			_, err = app.TokenSource(store, "L").Token()
-			require.ErrorIs(t, err, ErrReauthorizationRequired)
-		})
-	}
-}
-
-func TestRefreshLocationInactiveKeepsRefreshToken(t *testing.T) {
-	env := newOAuthEnv(t)
-	store := NewMemoryTokenStore()
-	first := env.install(t, store, testOAuthLoc, UserTypeLocation)
-	ts := env.app.TokenSource(store, testOAuthLoc)
-	backdate(t, store, testOAuthLoc)
-	env.srv.SetLocationActive(testOAuthLoc, false)
-
-	_, err := ts.TokenContext(context.Background())
-	require.ErrorIs(t, err, ErrLocationInactive)
-	assert.NotErrorIs(t, err, ErrReauthorizationRequired)
-	var lie *LocationInactiveError
-	require.ErrorAs(t, err, &lie)
-	assert.Equal(t, testOAuthLoc, lie.Key)
-	assert.Equal(t, first.RefreshToken, mustLoad(t, store, testOAuthLoc).RefreshToken)
-	assert.Zero(t, env.srv.RefreshCount())
-
-	env.srv.SetLocationActive(testOAuthLoc, true)
-	tok, err := ts.TokenContext(context.Background())
-	require.NoError(t, err)
-	assert.NotEqual(t, first.AccessToken, tok.AccessToken)
-	assert.Equal(t, 1, env.srv.RefreshCount())
-}
-
-// lockingStore is a store shared with "another process", with a lock that lets that process
-// refresh while this one waits for the lock.
-type lockingStore struct {
-	TokenStore
-	mu     sync.Mutex
-	events []string
-	onLock func()
-}
-
-func (l *lockingStore) log(e string) {
-	l.mu.Lock()
-	l.events = append(l.events, e)
-	l.mu.Unlock()
-}
-
-func (l *lockingStore) Load(ctx context.Context, key string) (*oauth2.Token, error) {
-	l.log("load")
-	return l.TokenStore.Load(ctx, key)
-}
-
-func (l *lockingStore) Save(ctx context.Context, key string, tok *oauth2.Token) error {
-	l.log("save")
-	return l.TokenStore.Save(ctx, key, tok)
-}
-
-func (l *lockingStore) Lock(ctx context.Context, key string) (func(context.Context) error, error) {
-	l.log("lock")
-	if l.onLock != nil {
-		l.onLock()
-	}
-	return func(context.Context) error { l.log("unlock"); return nil }, nil
-}
-
-func TestRefreshRereadsStoreAfterLock(t *testing.T) {
-	env := newOAuthEnv(t)
-	shared := NewMemoryTokenStore()
-	env.install(t, shared, testOAuthLoc, UserTypeLocation)
-	backdate(t, shared, testOAuthLoc)
-
-	// The other process refreshes while this one waits for the lock.
-	other, err := NewOAuthApp(OAuthConfig{ClientID: testClientID, ClientSecret: testClientSecret, BaseURL: env.srv.URL})
-	require.NoError(t, err)
-	store := &lockingStore{TokenStore: shared}
-	var theirs *oauth2.Token
-	store.onLock = func() {
-		theirs, err = other.TokenSource(shared, testOAuthLoc).Token()
-		require.NoError(t, err)
-	}
-	tok, err := env.app.TokenSource(store, testOAuthLoc).TokenContext(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, theirs.AccessToken, tok.AccessToken)
-	assert.Equal(t, 1, env.srv.RefreshCount(), "the re-read found the other process's pair")
-	assert.Equal(t, []string{"load", "lock", "load", "unlock"}, store.events)
-
-	// When nobody else refreshed, the refresh happens under the lock and saves before unlocking.
-	env.advance(24 * time.Hour)
-	store.onLock, store.events = nil, nil
-	_, err = env.app.TokenSource(store, testOAuthLoc).TokenContext(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, 2, env.srv.RefreshCount())
-	assert.Equal(t, []string{"load", "lock", "load", "save", "unlock"}, store.events)
-}
-
-// A store that goes back to a pair this process already rotated must not make it send the
-// spent refresh token.
-func TestRefreshNeverResendsSpentToken(t *testing.T) {
-	env := newOAuthEnv(t)
-	store := NewMemoryTokenStore()
-	first := env.install(t, store, testOAuthLoc, UserTypeLocation)
-	backdate(t, store, testOAuthLoc)
-	ts := env.app.TokenSource(store, testOAuthLoc)
-	second, err := ts.Token()
-	require.NoError(t, err)
-
-	stale := *first
-	stale.Expiry = time.Now().Add(-time.Minute)
-	require.NoError(t, store.Save(context.Background(), testOAuthLoc, stale.WithExtra(map[string]any{"userType": "Location"})))
-	require.NoError(t, ts.InvalidateToken(context.Background(), second))
-	env.advance(25 * time.Hour)
-	third, err := ts.Token()
-	require.NoError(t, err)
-	assert.NotEqual(t, second.AccessToken, third.AccessToken)
-	assert.Equal(t, 2, env.srv.RefreshCount())
-	assert.Equal(t, third.RefreshToken, mustLoad(t, store, testOAuthLoc).RefreshToken)
-}
-
-func TestLocationTokenSource(t *testing.T) {
-	env := newOAuthEnv(t)
-	store := NewMemoryTokenStore()
-	company := env.install(t, store, testOAuthLoc, UserTypeCompany)
-	companyID := TokenInfoOf(company).CompanyID
-	companySrc := env.app.TokenSource(store, companyID)
-	lts, err := env.app.LocationTokenSource(companySrc, companyID, testOAuthLoc, store)
-	require.NoError(t, err)
-	client := env.client(t, lts, testOAuthLoc)
-	id := createContact(t, client)
-	_, _, err = client.Contacts.Get(context.Background(), id)
-	require.NoError(t, err)
-	assert.Equal(t, 1, env.srv.LocationTokensMinted())
-
-	reqs := env.rec.requests()
-	r := reqs[len(reqs)-1]
-	assert.Equal(t, "POST /oauth/locationToken", r.Method+" "+r.Path)
-	assert.Equal(t, "Bearer "+company.AccessToken, r.Header.Get("Authorization"))
-	assert.Equal(t, "2021-07-28", r.Header.Get("Version"))
-	assert.Equal(t, "application/x-www-form-urlencoded", r.Header.Get("Content-Type"))
-	assert.Equal(t, url.Values{"companyId": {companyID}, "locationId": {testOAuthLoc}}, r.Form)
-	assert.Equal(t, http.StatusCreated, r.Status, "any 2xx is accepted")
-
-	tok, err := lts.TokenContext(context.Background())
-	require.NoError(t, err)
-	assert.NotEmpty(t, tok.RefreshToken, "a refresh token in the answer is kept")
-	info := TokenInfoOf(tok)
-	assert.Equal(t, UserTypeLocation, info.UserType)
-	assert.Equal(t, testOAuthLoc, info.LocationID)
-	assert.Equal(t, tok.AccessToken, mustLoad(t, store, testOAuthLoc).AccessToken, "saved before use")
-
-	// Renewed before expiry (and so is the agency token, whose expiry is as near).
-	env.advance(86399*time.Second - 4*time.Minute)
-	tok2, err := lts.TokenContext(context.Background())
-	require.NoError(t, err)
-	assert.NotEqual(t, tok.AccessToken, tok2.AccessToken)
-	assert.Equal(t, 2, env.srv.LocationTokensMinted())
-	assert.Equal(t, 1, env.srv.RefreshCount())
-
-	// Renewed after a 401. The agency token is refused too: minting refreshes it first.
-	env.srv.ExpireAccessTokens()
-	_, _, err = client.Contacts.Get(context.Background(), id)
-	require.NoError(t, err)
-	assert.Equal(t, 3, env.srv.LocationTokensMinted())
-	assert.Equal(t, 2, env.srv.RefreshCount())
-
-	_, err = env.app.LocationTokenSource(companySrc, companyID, "", nil)
-	require.ErrorIs(t, err, ErrInvalidParam)
-}
-
-func TestLocationTokenSourceWithoutRefreshToken(t *testing.T) {
-	var got http.Header
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = r.Header.Clone()
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"access_token":"minted-at-1234567","token_type":"Bearer","expires_in":86399,"scope":"contacts.readonly","locationId":"L1","userId":"U"}`)
-	}))
-	defer srv.Close()
-	app, err := NewOAuthApp(OAuthConfig{ClientID: "c", ClientSecret: "secret-s-123", BaseURL: srv.URL})
-	require.NoError(t, err)
-	lts, err := app.LocationTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "agency-at-123456"}), "C1", "L1", nil)
-	require.NoError(t, err)
-	tok, err := lts.Token()
-	require.NoError(t, err)
-	assert.Equal(t, "minted-at-1234567", tok.AccessToken)
-	assert.Empty(t, tok.RefreshToken)
-	assert.Equal(t, "C1", TokenInfoOf(tok).CompanyID)
-	assert.Equal(t, "Bearer agency-at-123456", got.Get("Authorization"))
 }
 
 func TestLocationClients(t *testing.T) {
@@ -907,9 +472,9 @@ func TestLocationClients(t *testing.T) {
 	store := NewMemoryTokenStore()
 	t1 := env.install(t, store, testOAuthLoc, UserTypeLocation)
 	t2 := env.install(t, store, "loc-oauth-2", UserTypeLocation)
-	base, err := NewClient(WithBaseURL(env.srv.URL), WithRateLimiter(testNoLimit{}))
+	base := env.base
+	clients, err := env.app.LocationClients(store)
 	require.NoError(t, err)
-	clients := env.app.LocationClients(base, store)
 
 	c1, err := clients.Client(testOAuthLoc)
 	require.NoError(t, err)
@@ -933,6 +498,16 @@ func TestLocationClients(t *testing.T) {
 
 	_, err = clients.Client("")
 	require.ErrorIs(t, err, ErrInvalidParam)
+	_, err = env.app.LocationClients(nil)
+	var ipe *InvalidParamError
+	require.ErrorAs(t, err, &ipe)
+	assert.Equal(t, "store", ipe.Param)
+	_, err = env.app.AgencyLocationClients(nil, ghltest.DefaultCompanyID)
+	require.ErrorAs(t, err, &ipe)
+	assert.Equal(t, "store", ipe.Param)
+	_, err = env.app.AgencyLocationClients(store, "")
+	require.ErrorAs(t, err, &ipe)
+	assert.Equal(t, "companyID", ipe.Param)
 
 	allocs := testing.AllocsPerRun(100, func() { _, _ = clients.Client(testOAuthLoc) })
 	assert.LessOrEqual(t, allocs, 1.0)
@@ -943,11 +518,10 @@ func BenchmarkLocationClients(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	base, err := NewClient()
+	clients, err := app.LocationClients(NewMemoryTokenStore())
 	if err != nil {
 		b.Fatal(err)
 	}
-	clients := app.LocationClients(base, NewMemoryTokenStore())
 	ids := make([]string, 1000)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("location-%04d", i)
@@ -980,7 +554,7 @@ func TestOAuthNoSecretsInLogsOrErrors(t *testing.T) {
 	code := env.srv.AuthorizationCode(testOAuthLoc)
 	_, err := env.app.ExchangeAndSave(ctx, store, code, UserTypeLocation)
 	require.NoError(t, err)
-	_, err = env.app.Exchange(ctx, code, UserTypeLocation)
+	_, err = env.app.exchange(ctx, code, UserTypeLocation)
 	require.Error(t, err)
 	keep(err)
 	// A failed save after an exchange.
@@ -989,13 +563,14 @@ func TestOAuthNoSecretsInLogsOrErrors(t *testing.T) {
 	require.Error(t, err)
 	keep(err)
 
-	client := env.client(t, env.app.TokenSource(store, testOAuthLoc), testOAuthLoc)
+	client := env.client(t, env.app.tokenSource(store, testOAuthLoc), testOAuthLoc)
 	id := createContact(t, client)
 
-	// Refresh after expiry, and after a 401.
+	// Refresh after expiry, and after a 401 (of a token older than the cool-down).
 	env.advance(24 * time.Hour)
 	_, _, err = client.Contacts.Get(ctx, id)
 	require.NoError(t, err)
+	env.advance(time.Minute)
 	env.srv.ExpireAccessTokens()
 	_, _, err = client.Contacts.Get(ctx, id)
 	require.NoError(t, err)
@@ -1024,16 +599,14 @@ func TestOAuthNoSecretsInLogsOrErrors(t *testing.T) {
 	keep(err)
 
 	// Minting with a refused agency token.
-	lts, err := env.app.LocationTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "agency-token-not-valid-123"}), ghltest.DefaultCompanyID, testOAuthLoc, nil)
-	require.NoError(t, err)
+	lts := newMinting(env.app, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "agency-token-not-valid-123"}), ghltest.DefaultCompanyID, testOAuthLoc, nil)
 	_, err = lts.Token()
 	require.ErrorIs(t, err, ErrUnauthorized)
 	keep(err)
 
 	// Wrong client secret.
-	bad, err := NewOAuthApp(OAuthConfig{ClientID: testClientID, ClientSecret: "wrong-client-secret-42", BaseURL: env.srv.URL, Logger: slog.New(slog.NewJSONHandler(env.logs, nil))})
-	require.NoError(t, err)
-	_, err = bad.Exchange(ctx, env.srv.AuthorizationCode(testOAuthLoc), UserTypeLocation)
+	bad := newApp(t, env.srv.URL, "wrong-client-secret-42", WithLogger(slog.New(slog.NewJSONHandler(env.logs, nil))))
+	_, err = bad.exchange(ctx, env.srv.AuthorizationCode(testOAuthLoc), UserTypeLocation)
 	require.Error(t, err)
 	keep(err)
 
@@ -1067,58 +640,90 @@ func TestTokenRequestsRefuseCrossHostRedirect(t *testing.T) {
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	defer srv.Close()
-	app, err := NewOAuthApp(OAuthConfig{ClientID: "c", ClientSecret: "secret-s-123", BaseURL: srv.URL, HTTPClient: &http.Client{}})
-	require.NoError(t, err)
+	app := newApp(t, srv.URL, "secret-s-123", WithHTTPClient(&http.Client{}))
 	store := NewMemoryTokenStore()
 	require.NoError(t, store.Save(context.Background(), "L", &oauth2.Token{AccessToken: "at-expired-1", RefreshToken: "rt-1234567890", Expiry: time.Now().Add(-time.Hour)}))
-	_, err = app.TokenSource(store, "L").Token()
+	_, err := app.tokenSource(store, "L").Token()
 	require.ErrorContains(t, err, "refused redirect to another host")
-	_, err = app.Exchange(context.Background(), "code-123456789", UserTypeLocation)
+	_, err = app.exchange(context.Background(), "code-123456789", UserTypeLocation)
 	require.ErrorContains(t, err, "refused redirect to another host")
-	lts, err := app.LocationTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "agency-at-123456"}), "C", "L", nil)
-	require.NoError(t, err)
+	lts := newMinting(app, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "agency-at-123456"}), "C", "L", nil)
 	_, err = lts.Token()
 	require.ErrorContains(t, err, "refused redirect to another host")
 	assert.Zero(t, elsewhere.Load())
 }
 
-// Token sources of one key from one app share their refresh, wherever they were made.
-func TestTokenSourcesOfOneKeyShareRefresh(t *testing.T) {
-	env := newOAuthEnv(t)
-	store := NewMemoryTokenStore()
-	env.install(t, store, testOAuthLoc, UserTypeLocation)
-	backdate(t, store, testOAuthLoc)
-	var wg sync.WaitGroup
-	toks := make([]*oauth2.Token, 50)
-	for i := range toks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var err error
-			toks[i], err = env.app.TokenSource(store, testOAuthLoc).TokenContext(context.Background())
-			assert.NoError(t, err)
-		}()
-	}
-	wg.Wait()
-	assert.Equal(t, 1, env.srv.RefreshCount())
-	for _, tok := range toks {
-		assert.Equal(t, toks[0].AccessToken, tok.AccessToken)
-	}
+// heapBytes returns the bytes of live heap objects after a collection.
+func heapBytes() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
 
-func TestTokenSourceWithoutStoredToken(t *testing.T) {
-	env := newOAuthEnv(t)
-	_, err := env.app.TokenSource(NewMemoryTokenStore(), testOAuthLoc).TokenContext(context.Background())
-	require.ErrorIs(t, err, ErrTokenNotFound)
-	_, err = env.app.TokenSource(nil, testOAuthLoc).TokenContext(context.Background())
-	require.ErrorIs(t, err, ErrInvalidParam)
-	_, err = env.app.TokenSource(NewMemoryTokenStore(), "").TokenContext(context.Background())
-	require.ErrorIs(t, err, ErrInvalidParam)
+// What the app and its per-location clients keep for a location is dropped once nobody has
+// used it for idleStateTTL, except a key with a renewal in flight or a pair not yet saved.
+func TestPerLocationStateIsBounded(t *testing.T) {
+	n := 200_000
+	if raceEnabled || testing.Short() {
+		n = 20_000
+	}
+	app, err := NewOAuthApp(OAuthConfig{ClientID: "c", ClientSecret: "s"})
+	require.NoError(t, err)
+	var offset atomic.Int64
+	app.now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	clients, err := app.LocationClients(NewMemoryTokenStore())
+	require.NoError(t, err)
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("location-%07d-abcdefghijkl", i)
+	}
+	ctx := context.Background()
 
-	// An expired token without a refresh token needs a new install.
-	store := NewMemoryTokenStore()
-	require.NoError(t, store.Save(context.Background(), "L", &oauth2.Token{AccessToken: "at-old-123456", Expiry: time.Now().Add(-time.Hour)}))
-	_, err = env.app.TokenSource(store, "L").Token()
-	require.ErrorIs(t, err, ErrReauthorizationRequired)
-	assert.Empty(t, env.rec.requests())
+	h0 := heapBytes()
+	for _, id := range ids {
+		c, err := clients.Client(id)
+		require.NoError(t, err)
+		_, err = c.token(ctx)
+		require.ErrorIs(t, err, ErrTokenNotFound)
+	}
+	h1 := heapBytes()
+	assert.Equal(t, n, clients.sources.len())
+	assert.Equal(t, n, app.refreshing.len())
+
+	// Two keys that must stay: a pair not yet saved, and a renewal in flight.
+	now := app.now()
+	pending := app.refreshing.acquire(ids[0], now, newTokenState)
+	pending.mu.Lock()
+	pending.pending = &oauth2.Token{AccessToken: "at-pending-1234", RefreshToken: "rt-pending-1234"}
+	pending.mu.Unlock()
+	pending.release()
+	inFlight := app.refreshing.acquire(ids[1], now, newTokenState)
+	inFlight.mu.Lock()
+	inFlight.flight = &flight{done: make(chan struct{})}
+	inFlight.mu.Unlock()
+	inFlight.release()
+	held := app.refreshing.acquire(ids[2], now, newTokenState) // in use by a caller
+
+	offset.Add(int64(idleStateTTL + time.Second))
+	c, err := clients.Client("location-active") // sweeps the cached clients
+	require.NoError(t, err)
+	_, err = c.token(ctx) // sweeps the app's token states
+	require.ErrorIs(t, err, ErrTokenNotFound)
+	h2 := heapBytes()
+	assert.Equal(t, 1, clients.sources.len())
+	assert.Equal(t, 4, app.refreshing.len(), "the active key, the pending pair, the renewal in flight, the key in use")
+	for _, id := range ids[:3] {
+		app.refreshing.mu.RLock()
+		_, ok := app.refreshing.m[id]
+		app.refreshing.mu.RUnlock()
+		assert.True(t, ok, id)
+	}
+	held.release()
+	t.Logf("%d location IDs: %d bytes while in use, %d bytes an hour after their last use", n, h1-h0, int64(h2)-int64(h0))
+	if !raceEnabled {
+		assert.Less(t, int64(h2)-int64(h0), int64(n)*8, "at most a few bytes per forgotten location")
+	}
+	runtime.KeepAlive(ids)
 }

@@ -42,8 +42,7 @@ const (
 )
 
 // Client talks to the GHL API. It is safe for concurrent use. Create one with NewClient and
-// share it; Client.ForLocation derives cheap per-location clients that share its transport,
-// limiter and token store.
+// share it.
 type Client struct {
 	cfg *config
 
@@ -268,7 +267,7 @@ func WithRetryPolicy(p RetryPolicy) Option {
 }
 
 // NewClient returns a client configured by opts. A client without WithAccessToken or
-// WithTokenSource is a valid base for ForLocation and LocationClients, but its own calls fail
+// WithTokenSource is a valid base for an OAuthApp (OAuthConfig.Client), but its own calls fail
 // with ErrNoCredentials before anything is sent.
 func NewClient(opts ...Option) (*Client, error) {
 	o := options{
@@ -346,20 +345,6 @@ func newClient(cfg *config, locationID string, ts oauth2.TokenSource) *Client {
 	c.Locations = (*LocationsService)(&c.common)
 	c.Conversations = (*ConversationsService)(&c.common)
 	return c
-}
-
-// ForLocation returns a client for another location that shares this client's transport,
-// limiter, logger, observer and retry settings. ts authenticates its requests (typically a
-// token source over a shared TokenStore); nil keeps this client's token source. It costs one
-// small allocation, so a process serving thousands of locations can make one per request.
-func (c *Client) ForLocation(locationID string, ts oauth2.TokenSource) (*Client, error) {
-	if err := checkID("locationID", locationID); err != nil {
-		return nil, err
-	}
-	if ts == nil {
-		ts = c.tokenSource
-	}
-	return newClient(c.cfg, locationID, ts), nil
 }
 
 // LocationID returns the location this client acts for ("" if none was set).

@@ -201,13 +201,13 @@ func TestForLocationSharesConfig(t *testing.T) {
 		assert.True(t, strings.Contains(string(b), `"locationId":"loc-2"`), string(b))
 		fmt.Fprint(w, `{"new":true,"contact":{"id":"c"}}`)
 	})
-	other, err := client.ForLocation("loc-2", nil)
+	other, err := client.forLocation("loc-2", nil)
 	require.NoError(t, err)
 	assert.Equal(t, "loc-2", other.LocationID())
 	assert.Same(t, client.cfg, other.cfg)
 	_, _, err = other.Contacts.Upsert(context.Background(), &ContactUpsertRequest{Email: "a@b.co"})
 	require.NoError(t, err)
-	_, err = client.ForLocation("", nil)
+	_, err = client.forLocation("", nil)
 	var pe *InvalidParamError
 	require.ErrorAs(t, err, &pe)
 }
@@ -223,7 +223,7 @@ func TestClientWithoutCredentialsSendsNothing(t *testing.T) {
 	require.ErrorIs(t, err, ErrNoCredentials)
 
 	// A per-location client with a token of its own works from the same base.
-	withToken, err := base.ForLocation("loc-2", oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken}))
+	withToken, err := base.forLocation("loc-2", oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken}))
 	require.NoError(t, err)
 	_, err = withToken.Contacts.Delete(context.Background(), "")
 	var pe *InvalidParamError

@@ -7,7 +7,6 @@ import (
 
 	ghl "github.com/linkedphone/ghl-go"
 	"github.com/linkedphone/ghl-go/ghltest"
-	"golang.org/x/oauth2"
 )
 
 // A sub-account's Private Integration Token (Settings > Private Integrations) is a fixed
@@ -41,12 +40,18 @@ func ExampleOAuthApp() {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 
+	// The base client: transport, host, logger, observer, rate limiter and retries, for the
+	// token requests and every location's client.
+	base, err := ghl.NewClient(ghl.WithBaseURL(srv.URL)) // omit WithBaseURL against GHL
+	if err != nil {
+		panic(err)
+	}
 	app, err := ghl.NewOAuthApp(ghl.OAuthConfig{
 		ClientID:     "my-client-id",
 		ClientSecret: "my-client-secret",
 		RedirectURL:  "https://example.com/oauth/callback",
 		Scopes:       []string{"contacts.readonly", "contacts.write"},
-		BaseURL:      srv.URL, // omit against GHL
+		Client:       base,
 	})
 	if err != nil {
 		panic(err)
@@ -68,10 +73,13 @@ func ExampleOAuthApp() {
 	info := ghl.TokenInfoOf(tok)
 	fmt.Println(info.UserType, info.LocationID)
 
-	// 3. Call the API; the token source refreshes before expiry and after a 401, saving each
+	// 3. Call the API; the app refreshes the token before expiry and after a 401, saving each
 	// new pair before it is used.
-	client, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithLocationID(info.LocationID),
-		ghl.WithTokenSource(app.TokenSource(store, info.LocationID)))
+	clients, err := app.LocationClients(store)
+	if err != nil {
+		panic(err)
+	}
+	client, err := clients.Client(info.LocationID)
 	if err != nil {
 		panic(err)
 	}
@@ -92,7 +100,11 @@ func ExampleLocationClients() {
 	srv := ghltest.NewServer(ghltest.WithOAuthApp("my-client-id", "my-client-secret"))
 	defer srv.Close()
 	ctx := context.Background()
-	app, _ := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: "my-client-id", ClientSecret: "my-client-secret", BaseURL: srv.URL})
+	base, err := ghl.NewClient(ghl.WithBaseURL(srv.URL))
+	if err != nil {
+		panic(err)
+	}
+	app, _ := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: "my-client-id", ClientSecret: "my-client-secret", Client: base})
 	store := ghl.NewMemoryTokenStore()
 	for _, loc := range []string{"location-1", "location-2"} {
 		if _, err := app.ExchangeAndSave(ctx, store, srv.AuthorizationCode(loc), ghl.UserTypeLocation); err != nil {
@@ -100,11 +112,10 @@ func ExampleLocationClients() {
 		}
 	}
 
-	base, err := ghl.NewClient(ghl.WithBaseURL(srv.URL))
+	clients, err := app.LocationClients(store)
 	if err != nil {
 		panic(err)
 	}
-	clients := app.LocationClients(base, store)
 	for _, loc := range []string{"location-1", "location-2"} {
 		c, err := clients.Client(loc) // cheap: call it per request
 		if err != nil {
@@ -124,11 +135,12 @@ func ExampleLocationClients() {
 }
 
 // An agency app mints location tokens from its agency token.
-func ExampleOAuthApp_LocationTokenSource() {
+func ExampleOAuthApp_AgencyLocationClients() {
 	srv := ghltest.NewServer(ghltest.WithOAuthApp("my-client-id", "my-client-secret"))
 	defer srv.Close()
 	ctx := context.Background()
-	app, _ := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: "my-client-id", ClientSecret: "my-client-secret", BaseURL: srv.URL})
+	base, _ := ghl.NewClient(ghl.WithBaseURL(srv.URL))
+	app, _ := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: "my-client-id", ClientSecret: "my-client-secret", Client: base})
 	store := ghl.NewMemoryTokenStore()
 	tok, err := app.ExchangeAndSave(ctx, store, srv.AuthorizationCode("location-1"), ghl.UserTypeCompany)
 	if err != nil {
@@ -136,11 +148,10 @@ func ExampleOAuthApp_LocationTokenSource() {
 	}
 	companyID := ghl.TokenInfoOf(tok).CompanyID
 
-	base, _ := ghl.NewClient(ghl.WithBaseURL(srv.URL))
-	agency := app.TokenSource(store, companyID)
-	clients, _ := ghl.NewLocationClients(base, func(locationID string) (oauth2.TokenSource, error) {
-		return app.LocationTokenSource(agency, companyID, locationID, store)
-	})
+	clients, err := app.AgencyLocationClients(store, companyID)
+	if err != nil {
+		panic(err)
+	}
 	c, _ := clients.Client("location-1")
 	if _, _, err := c.Contacts.Create(ctx, &ghl.ContactCreateRequest{FirstName: "Ada"}); err != nil {
 		panic(err)

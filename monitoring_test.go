@@ -168,22 +168,26 @@ func runMonitored(t *testing.T) *monitoredRun {
 	t.Cleanup(receiver.Close)
 	srv.RegisterWebhook(receiver.URL)
 
-	// Install the app: one authorization_code token request.
-	store := &recordingStore{MemoryTokenStore: ghl.NewMemoryTokenStore()}
-	app, err := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: ghltest.DefaultClientID, ClientSecret: ghltest.DefaultClientSecret,
-		BaseURL: srv.URL, Logger: logger, Observer: obs})
-	require.NoError(t, err)
-	code := srv.AuthorizationCode(monLocation)
-	_, err = app.ExchangeAndSave(ctx, store, code, ghl.UserTypeLocation)
-	require.NoError(t, err)
-
-	client, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithLocationID(monLocation),
-		ghl.WithTokenSource(app.TokenSource(store, monLocation)),
+	base, err := ghl.NewClient(ghl.WithBaseURL(srv.URL),
 		ghl.WithObserver(obs), ghl.WithLogger(logger), ghl.WithRateLimiter(run.limiter),
 		ghl.WithRetryPolicy(ghl.RetryPolicy{MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: 10 * time.Millisecond}),
 		// A fresh connection per request: net/http itself resends a GET whose reused
 		// connection was reset, which would hide that fault from the SDK and its observer.
 		ghl.WithHTTPClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}))
+	require.NoError(t, err)
+
+	// Install the app: one authorization_code token request.
+	store := &recordingStore{MemoryTokenStore: ghl.NewMemoryTokenStore()}
+	app, err := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: ghltest.DefaultClientID, ClientSecret: ghltest.DefaultClientSecret,
+		Client: base})
+	require.NoError(t, err)
+	code := srv.AuthorizationCode(monLocation)
+	_, err = app.ExchangeAndSave(ctx, store, code, ghl.UserTypeLocation)
+	require.NoError(t, err)
+
+	clients, err := app.LocationClients(store)
+	require.NoError(t, err)
+	client, err := clients.Client(monLocation)
 	require.NoError(t, err)
 
 	for i := range monContacts {

@@ -85,7 +85,7 @@ func TestUsersSearchLooksUpCompanyOnce(t *testing.T) {
 	assert.Equal(t, int32(3), searches.Load())
 
 	// Another location's client has its own cache.
-	other, err := client.ForLocation("loc-test-1", nil)
+	other, err := client.forLocation("loc-test-1", nil)
 	require.NoError(t, err)
 	_, _, err = other.Users.Search(context.Background(), nil)
 	require.NoError(t, err)

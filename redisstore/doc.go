@@ -24,6 +24,15 @@
 // The rate-limit keys of a location share a Redis Cluster hash tag, so a redis.ClusterClient
 // works too. Tokens are kept without expiry; the other keys expire on their own.
 //
+// Redis must keep the tokens: a token key holds the only copy of the location's live refresh
+// token (GHL's are single-use), and a lost one means installing the app again. Run Redis with
+// persistence (appendonly yes; with appendfsync everysec a crash of the Redis host may lose the
+// last second of writes) and maxmemory-policy noeviction (a full Redis then refuses writes,
+// and the SDK keeps an unsaved pair in memory and saves it again, rather than have Redis evict
+// a token). Should Redis forget a token all the same (a restart without persistence), a
+// replica that still holds the pair writes it back under the lock before its next refresh; a
+// pair no replica holds is gone.
+//
 // Redis errors are returned wrapped, naming the operation that failed ("redisstore: saving
 // token for ..."), and never contain tokens. A call made while Redis is unreachable fails
 // rather than waits; a refreshed token pair that could not be saved stays in the ghl token

@@ -20,15 +20,18 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	app, err := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: "client-id", ClientSecret: "client-secret"})
-	if err != nil {
-		log.Fatal(err)
-	}
 	base, err := ghl.NewClient(ghl.WithRateLimiter(store.Limiter()))
 	if err != nil {
 		log.Fatal(err)
 	}
-	clients := app.LocationClients(base, store) // tokens from store, refreshed under its lock
+	app, err := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: "client-id", ClientSecret: "client-secret", Client: base})
+	if err != nil {
+		log.Fatal(err)
+	}
+	clients, err := app.LocationClients(store) // tokens from store, refreshed under its lock
+	if err != nil {
+		log.Fatal(err)
+	}
 	_ = clients
 
 	verifier, err := ghl.NewWebhookVerifier(ghl.WithReplayStore(store))

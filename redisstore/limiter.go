@@ -172,6 +172,8 @@ if #expired > 0 then
 		redis.call('ZADD', KEYS[1], expired[i + 1], expired[i])
 	end
 	redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+	-- No report will come to set the log's TTL: set it here, as observeScript does.
+	redis.call('PEXPIRE', KEYS[1], math.ceil(interval / 1000) + 1000)
 end
 local inflight = redis.call('ZCARD', KEYS[2])
 local dremain, dreset = tonumber(st[5]), tonumber(st[6])

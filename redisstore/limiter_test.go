@@ -300,3 +300,41 @@ func TestLimiterAdmitsExactlyTheFreeSlotsToConcurrentWaiters(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), inflight)
 }
+
+// assertAllExpire checks that every key under the store's prefix expires on its own.
+func assertAllExpire(t *testing.T, srv *redisServer, st *Store) {
+	t.Helper()
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, st.prefix+"*").Result()
+	require.NoError(t, err)
+	require.NotEmpty(t, keys)
+	for _, k := range keys {
+		ms, err := rdb.Do(ctx, "PTTL", k).Int64()
+		require.NoError(t, err)
+		assert.Positive(t, ms, "%s has no TTL", k)
+	}
+}
+
+// A process that dies with requests in flight leaves nothing behind for good: the leases it
+// held become receipts in the log, and the log still expires.
+func TestLimiterKeysExpireAfterACrashedProcess(t *testing.T) {
+	srv := startRedis(t)
+	const window, lease = 50 * time.Millisecond, 100 * time.Millisecond
+	st := newStore(t, srv, WithLimiterConfig(limits(1, window, lease)))
+	crashed := st.Limiter()
+	mustWait(t, crashed, "loc") // never reported: the process died
+	time.Sleep(lease + 20*time.Millisecond)
+	// Another process's Wait turns the expired lease into a receipt; it dies too.
+	mustWait(t, st.Limiter(), "loc")
+	n, err := srv.Client(t).Exists(context.Background(), st.limitKeys("loc")[0]).Result()
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n, "the log holds the crashed request's receipt")
+	assertAllExpire(t, srv, st)
+
+	// And after a normal exchange of reports.
+	l := st.Limiter()
+	mustWait(t, l, "other")
+	l.Observe("other", headers(1, 0, window))
+	assertAllExpire(t, srv, st)
+}

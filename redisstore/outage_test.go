@@ -42,11 +42,7 @@ func TestRedisOutageFailsCallsClearlyAndLosesNoToken(t *testing.T) {
 	installed, err := st.Load(context.Background(), loc)
 	require.NoError(t, err)
 
-	app, err := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: ghltest.DefaultClientID, ClientSecret: ghltest.DefaultClientSecret, BaseURL: srv.URL})
-	require.NoError(t, err)
-	client, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithLocationID(loc), ghl.WithMaxRetries(0),
-		ghl.WithTokenSource(app.TokenSource(st, loc)), ghl.WithRateLimiter(base.Limiter()))
-	require.NoError(t, err)
+	client := oauthClient(t, srv, st, loc, ghl.WithMaxRetries(0), ghl.WithRateLimiter(base.Limiter()))
 	get := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -90,9 +86,13 @@ func TestRedisOutageFailsCallsClearlyAndLosesNoToken(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, installed.RefreshToken, saved.RefreshToken, "the rotated pair was saved")
 
-	// The saved pair is the live one: expiring again refreshes with it, without a reuse.
+	// The saved pair is the live one: a replica that reads it from the store refreshes with it
+	// when GHL refuses it, without a reuse. (The client above renewed it moments ago: a 401 for
+	// it now reaches its caller instead of rotating the pair again.)
 	srv.ExpireAccessTokens()
-	require.NoError(t, get())
+	replica := oauthClient(t, srv, st, loc, ghl.WithMaxRetries(0), ghl.WithRateLimiter(base.Limiter()))
+	_, _, err = replica.Contacts.Get(context.Background(), contacts[0])
+	require.NoError(t, err)
 	require.Equal(t, 2, srv.RefreshCount())
 	require.Equal(t, 0, srv.RefreshTokenReuses())
 }
@@ -108,4 +108,44 @@ func TestLockWaitEndsWithTheContext(t *testing.T) {
 	_, err = st.Lock(ctx, "loc")
 	require.True(t, errors.Is(err, context.Canceled), "got %v", err)
 	require.True(t, strings.HasPrefix(err.Error(), `redisstore: waiting for the refresh lock of "loc": `), err.Error())
+}
+
+// Redis restarts without persistence and forgets every key: the replica that holds the pair
+// writes it back under the lock before refreshing it, so no pair is lost and it rotates once.
+// (Run Redis with persistence all the same: a replica that held nothing cannot help.)
+func TestRedisRestartWithoutPersistenceLosesNoPair(t *testing.T) {
+	rs := startRedis(t)
+	srv := ghltest.NewServer()
+	defer srv.Close()
+	const loc = "loc-amnesia"
+	contacts := srv.Seed(loc, 1, 1)
+	st := newStore(t, rs)
+	installApp(t, srv, st, loc)
+	installed, err := st.Load(context.Background(), loc)
+	require.NoError(t, err)
+	client := oauthClient(t, srv, st, loc, ghl.WithMaxRetries(0))
+	_, _, err = client.Contacts.Get(context.Background(), contacts[0])
+	require.NoError(t, err)
+
+	rs.Restart() // without its data
+	_, err = st.Load(context.Background(), loc)
+	require.ErrorIs(t, err, ghl.ErrTokenNotFound)
+
+	// A day later GHL refuses the access token: the held pair is written back, then refreshed.
+	srv.ExpireAccessTokens()
+	_, _, err = client.Contacts.Get(context.Background(), contacts[0])
+	require.NoError(t, err)
+	require.Equal(t, 1, srv.RefreshCount(), "rotations: 1")
+	require.Equal(t, 0, srv.RefreshTokenReuses())
+	saved, err := st.Load(context.Background(), loc)
+	require.NoError(t, err)
+	assert.NotEqual(t, installed.RefreshToken, saved.RefreshToken, "the rotated pair was saved: pairs lost 0")
+
+	// Any replica can use it now.
+	srv.ExpireAccessTokens()
+	other := oauthClient(t, srv, st, loc, ghl.WithMaxRetries(0))
+	_, _, err = other.Contacts.Get(context.Background(), contacts[0])
+	require.NoError(t, err)
+	require.Equal(t, 2, srv.RefreshCount())
+	require.Equal(t, 0, srv.RefreshTokenReuses())
 }

@@ -16,8 +16,8 @@ const (
 	// application's own keys.
 	DefaultPrefix = "ghl:"
 	// DefaultLockTTL is how long a refresh lock lives if its holder never releases it (a crash).
-	// It is longer than ghl.DefaultTokenRequestTimeout, which bounds a whole refresh (waiting
-	// for the lock included), so a live holder never outlasts its lock.
+	// It is longer than the OAuth app's default RequestTimeout (30 s), which bounds a whole
+	// refresh (waiting for the lock included), so a live holder never outlasts its lock.
 	DefaultLockTTL = 40 * time.Second
 )
 

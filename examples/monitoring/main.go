@@ -190,16 +190,7 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger) error {
 	base := "http://" + ln.Addr().String()
 	srv.RegisterWebhook(base + "/webhooks/ghl")
 
-	// One location installed through OAuth, one with a Private Integration Token.
-	app, err := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: ghltest.DefaultClientID, ClientSecret: ghltest.DefaultClientSecret,
-		BaseURL: srv.URL, Logger: logger, Observer: m})
-	if err != nil {
-		return err
-	}
-	store := ghl.NewMemoryTokenStore()
-	if _, err := app.ExchangeAndSave(ctx, store, srv.AuthorizationCode(oauthLocation), ghl.UserTypeLocation); err != nil {
-		return err
-	}
+	// One location with a Private Integration Token, one installed through OAuth.
 	pit, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithAccessToken("demo-pit-token"), ghl.WithLocationID(pitLocation),
 		ghl.WithObserver(m), ghl.WithLogger(logger),
 		// More retries than the default: the fake fails about one request in eight.
@@ -208,7 +199,20 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	oauth, err := pit.ForLocation(oauthLocation, app.TokenSource(store, oauthLocation))
+	app, err := ghl.NewOAuthApp(ghl.OAuthConfig{ClientID: ghltest.DefaultClientID, ClientSecret: ghltest.DefaultClientSecret,
+		Client: pit})
+	if err != nil {
+		return err
+	}
+	store := ghl.NewMemoryTokenStore()
+	if _, err := app.ExchangeAndSave(ctx, store, srv.AuthorizationCode(oauthLocation), ghl.UserTypeLocation); err != nil {
+		return err
+	}
+	oauthClients, err := app.LocationClients(store)
+	if err != nil {
+		return err
+	}
+	oauth, err := oauthClients.Client(oauthLocation)
 	if err != nil {
 		return err
 	}
