@@ -50,9 +50,9 @@ var errNilWebhookFunc = &InvalidParamError{Param: "fn", Reason: "the Handler's f
 //
 // A redelivery may carry the first delivery's timestamp (GHL does not say), so the window
 // reaches back the tolerance plus 75 minutes, past GHL's last retry: every redelivery a 429
-// asked for is accepted, and fn runs for the first copy that comes after it failed. A
-// webhookId is recorded as handled only after fn returned nil, and is remembered for longer
-// than that window, so no copy runs fn again; if recording it fails, the answer is still 200
+// asked for is accepted and runs fn again, until fn succeeds. A webhookId is recorded as
+// handled only after fn returned nil, and is remembered for longer than that window, so no
+// later copy runs fn again; if recording it fails, the answer is still 200
 // (fn must not run twice for a success) and the failure is logged. fn runs on the request's
 // goroutine; GHL expects a quick answer, so hand long work to a queue. After GHL's retries
 // run out (about 70 minutes) an event is gone: catch up from the API
