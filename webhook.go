@@ -26,9 +26,10 @@ var (
 	ErrMissingSignature = errors.New("ghl: webhook has no signature")
 	// ErrInvalidSignature: the signature does not verify over the body with any configured key.
 	ErrInvalidSignature = errors.New("ghl: webhook signature is invalid")
-	// ErrStaleWebhook: the payload's timestamp is missing, unreadable, or outside the
-	// tolerance window (in the past or the future).
-	ErrStaleWebhook = errors.New("ghl: webhook timestamp is outside the tolerance window")
+	// ErrStaleWebhook: the payload's timestamp is missing, unreadable, or outside the window:
+	// more than the tolerance ahead, or older than GHL still redelivers (the tolerance plus
+	// 75 minutes; see WithTolerance).
+	ErrStaleWebhook = errors.New("ghl: webhook timestamp is outside the accepted window")
 	// ErrReplayedWebhook: the webhookId was already recorded as handled.
 	ErrReplayedWebhook = errors.New("ghl: webhook was already processed")
 	// ErrPayloadTooLarge: the body exceeds the verifier's size limit.
@@ -69,8 +70,19 @@ T1hhTiaCeIY/OwwwNUY2yvcCAwEAAQ==
 const (
 	defaultWebhookTolerance    = 5 * time.Minute
 	defaultWebhookMaxBodyBytes = 1 << 20
-	defaultReplayStoreMaxIDs   = 100_000
+	// defaultReplayStoreMaxIDs bounds the in-memory replay store (about 65 MB): some 95
+	// deliveries a second, each remembered for the default 86 minutes.
+	defaultReplayStoreMaxIDs = 500_000
 )
+
+// ghlRedeliveryHorizon is how long after a webhook's timestamp GHL may still deliver it: it
+// redelivers a webhook answered 429 six times, ten minutes apart plus jitter, about 70
+// minutes in all (GHL's "Automated Webhook Retries" guide, help.gohighlevel.com article
+// 155000007071; highlevel-api-docs#257), with 5 minutes more for the jitter. GHL does not say
+// whether a redelivery carries a new timestamp, so the verifier assumes it keeps the first
+// one: a window of only the tolerance would refuse every redelivery with a final 401, and
+// the event a 429 asked for would be lost.
+const ghlRedeliveryHorizon = 75 * time.Minute
 
 func parseEd25519PublicKeyPEM(data []byte) (ed25519.PublicKey, error) {
 	pub, err := parsePublicKeyPEM(data)
@@ -178,9 +190,14 @@ func WithoutDefaultKeys() WebhookOption {
 	return webhookOptionFunc(func(o *webhookOptions) error { o.noDefaults = true; return nil })
 }
 
-// WithTolerance sets how far the payload's timestamp may be from now, either way (default
-// 5 minutes). Handled webhook IDs are remembered for twice the tolerance plus a minute, so a
-// replay is refused by its ID or by its age.
+// WithTolerance sets how far the payload's timestamp may be from now (default 5 minutes): the
+// allowance for clocks that disagree. A timestamp in the future is accepted up to the
+// tolerance ahead. A timestamp in the past is accepted up to the tolerance plus 75 minutes,
+// GHL's redelivery horizon: GHL redelivers a webhook answered 429 for about 70 minutes (six
+// times, ten minutes apart, plus jitter), and a redelivery may carry the first delivery's
+// timestamp. Replays inside that window are refused by their webhookId: handled IDs are
+// remembered for the whole window (twice the tolerance, plus 75 minutes, plus a minute; 86
+// minutes by default), so a replay is refused by its ID or by its age.
 func WithTolerance(d time.Duration) WebhookOption {
 	return webhookOptionFunc(func(o *webhookOptions) error {
 		if d <= 0 {
@@ -205,8 +222,11 @@ func WithClock(now func() time.Time) WebhookOption {
 }
 
 // WithReplayStore sets where handled webhook IDs are remembered, such as a store shared by
-// every replica (redisstore). The default is an in-memory store for this process that holds
-// up to 100,000 live IDs.
+// every replica (redisstore). The store must keep an ID for the TTL it is given (86 minutes
+// for handled IDs with the default tolerance; see WithTolerance). The default is an in-memory
+// store for this process that holds up to 500,000 live IDs (about 65 MB; some 95 deliveries
+// a second); when it is full, new deliveries are answered 429 rather than an ID forgotten
+// early.
 func WithReplayStore(s ReplayStore) WebhookOption {
 	return webhookOptionFunc(func(o *webhookOptions) error {
 		if isNil(s) {
@@ -269,6 +289,12 @@ func isNil(v any) bool {
 // WebhookVerifier checks GHL webhook deliveries: signature over the exact bytes received,
 // body size, timestamp window and webhookId replay. It is safe for concurrent use.
 //
+// The timestamp window is wider in the past than in the future: GHL redelivers a webhook
+// answered 429 for about 70 minutes, possibly with its first timestamp, so a timestamp is
+// accepted from the tolerance ahead of now to the tolerance plus 75 minutes behind it (see
+// WithTolerance). Inside that window a replay is refused by its webhookId, which the replay
+// store remembers for longer than the window.
+//
 // If x-ghl-signature is present (and not "N/A") it alone decides, with Ed25519; a delivery
 // whose Ed25519 signature fails is rejected even if its x-wh-signature would verify, so a
 // forger cannot downgrade to the legacy scheme. Otherwise x-wh-signature is checked with RSA
@@ -307,7 +333,7 @@ func NewWebhookVerifier(opts ...WebhookOption) (*WebhookVerifier, error) {
 		clock:     o.clock,
 		store:     o.store,
 		maxBody:   o.maxBody,
-		replayTTL: 2*o.tolerance + time.Minute,
+		replayTTL: replayTTL(o.tolerance),
 		observer:  o.observer,
 		logger:    o.logger,
 	}
@@ -340,13 +366,24 @@ func NewWebhookVerifier(opts ...WebhookOption) (*WebhookVerifier, error) {
 	return v, nil
 }
 
+// replayTTL is how long a handled webhookId is remembered: longer than a copy of it can pass
+// the timestamp check. A delivery accepted at t has a timestamp at most the tolerance ahead
+// of t, and that timestamp passes until tolerance + ghlRedeliveryHorizon after it, so until
+// t + 2*tolerance + ghlRedeliveryHorizon; a minute more covers the time fn runs before the ID
+// is recorded and a store whose clock is a little behind.
+func replayTTL(tolerance time.Duration) time.Duration {
+	return 2*tolerance + ghlRedeliveryHorizon + time.Minute
+}
+
 // Verify checks one delivery and decodes its event. body must be the request body exactly
 // as received. It returns:
 //   - ErrPayloadTooLarge, ErrMissingSignature or ErrInvalidSignature (wrapped) when the
 //     delivery cannot be trusted;
 //   - a *WebhookPayloadError when a valid signature covers something that is not a JSON
 //     object, or has no webhookId;
-//   - ErrStaleWebhook when the timestamp is missing or outside the window;
+//   - ErrStaleWebhook when the timestamp is missing, unreadable, more than the tolerance
+//     ahead, or older than the tolerance plus GHL's redelivery horizon (75 minutes; see
+//     WithTolerance);
 //   - ErrReplayedWebhook when the Handler already handled this webhookId;
 //   - another error when the replay store failed.
 //
@@ -392,8 +429,12 @@ func (v *WebhookVerifier) verify(ctx context.Context, header http.Header, body [
 		}
 		return nil, fmt.Errorf("%w: unreadable timestamp", ErrStaleWebhook)
 	}
-	if age := v.clock().Sub(ts); age > v.tolerance || age < -v.tolerance {
-		return nil, fmt.Errorf("%w: timestamp is %v from now, tolerance %v", ErrStaleWebhook, age.Round(time.Second), v.tolerance)
+	switch age := v.clock().Sub(ts); {
+	case age > v.tolerance+ghlRedeliveryHorizon:
+		return nil, fmt.Errorf("%w: timestamp is %v old, older than GHL redelivers (%v with the tolerance)",
+			ErrStaleWebhook, age.Round(time.Second), v.tolerance+ghlRedeliveryHorizon)
+	case age < -v.tolerance:
+		return nil, fmt.Errorf("%w: timestamp is %v ahead, tolerance %v", ErrStaleWebhook, (-age).Round(time.Second), v.tolerance)
 	}
 	if env.WebhookID == "" {
 		return nil, &WebhookPayloadError{Reason: "no webhookId"}

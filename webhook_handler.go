@@ -42,15 +42,20 @@ var errNilWebhookFunc = &InvalidParamError{Param: "fn", Reason: "the Handler's f
 //	    replay store failed, the body could not be read, or a copy with the same webhookId
 //	    is being handled right now (if that copy fails, this one must come back)
 //	400 a valid signature over a payload that is not a usable event
-//	401 a missing or invalid signature, or a timestamp outside the window (a stale delivery
-//	    is treated as unauthenticated: its signature no longer proves it is fresh)
+//	401 a missing or invalid signature, or a timestamp outside the window: more than the
+//	    tolerance ahead, or older than GHL still redelivers (a stale delivery is treated as
+//	    unauthenticated: its signature no longer proves it is fresh)
 //	405 a method other than POST
 //	413 the body exceeds the limit
 //
-// A webhookId is recorded as handled only after fn returned nil; if recording it fails, the
-// answer is still 200 (fn must not run twice for a success) and the failure is logged. fn
-// runs on the request's goroutine; GHL expects a quick answer, so hand long work to a queue.
-// After GHL's retries run out (about 70 minutes) an event is gone: catch up from the API
+// A redelivery may carry the first delivery's timestamp (GHL does not say), so the window
+// reaches back the tolerance plus 75 minutes, past GHL's last retry: every redelivery a 429
+// asked for is accepted and runs fn again, until fn succeeds. A webhookId is recorded as
+// handled only after fn returned nil, and is remembered for longer than that window, so no
+// later copy runs fn again; if recording it fails, the answer is still 200
+// (fn must not run twice for a success) and the failure is logged. fn runs on the request's
+// goroutine; GHL expects a quick answer, so hand long work to a queue. After GHL's retries
+// run out (about 70 minutes) an event is gone: catch up from the API
 // (ContactsService.ChangedSince) after an outage.
 func (v *WebhookVerifier) Handler(fn func(context.Context, Event) error) http.Handler {
 	if v == nil {

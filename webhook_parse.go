@@ -123,6 +123,14 @@ var eventKinds = map[string]eventKind{
 	EventAssociationDelete:    kindOf[AssociationDeleteEvent](),
 	EventRelationCreate:       kindOf[RelationCreateEvent](),
 	EventRelationDelete:       kindOf[RelationDeleteEvent](),
+
+	EventInboundMessage:           kindOf[InboundMessageEvent](),
+	EventOutboundMessage:          kindOf[OutboundMessageEvent](),
+	EventConversationUnreadUpdate: kindOf[ConversationUnreadUpdateEvent](),
+	// A provider's Delivery URL receives the channel as the type.
+	string(ChannelSMS):    kindOf[ProviderOutboundMessageEvent](),
+	string(ChannelEmail):  kindOf[ProviderOutboundMessageEvent](),
+	string(ChannelCustom): kindOf[ProviderOutboundMessageEvent](),
 }
 
 var unknownKind = kindOf[UnknownEvent]()
@@ -137,6 +145,8 @@ var objectCodecs = func() map[reflect.Type]*jsonx.Codec {
 		reflect.TypeOf(PlanChangeEvent{}), reflect.TypeOf(CampaignStatusUpdateEvent{}),
 		reflect.TypeOf(AssociationPayload{}), reflect.TypeOf(RelationPayload{}), reflect.TypeOf(UnknownEvent{}),
 		reflect.TypeOf(WebhookAppointment{}), reflect.TypeOf(AppTrial{}), reflect.TypeOf(WhitelabelDetails{}),
+		reflect.TypeOf(MessagePayload{}), reflect.TypeOf(ProviderOutboundMessageEvent{}),
+		reflect.TypeOf(ConversationUnreadUpdateEvent{}),
 	} {
 		m[t] = mustCodec(t)
 	}
@@ -176,8 +186,8 @@ func marshalObject(p codecStater) ([]byte, error) {
 type codecStater interface{ codecState() *jsonx.Presence }
 
 // eventCodecConfig tells the scanner's codec about the SDK's types: unknown members go to
-// Extra, the presence lives in each struct's unexported field, and times and custom fields
-// have fast paths of their own.
+// Extra, the presence lives in each struct's unexported field, and times, custom fields and
+// the values GHL sends in more than one form (webhook_lenient.go) have hooks of their own.
 var eventCodecConfig = &jsonx.Config{
 	Extra: reflect.TypeOf(Extra(nil)),
 	State: func(v reflect.Value) *jsonx.Presence {
@@ -189,6 +199,9 @@ var eventCodecConfig = &jsonx.Config{
 	Hooks: map[reflect.Type]jsonx.Hook{
 		reflect.TypeOf(Time{}):                  {Decode: decodeTimeField, Encode: encodeTimeField},
 		reflect.TypeOf([]CustomFieldValue(nil)): {Decode: decodeCustomFieldsField},
+		reflect.TypeOf(0):                       {Decode: decodeIntField, Encode: encodeIntField},
+		reflect.TypeOf((*Seconds)(nil)):         {Decode: decodeSecondsField, Encode: encodeSecondsField},
+		reflect.TypeOf(Addresses(nil)):          {Decode: decodeAddressesField, Encode: encodeAddressesField},
 	},
 }
 

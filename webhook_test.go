@@ -208,16 +208,24 @@ func TestWebhookVerifyTable(t *testing.T) {
 		{"two signature values", func() delivery {
 			return delivery{hdr("x-ghl-signature", signer.edSig(good), "x-ghl-signature", other.edSig(good)), good}
 		}, nil, ErrInvalidSignature, 401},
-		{"timestamp too old", func() delivery {
-			b := contactPayload(webhookTestNow.Add(-5*time.Minute-time.Second).Format(time.RFC3339), "wh-old")
+		{"timestamp older than GHL redelivers", func() delivery {
+			b := contactPayload(webhookTestNow.Add(-80*time.Minute-time.Second).Format(time.RFC3339), "wh-old")
 			return delivery{hdr("x-ghl-signature", signer.edSig(b)), b}
 		}, nil, ErrStaleWebhook, 401},
 		{"timestamp too far ahead", func() delivery {
 			b := contactPayload(webhookTestNow.Add(5*time.Minute+time.Second).Format(time.RFC3339), "wh-new")
 			return delivery{hdr("x-ghl-signature", signer.edSig(b)), b}
 		}, nil, ErrStaleWebhook, 401},
-		{"timestamp at the window's edges", func() delivery {
-			b := contactPayload(webhookTestNow.Add(-5*time.Minute).Format(time.RFC3339), "wh-edge")
+		{"timestamp at the window's past edge: the tolerance plus GHL's redelivery horizon", func() delivery {
+			b := contactPayload(webhookTestNow.Add(-80*time.Minute).Format(time.RFC3339), "wh-edge")
+			return delivery{hdr("x-ghl-signature", signer.edSig(b)), b}
+		}, nil, nil, 200},
+		{"timestamp at the window's future edge", func() delivery {
+			b := contactPayload(webhookTestNow.Add(5*time.Minute).Format(time.RFC3339), "wh-edge-ahead")
+			return delivery{hdr("x-ghl-signature", signer.edSig(b)), b}
+		}, nil, nil, 200},
+		{"timestamp of a redelivery an hour after the first", func() delivery {
+			b := contactPayload(webhookTestNow.Add(-time.Hour).Format(time.RFC3339), "wh-redelivered")
 			return delivery{hdr("x-ghl-signature", signer.edSig(b)), b}
 		}, nil, nil, 200},
 		{"timestamp missing", func() delivery {
@@ -464,9 +472,17 @@ func TestWebhookToleranceAndHeaderForms(t *testing.T) {
 	signer := newTestSigner(t)
 	clock := &testClock{now: webhookTestNow}
 	v := newTestVerifier(t, signer, clock, WithTolerance(time.Minute))
-	body := contactPayload(webhookTestNow.Add(-2*time.Minute).Format(time.RFC3339), "wh-tol")
+	assert.Equal(t, 78*time.Minute, v.replayTTL, "twice the tolerance, GHL's 75 minutes and one more")
+	body := contactPayload(webhookTestNow.Add(2*time.Minute).Format(time.RFC3339), "wh-tol")
 	_, err := v.Verify(context.Background(), http.Header{HeaderGHLSignature: {signer.edSig(body)}}, body)
 	assert.ErrorIs(t, err, ErrStaleWebhook)
+	assert.EqualError(t, err, "ghl: webhook timestamp is outside the accepted window: timestamp is 2m0s ahead, tolerance 1m0s")
+	body = contactPayload(webhookTestNow.Add(-76*time.Minute-time.Second).Format(time.RFC3339), "wh-tol")
+	_, err = v.Verify(context.Background(), http.Header{HeaderGHLSignature: {signer.edSig(body)}}, body)
+	assert.EqualError(t, err, "ghl: webhook timestamp is outside the accepted window: timestamp is 1h16m1s old, older than GHL redelivers (1h16m0s with the tolerance)")
+	body = contactPayload(webhookTestNow.Add(-76*time.Minute).Format(time.RFC3339), "wh-tol")
+	_, err = v.Verify(context.Background(), http.Header{HeaderGHLSignature: {signer.edSig(body)}}, body)
+	assert.NoError(t, err)
 
 	// Header maps built by hand, with names in any case, are read too.
 	body = contactPayload(webhookTestNow.Format(time.RFC3339), "wh-case")

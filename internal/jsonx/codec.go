@@ -394,6 +394,9 @@ func (c *Codec) encodeValue(f *codecField, fv reflect.Value, alt bool) ([]byte, 
 			return f.hook.Encode(fv, alt)
 		}
 	case kObject:
+		if fv.IsNil() {
+			return []byte("null"), nil // present when decoded, set to nil since
+		}
 		return f.sub.Encode(fv.Elem())
 	}
 	return json.Marshal(fv.Interface())

@@ -99,7 +99,15 @@ func TestCodecRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, in, string(out))
 
-	o.Extra["bad"] = json.RawMessage(`{`)
+	// A nested object that was present and is set to nil after decoding is written as null.
+	o = testObj{}
+	require.NoError(t, c.Decode([]byte(`{"nested":{"k":"v"}}`), reflect.ValueOf(&o).Elem()))
+	o.Nested = nil
+	out, err = c.Encode(reflect.ValueOf(&o).Elem())
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"nested":null}`, string(out))
+
+	o.Extra = testExtra{"bad": json.RawMessage(`{`)}
 	_, err = c.Encode(reflect.ValueOf(&o).Elem())
 	assert.EqualError(t, err, `jsonx: invalid JSON in Extra member "bad"`)
 }
