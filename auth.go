@@ -186,7 +186,7 @@ func NewOAuthApp(cfg OAuthConfig) (*OAuthApp, error) {
 	var o options
 	baseURL := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		if err := WithBaseURL(cfg.BaseURL)(&o); err != nil {
+		if err := WithBaseURL(cfg.BaseURL).applyClient(&o); err != nil {
 			return nil, err
 		}
 		baseURL = o.baseURL
@@ -824,7 +824,7 @@ func (a *OAuthApp) postToken(ctx context.Context, grant, key, path string, form 
 	req.Header["User-Agent"] = []string{defaultUserAgent}
 	if bearer != "" {
 		req.Header["Authorization"] = []string{"Bearer " + bearer}
-		req.Header["Version"] = []string{DefaultAPIVersion}
+		req.Header["Version"] = []string{defaultVersion(APIOAuth)}
 	}
 	resp, err := a.hc.Do(req)
 	if err != nil {

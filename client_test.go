@@ -54,7 +54,7 @@ func TestNewClientValidatesOptions(t *testing.T) {
 func TestClientHeadersAndVersionOverride(t *testing.T) {
 	client, mux := setup(t, WithUserAgent("linkedphone/2.3"), WithAPIVersion("2021-04-15"))
 	mux.HandleFunc("/contacts/abc", func(w http.ResponseWriter, r *http.Request) {
-		assert.Equal(t, "ghl-go/"+Version+" linkedphone/2.3", r.Header.Get("User-Agent"))
+		assert.Equal(t, "ghl-go/"+sdkVersion+" linkedphone/2.3", r.Header.Get("User-Agent"))
 		assert.Equal(t, "2021-04-15", r.Header.Get("Version"))
 		assert.Equal(t, "application/json", r.Header.Get("Accept"))
 		assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))

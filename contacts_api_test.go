@@ -534,7 +534,7 @@ func TestEveryMethodEscapesIDs(t *testing.T) {
 				assert.Contains(t, []string{"locationId", "limit"}, k, "the ID must not leak into the query")
 			}
 			// One body that every method accepts.
-			fmt.Fprint(w, `{"succeded":true,"contact":{"id":"x"},"task":{"id":"x"},"note":{"id":"x"},"contacts":[],"count":0}`)
+			fmt.Fprint(w, `{"succeded":true,"contact":{"id":"x"},"task":{"id":"x"},"note":{"id":"x"},"contacts":[],"tasks":[],"notes":[],"tags":[],"count":0}`)
 		})
 		for _, tc := range idCalls() {
 			got = nil
