@@ -192,7 +192,10 @@ func (c *Client) ForLocation(locationID string, ts oauth2.TokenSource) (*Client,
 // LocationID returns the location this client acts for ("" if none was set).
 func (c *Client) LocationID() string { return c.locationID }
 
-// Response wraps the HTTP response of a call. Its body has already been read and closed.
+// Response wraps the HTTP response of a call. Its body has already been read and closed. The
+// Response returned with an error is a copy that is safe to keep and log, like
+// APIError.Response; that of a successful call is net/http's own, whose Request still carries
+// the Authorization header.
 type Response struct {
 	*http.Response
 	// RateLimit is what the X-RateLimit-* headers said about the remaining budget.

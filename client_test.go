@@ -136,6 +136,17 @@ func (s *countingSource) Token() (*oauth2.Token, error) {
 	return &oauth2.Token{AccessToken: fmt.Sprintf("token-number-%d", s.n)}, nil
 }
 
+// issued returns every token the source handed out.
+func (s *countingSource) issued() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, s.n)
+	for i := range out {
+		out[i] = fmt.Sprintf("token-number-%d", i+1)
+	}
+	return out
+}
+
 func (s *countingSource) InvalidateToken(_ context.Context, rejected *oauth2.Token) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

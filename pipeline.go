@@ -190,6 +190,7 @@ func (c *Client) send(ctx context.Context, req *request) (*Response, []byte, *ca
 	data, err := readBody(httpResp.Body, httpResp.ContentLength, maxResponseBody)
 	httpResp.Body.Close()
 	if err != nil {
+		resp.Response = keptResponse(httpResp, st.tokens)
 		return resp, nil, st, fmt.Errorf("ghl: reading %s %s response: %w", req.method, req.route, err)
 	}
 	return resp, data, st, nil
@@ -695,11 +696,13 @@ func (st *callState) apiError(resp *http.Response) (*http.Response, error) {
 }
 
 // decodeError reports a 2xx body that did not decode, or held no value; the body it keeps is
-// capped and scrubbed of this call's tokens, in case the server echoed the request.
+// capped and scrubbed of this call's tokens, in case the server echoed the request. The
+// *Response returned with it becomes the copy an error may keep (see keptResponse).
 func (st *callState) decodeError(resp *Response, data []byte, err error) *DecodeError {
 	status := 0
 	if resp != nil && resp.Response != nil {
 		status = resp.StatusCode
+		resp.Response = keptResponse(resp.Response, st.tokens)
 	}
 	kept := redactBytes(bytes.Clone(truncate(data, maxErrorBody)), st.tokens)
 	return &DecodeError{Method: st.method, Route: st.route, StatusCode: status, Body: kept, Err: err}
