@@ -320,7 +320,14 @@ func TestSecretWalkerFindsWhatIsReachable(t *testing.T) {
 // (token endpoint, webhooks) join by adding rows to errorCases.
 type errorCase struct {
 	name string
-	make func(t *testing.T) (err error, resp any, secrets []string)
+	make func(t *testing.T) flowResult
+}
+
+// flowResult is what a flow of errorCases ended with.
+type flowResult struct {
+	err     error
+	resp    any      // the *Response returned with err
+	secrets []string // every token the flow used
 }
 
 // echoAuth answers with the request's Authorization header everywhere a server could put it:
@@ -338,27 +345,27 @@ func echoAuth(status int, body string) http.HandlerFunc {
 
 // errorCases are the error values the pipeline produces, each through the flow that makes it.
 func errorCases() []errorCase {
-	get := func(t *testing.T, h http.HandlerFunc, opts ...Option) (error, any, []string) {
+	get := func(t *testing.T, h http.HandlerFunc, opts ...Option) flowResult {
 		ts := &countingSource{}
 		client, mux := setup(t, append([]Option{WithTokenSource(ts)}, opts...)...)
 		mux.HandleFunc("/contacts/x", h)
 		_, resp, err := client.Contacts.Get(context.Background(), "x")
-		return err, resp, ts.issued()
+		return flowResult{err, resp, ts.issued()}
 	}
 	return []errorCase{
-		{"APIError 422 echoing the token", func(t *testing.T) (error, any, []string) {
+		{"APIError 422 echoing the token", func(t *testing.T) flowResult {
 			return get(t, echoAuth(422, `{"statusCode":422,"message":["AUTH","AUTH"],"error":{"code":"AUTH","details":{"h":"AUTH"}}}`))
 		}},
-		{"APIError 401 after a refresh, both tokens echoed", func(t *testing.T) (error, any, []string) {
+		{"APIError 401 after a refresh, both tokens echoed", func(t *testing.T) flowResult {
 			return get(t, echoAuth(401, `{"statusCode":401,"message":"AUTH"}`))
 		}},
-		{"APIError 500 html echo, after retries", func(t *testing.T) (error, any, []string) {
+		{"APIError 500 html echo, after retries", func(t *testing.T) flowResult {
 			return get(t, echoAuth(500, `<pre>AUTH</pre>`), fastRetries(2)...)
 		}},
-		{"RateLimitError 429 echoing the token", func(t *testing.T) (error, any, []string) {
+		{"RateLimitError 429 echoing the token", func(t *testing.T) flowResult {
 			return get(t, echoAuth(429, `{"statusCode":429,"message":"AUTH"}`))
 		}},
-		{"RateLimitError daily budget spent, nothing sent", func(t *testing.T) (error, any, []string) {
+		{"RateLimitError daily budget spent, nothing sent", func(t *testing.T) flowResult {
 			ts := &countingSource{}
 			client, mux := setup(t, WithTokenSource(ts))
 			mux.HandleFunc("/contacts/x", func(w http.ResponseWriter, r *http.Request) {
@@ -371,20 +378,20 @@ func errorCases() []errorCase {
 			_, resp, err := client.Contacts.Get(context.Background(), "x")
 			var rle *RateLimitError
 			require.ErrorAs(t, err, &rle)
-			return err, resp, ts.issued()
+			return flowResult{err, resp, ts.issued()}
 		}},
-		{"DecodeError of a 2xx echoing the token", func(t *testing.T) (error, any, []string) {
+		{"DecodeError of a 2xx echoing the token", func(t *testing.T) flowResult {
 			return get(t, echoAuth(200, `{"contact":{"id":12,"auth":"AUTH"}}`))
 		}},
-		{"DecodeError of a 2xx without a value", func(t *testing.T) (error, any, []string) {
+		{"DecodeError of a 2xx without a value", func(t *testing.T) flowResult {
 			return get(t, echoAuth(200, `{"contact":null,"auth":"AUTH"}`))
 		}},
-		{"TransportError: redirect to another host", func(t *testing.T) (error, any, []string) {
+		{"TransportError: redirect to another host", func(t *testing.T) flowResult {
 			return get(t, func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, "http://127.0.0.1:1/steal?auth="+url.QueryEscape(r.Header.Get("Authorization")), http.StatusFound)
 			})
 		}},
-		{"TransportError: connection reset", func(t *testing.T) (error, any, []string) {
+		{"TransportError: connection reset", func(t *testing.T) flowResult {
 			return get(t, func(w http.ResponseWriter, r *http.Request) {
 				conn, _, err := w.(http.Hijacker).Hijack()
 				if err == nil {
@@ -392,7 +399,7 @@ func errorCases() []errorCase {
 				}
 			})
 		}},
-		{"context deadline", func(t *testing.T) (error, any, []string) {
+		{"context deadline", func(t *testing.T) flowResult {
 			ts := &countingSource{}
 			client, mux := setup(t, WithTokenSource(ts))
 			release := make(chan struct{})
@@ -407,20 +414,20 @@ func errorCases() []errorCase {
 			defer cancel()
 			_, resp, err := client.Contacts.Get(ctx, "x")
 			require.ErrorIs(t, err, context.DeadlineExceeded)
-			return err, resp, ts.issued()
+			return flowResult{err, resp, ts.issued()}
 		}},
-		{"InvalidParamError", func(t *testing.T) (error, any, []string) {
+		{"InvalidParamError", func(t *testing.T) flowResult {
 			client, _ := setup(t)
 			_, resp, err := client.Contacts.Get(context.Background(), "..")
-			return err, resp, []string{testToken}
+			return flowResult{err, resp, []string{testToken}}
 		}},
-		{"ErrNoCredentials", func(t *testing.T) (error, any, []string) {
+		{"ErrNoCredentials", func(t *testing.T) flowResult {
 			base, err := NewClient(WithBaseURL("http://127.0.0.1:1"), WithLocationID("loc-1"))
 			require.NoError(t, err)
 			c, err := base.ForLocation("loc-2", nil)
 			require.NoError(t, err)
 			_, resp, err := c.Contacts.Get(context.Background(), "x")
-			return err, resp, []string{"no-token-anywhere"}
+			return flowResult{err, resp, []string{"no-token-anywhere"}}
 		}},
 	}
 }
@@ -430,7 +437,8 @@ func errorCases() []errorCase {
 func TestNoSecretReachableFromErrors(t *testing.T) {
 	for _, tc := range errorCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			err, resp, secrets := tc.make(t)
+			res := tc.make(t)
+			err, resp, secrets := res.err, res.resp, res.secrets
 			require.Error(t, err)
 			require.NotEmpty(t, secrets, "the flow used a token")
 			assert.Empty(t, secretsReachable(err, secrets), "from the error")
