@@ -69,7 +69,7 @@ func fetch[E, T any](ctx context.Context, c *Client, req *request, pick func(*E)
 		return zero, resp, st.decodeError(resp, data, err)
 	}
 	v := pick(&out)
-	if !req.mayBeAbsent && isNil(v) {
+	if !req.mayBeAbsent && holdsNoValue(v) {
 		return zero, resp, st.decodeError(resp, data, ErrEmptyResponse)
 	}
 	return v, resp, nil
@@ -78,9 +78,9 @@ func fetch[E, T any](ctx context.Context, c *Client, req *request, pick func(*E)
 // self is the pick of fetch for a method that returns the whole decoded body.
 func self[E any](e *E) *E { return e }
 
-// isNil reports a nil pointer, map, slice or interface: what an envelope holds when the value
-// it should carry was null or missing.
-func isNil(v any) bool {
+// holdsNoValue reports a nil pointer, map, slice or interface: what an envelope holds when
+// the value it should carry was null or missing.
+func holdsNoValue(v any) bool {
 	if v == nil {
 		return true
 	}
