@@ -36,7 +36,7 @@ func TestNewClientValidatesOptions(t *testing.T) {
 		opt  Option
 		want string
 	}{
-		{"unparsable base URL", WithBaseURL("http://[::1"), "ghl: invalid base URL"},
+		{"unparsable base URL", WithBaseURL("http://[::1"), "ghl: invalid WithBaseURL: not a URL"},
 		{"base URL without scheme", WithBaseURL("services.leadconnectorhq.com"), "scheme must be http or https"},
 		{"base URL with ftp scheme", WithBaseURL("ftp://x.example"), "scheme must be http or https"},
 		{"base URL without host", WithBaseURL("https://"), "no host"},
@@ -49,19 +49,19 @@ func TestNewClientValidatesOptions(t *testing.T) {
 		{"nil limiter", WithRateLimiter(nil), "nil limiter"},
 		{"nil logger", WithLogger(nil), "nil logger"},
 		{"user agent with newline", WithUserAgent("a\r\nX-Evil: 1"), "line break"},
-		{"empty API version", WithAPIVersion(""), "invalid version"},
+		{"empty API version", WithAPIVersion(""), `ghl: invalid WithAPIVersion: version "" is empty or holds a line break`},
 		{"empty location", WithLocationID(""), "invalid locationID"},
 		{"nil observer", WithObserver(nil), "nil observer"},
-		{"bad retry policy", WithRetryPolicy(RetryPolicy{}), "invalid RetryPolicy"},
-		{"version for no API", WithAPIVersionFor(API(0), "v3"), "ghl: WithAPIVersionFor: unknown API 0"},
+		{"bad retry policy", WithRetryPolicy(RetryPolicy{}), "ghl: invalid RetryPolicy: need 0 < MinWait"},
+		{"version for no API", WithAPIVersionFor(API(0), "v3"), "ghl: invalid WithAPIVersionFor: unknown API 0"},
 		{"version for an unknown API", WithAPIVersionFor(numAPIs, "v3"), "unknown API"},
-		{"empty version for an API", WithAPIVersionFor(APICalendars, " "), "ghl: WithAPIVersionFor: invalid version"},
-		{"zero SharedOption", SharedOption{}, "ghl: zero SharedOption"},
+		{"empty version for an API", WithAPIVersionFor(APICalendars, " "), "ghl: invalid WithAPIVersionFor: version"},
+		{"zero SharedOption", SharedOption{}, "ghl: invalid SharedOption: zero value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := NewClient(tt.opt)
-			require.Error(t, err)
+			require.ErrorIs(t, err, ErrInvalidParam)
 			assert.Nil(t, c)
 			assert.Contains(t, err.Error(), tt.want)
 		})

@@ -1,7 +1,6 @@
 package ghl
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,7 +11,7 @@ import (
 )
 
 // Option configures NewClient. Options validate their input; NewClient returns the first
-// error. WithLogger and WithObserver return a SharedOption, which also configures the webhook
+// error, an *InvalidParamError. WithLogger and WithObserver return a SharedOption, which also configures the webhook
 // verifier, so one logger and one observer serve the whole SDK.
 type Option interface {
 	applyClient(*options) error
@@ -38,7 +37,7 @@ type SharedOption struct {
 
 func (s SharedOption) applyClient(o *options) error {
 	if s.apply == nil {
-		return errors.New("ghl: zero SharedOption (use WithLogger or WithObserver)")
+		return &InvalidParamError{Param: "SharedOption", Reason: "zero value (use WithLogger or WithObserver)"}
 	}
 	return s.apply(&o.telemetry)
 }
@@ -65,18 +64,17 @@ type options struct {
 // path prefix.
 func WithBaseURL(raw string) Option {
 	return optionFunc(func(o *options) error {
+		bad := func(reason string) error { return &InvalidParamError{Param: "WithBaseURL", Reason: reason} }
 		u, err := url.Parse(raw)
-		if err != nil {
-			return fmt.Errorf("ghl: invalid base URL: %w", err)
-		}
-		if u.Scheme != "https" && u.Scheme != "http" {
-			return fmt.Errorf("ghl: invalid base URL %q: scheme must be http or https", raw)
-		}
-		if u.Host == "" {
-			return fmt.Errorf("ghl: invalid base URL %q: no host", raw)
-		}
-		if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return fmt.Errorf("ghl: invalid base URL %q: must not carry a query, fragment or user info", raw)
+		switch {
+		case err != nil:
+			return bad("not a URL")
+		case u.Scheme != "https" && u.Scheme != "http":
+			return bad(fmt.Sprintf("%q: scheme must be http or https", raw))
+		case u.Host == "":
+			return bad(fmt.Sprintf("%q: no host", raw))
+		case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+			return bad("must not carry a query, fragment or user info")
 		}
 		o.baseURL = strings.TrimRight(u.String(), "/")
 		return nil
@@ -97,7 +95,7 @@ func WithBaseURL(raw string) Option {
 func WithHTTPClient(hc *http.Client) Option {
 	return optionFunc(func(o *options) error {
 		if hc == nil {
-			return errors.New("ghl: WithHTTPClient: nil *http.Client")
+			return &InvalidParamError{Param: "WithHTTPClient", Reason: "nil *http.Client"}
 		}
 		o.httpClient = hc
 		return nil
@@ -109,7 +107,7 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithAccessToken(token string) Option {
 	return optionFunc(func(o *options) error {
 		if strings.TrimSpace(token) == "" {
-			return errors.New("ghl: WithAccessToken: empty token")
+			return &InvalidParamError{Param: "WithAccessToken", Reason: "empty token"}
 		}
 		o.tokenSource = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token, TokenType: "Bearer"})
 		return nil
@@ -123,7 +121,7 @@ func WithAccessToken(token string) Option {
 func WithTokenSource(ts oauth2.TokenSource) Option {
 	return optionFunc(func(o *options) error {
 		if ts == nil {
-			return errors.New("ghl: WithTokenSource: nil token source")
+			return &InvalidParamError{Param: "WithTokenSource", Reason: "nil token source"}
 		}
 		o.tokenSource = ts
 		return nil
@@ -135,7 +133,7 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 func WithMaxRetries(n int) Option {
 	return optionFunc(func(o *options) error {
 		if n < 0 {
-			return fmt.Errorf("ghl: WithMaxRetries: %d is negative", n)
+			return &InvalidParamError{Param: "WithMaxRetries", Reason: fmt.Sprintf("%d is negative", n)}
 		}
 		o.maxRetries = n
 		return nil
@@ -158,7 +156,7 @@ func WithRetryPolicy(p RetryPolicy) Option {
 func WithRateLimiter(l Limiter) Option {
 	return optionFunc(func(o *options) error {
 		if l == nil {
-			return errors.New("ghl: WithRateLimiter: nil limiter")
+			return &InvalidParamError{Param: "WithRateLimiter", Reason: "nil limiter"}
 		}
 		o.limiter = l
 		return nil
@@ -170,7 +168,7 @@ func WithRateLimiter(l Limiter) Option {
 func WithUserAgent(s string) Option {
 	return optionFunc(func(o *options) error {
 		if strings.ContainsAny(s, "\r\n") {
-			return errors.New("ghl: WithUserAgent: value contains a line break")
+			return &InvalidParamError{Param: "WithUserAgent", Reason: "value contains a line break"}
 		}
 		o.userAgent = strings.TrimSpace(s)
 		return nil
@@ -196,7 +194,7 @@ func WithAPIVersion(v string) Option {
 func WithAPIVersionFor(api API, v string) Option {
 	return optionFunc(func(o *options) error {
 		if api <= apiUnset || api >= numAPIs {
-			return fmt.Errorf("ghl: WithAPIVersionFor: unknown API %d", api)
+			return &InvalidParamError{Param: "WithAPIVersionFor", Reason: fmt.Sprintf("unknown API %d", api)}
 		}
 		if err := checkVersion("WithAPIVersionFor", v); err != nil {
 			return err
@@ -208,7 +206,7 @@ func WithAPIVersionFor(api API, v string) Option {
 
 func checkVersion(option, v string) error {
 	if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "\r\n") {
-		return fmt.Errorf("ghl: %s: invalid version %q", option, v)
+		return &InvalidParamError{Param: option, Reason: fmt.Sprintf("version %q is empty or holds a line break", v)}
 	}
 	return nil
 }
@@ -231,7 +229,7 @@ func WithLocationID(id string) Option {
 func WithLogger(l *slog.Logger) SharedOption {
 	return SharedOption{apply: func(t *telemetry) error {
 		if l == nil {
-			return errors.New("ghl: WithLogger: nil logger")
+			return &InvalidParamError{Param: "WithLogger", Reason: "nil logger"}
 		}
 		t.logger = l
 		return nil
@@ -244,7 +242,7 @@ func WithLogger(l *slog.Logger) SharedOption {
 func WithObserver(obs Observer) SharedOption {
 	return SharedOption{apply: func(t *telemetry) error {
 		if obs == nil {
-			return errors.New("ghl: WithObserver: nil observer")
+			return &InvalidParamError{Param: "WithObserver", Reason: "nil observer"}
 		}
 		t.observer = obs
 		return nil

@@ -2,7 +2,6 @@ package ghl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -86,7 +85,7 @@ type limiterConfig struct {
 func WithDefaultLimit(n int, window time.Duration) LimiterOption {
 	return func(c *limiterConfig) error {
 		if n <= 0 || window <= 0 {
-			return fmt.Errorf("ghl: WithDefaultLimit(%d, %v): both must be positive", n, window)
+			return &InvalidParamError{Param: "WithDefaultLimit", Reason: fmt.Sprintf("(%d, %v): both must be positive", n, window)}
 		}
 		c.limit, c.window = n, window
 		return nil
@@ -99,7 +98,7 @@ func WithDefaultLimit(n int, window time.Duration) LimiterOption {
 func WithDailyLimit(n int) LimiterOption {
 	return func(c *limiterConfig) error {
 		if n < 0 {
-			return fmt.Errorf("ghl: WithDailyLimit(%d): negative", n)
+			return &InvalidParamError{Param: "WithDailyLimit", Reason: fmt.Sprintf("%d is negative", n)}
 		}
 		c.daily = n
 		return nil
@@ -113,7 +112,7 @@ func WithDailyLimit(n int) LimiterOption {
 func WithDailyReset(loc *time.Location) LimiterOption {
 	return func(c *limiterConfig) error {
 		if loc == nil {
-			return errors.New("ghl: WithDailyReset: nil *time.Location")
+			return &InvalidParamError{Param: "WithDailyReset", Reason: "nil *time.Location"}
 		}
 		c.resetLoc = loc
 		return nil
@@ -126,7 +125,7 @@ func WithDailyReset(loc *time.Location) LimiterOption {
 func WithMaxPause(d time.Duration) LimiterOption {
 	return func(c *limiterConfig) error {
 		if d <= 0 {
-			return fmt.Errorf("ghl: WithMaxPause(%v): must be positive", d)
+			return &InvalidParamError{Param: "WithMaxPause", Reason: fmt.Sprintf("%v is not positive", d)}
 		}
 		c.maxPause = d
 		return nil
@@ -141,7 +140,7 @@ func WithMaxPause(d time.Duration) LimiterOption {
 func WithSmoothing(burst int) LimiterOption {
 	return func(c *limiterConfig) error {
 		if burst <= 0 {
-			return fmt.Errorf("ghl: WithSmoothing(%d): burst must be positive", burst)
+			return &InvalidParamError{Param: "WithSmoothing", Reason: fmt.Sprintf("burst %d is not positive", burst)}
 		}
 		c.smoothing = burst
 		return nil

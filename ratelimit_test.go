@@ -579,15 +579,16 @@ func TestLimiterOptionsValidate(t *testing.T) {
 		opt  LimiterOption
 		want string
 	}{
-		{WithDefaultLimit(0, time.Second), "ghl: WithDefaultLimit(0, 1s): both must be positive"},
-		{WithDefaultLimit(10, 0), "ghl: WithDefaultLimit(10, 0s): both must be positive"},
-		{WithDailyLimit(-1), "ghl: WithDailyLimit(-1): negative"},
-		{WithDailyReset(nil), "ghl: WithDailyReset: nil *time.Location"},
-		{WithMaxPause(0), "ghl: WithMaxPause(0s): must be positive"},
-		{WithSmoothing(0), "ghl: WithSmoothing(0): burst must be positive"},
+		{WithDefaultLimit(0, time.Second), "ghl: invalid WithDefaultLimit: (0, 1s): both must be positive"},
+		{WithDefaultLimit(10, 0), "ghl: invalid WithDefaultLimit: (10, 0s): both must be positive"},
+		{WithDailyLimit(-1), "ghl: invalid WithDailyLimit: -1 is negative"},
+		{WithDailyReset(nil), "ghl: invalid WithDailyReset: nil *time.Location"},
+		{WithMaxPause(0), "ghl: invalid WithMaxPause: 0s is not positive"},
+		{WithSmoothing(0), "ghl: invalid WithSmoothing: burst 0 is not positive"},
 	} {
 		l, err := NewLimiter(tt.opt)
 		assert.Nil(t, l)
 		assert.EqualError(t, err, tt.want)
+		assert.ErrorIs(t, err, ErrInvalidParam)
 	}
 }

@@ -49,8 +49,8 @@ func DefaultRetryPolicy() RetryPolicy {
 
 func (p RetryPolicy) validate() error {
 	if p.MinWait <= 0 || p.MaxWait < p.MinWait || p.MaxRetryAfter < 0 {
-		return fmt.Errorf("ghl: invalid RetryPolicy: need 0 < MinWait <= MaxWait and MaxRetryAfter >= 0 (got %v, %v, %v)",
-			p.MinWait, p.MaxWait, p.MaxRetryAfter)
+		return &InvalidParamError{Param: "RetryPolicy", Reason: fmt.Sprintf("need 0 < MinWait <= MaxWait and MaxRetryAfter >= 0 (got %v, %v, %v)",
+			p.MinWait, p.MaxWait, p.MaxRetryAfter)}
 	}
 	return nil
 }
