@@ -246,7 +246,7 @@ func (c *Client) Do(ctx context.Context, req *RawRequest, out any) (*Response, e
 		route = req.Method + " (raw)"
 	}
 	return c.do(ctx, &request{method: req.Method, path: req.Path, route: route, query: req.Query, body: req.Body,
-		idempotent: req.Idempotent, api: req.API}, out)
+		idempotent: req.Idempotent, family: req.API}, out)
 }
 
 // API names one of GHL's API families. Each sends the Version header its OpenAPI file

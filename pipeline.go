@@ -37,9 +37,9 @@ type request struct {
 	body  any
 	// idempotent marks a POST that may be resent after a 5xx or transport error.
 	idempotent bool
-	// api names the API whose Version header the request carries; zero means the API that
-	// the first segment of path names, which is right for every operation GHL documents.
-	api API
+	// family names the API whose Version header the request carries; zero means the API
+	// that the first segment of path names, which is right for every operation GHL documents.
+	family API
 	// mayBeAbsent marks a method whose value is legitimately absent from a 2xx (a lookup
 	// that found nothing): fetch then returns the zero value instead of ErrEmptyResponse.
 	mayBeAbsent bool
@@ -173,7 +173,7 @@ func (c *Client) send(ctx context.Context, req *request) (*Response, []byte, *ca
 	}
 	h := rreq.Header
 	h["Accept"] = jsonContentType
-	h["Version"] = c.cfg.versions[apiOf(req.api, req.path)]
+	h["Version"] = c.cfg.versions[apiOf(req.family, req.path)]
 	h["User-Agent"] = c.cfg.userAgentHeader
 	if body != nil {
 		h["Content-Type"] = jsonContentType
