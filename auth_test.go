@@ -559,7 +559,7 @@ func TestRefreshOn401ThenRetry(t *testing.T) {
 	id := createContact(t, client)
 	env.srv.ExpireAccessTokens()
 
-	ct, _, err := client.Contacts.Update(context.Background(), id, &ContactUpdateRequest{City: "Lisbon"})
+	ct, _, err := client.Contacts.Update(context.Background(), id, &ContactUpdateRequest{City: Ptr("Lisbon")})
 	require.NoError(t, err)
 	assert.Equal(t, "Lisbon", ct.City, "the retried request carried its body")
 	assert.Equal(t, 1, env.srv.RefreshCount())

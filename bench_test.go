@@ -1,22 +1,17 @@
 package ghl
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -400,25 +395,6 @@ func throughputBench(b *testing.B, window time.Duration, names []string) {
 	}
 }
 
-// serveContacts turns the test binary into a ghltest server process holding that many
-// contacts, so a test can measure the client's heap without the server's in it.
-var serveContacts = flag.Int("ghl.serve-contacts", 0, "run TestSearchAllHelperServer as a ghltest server with this many contacts")
-
-const serveMarker = "GHLTEST-SERVE"
-
-// TestSearchAllHelperServer is the server half of TestSearchAllStreamsInBoundedHeap; it does
-// nothing unless the test binary was started with -ghl.serve-contacts.
-func TestSearchAllHelperServer(t *testing.T) {
-	if *serveContacts == 0 {
-		return
-	}
-	srv := ghltest.NewServer()
-	defer srv.Close()
-	srv.Seed(srv.LocationID(), *serveContacts, 1)
-	fmt.Println(serveMarker, srv.URL, srv.Token(), srv.LocationID())
-	_, _ = io.Copy(io.Discard, os.Stdin) // serve until the parent closes stdin
-}
-
 type heapFigures struct {
 	contacts   int
 	pages      int
@@ -434,32 +410,13 @@ type heapFigures struct {
 // client's heap.
 func searchAllHeap(t *testing.T, n int) heapFigures {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSearchAllHelperServer$", "-ghl.serve-contacts="+strconv.Itoa(n))
-	stdin, err := cmd.StdinPipe()
-	require.NoError(t, err)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = os.Stderr
-	require.NoError(t, cmd.Start())
-	defer func() {
-		stdin.Close()
-		_ = cmd.Wait()
-	}()
-	sc := bufio.NewScanner(stdout)
-	var fields []string
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 4 && f[0] == serveMarker {
-			fields = f
-			break
-		}
-	}
-	require.Len(t, fields, 4, "the server process did not start")
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	baseURL, token, loc, stopServer := startContactsServer(t, n)
+	defer stopServer()
 
 	tr := benchTransport()
 	defer tr.CloseIdleConnections()
 	counting := &countingTransport{next: tr}
-	c, err := NewClient(WithBaseURL(fields[1]), WithAccessToken(fields[2]), WithLocationID(fields[3]),
+	c, err := NewClient(WithBaseURL(baseURL), WithAccessToken(token), WithLocationID(loc),
 		WithHTTPClient(&http.Client{Transport: counting}))
 	require.NoError(t, err)
 

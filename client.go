@@ -54,12 +54,19 @@ type Client struct {
 	auth        atomic.Pointer[cachedAuth]
 
 	common service
+	// caches holds what the Users and Locations services remember per client; it costs
+	// nothing until used.
+	caches locationCaches
 
 	Contacts     *ContactsService
 	Tasks        *TasksService
 	Notes        *NotesService
 	Appointments *AppointmentsService
 	Tags         *TagsService
+
+	Calendars *CalendarsService
+	Users     *UsersService
+	Locations *LocationsService
 }
 
 // service is the value every XService is a conversion of, so wiring a service costs nothing.
@@ -172,6 +179,9 @@ func newClient(cfg *config, locationID string, ts oauth2.TokenSource) *Client {
 	c.Notes = (*NotesService)(&c.common)
 	c.Appointments = (*AppointmentsService)(&c.common)
 	c.Tags = (*TagsService)(&c.common)
+	c.Calendars = (*CalendarsService)(&c.common)
+	c.Users = (*UsersService)(&c.common)
+	c.Locations = (*LocationsService)(&c.common)
 	return c
 }
 

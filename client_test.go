@@ -248,7 +248,7 @@ func TestEachAttemptTakesAFreshTokenAndRebuildsTheBody(t *testing.T) {
 		}
 		fmt.Fprint(w, `{"contact":{"id":"abc","city":"Porto"}}`)
 	})
-	c, _, err := client.Contacts.Update(context.Background(), "abc", &ContactUpdateRequest{City: "Porto"})
+	c, _, err := client.Contacts.Update(context.Background(), "abc", &ContactUpdateRequest{City: Ptr("Porto")})
 	require.NoError(t, err)
 	assert.Equal(t, "Porto", c.City)
 	assert.Equal(t, []string{"Bearer token-number-1", "Bearer token-number-2", "Bearer token-number-3"}, auths)
@@ -276,7 +276,7 @@ func TestUnauthorizedRefreshesOnceAndRetries(t *testing.T) {
 		}
 		fmt.Fprint(w, `{"contact":{"id":"abc"}}`)
 	})
-	_, _, err := client.Contacts.Update(context.Background(), "abc", &ContactUpdateRequest{City: "Faro"})
+	_, _, err := client.Contacts.Update(context.Background(), "abc", &ContactUpdateRequest{City: Ptr("Faro")})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Bearer token-number-1", "Bearer token-number-2"}, auths)
 	assert.Equal(t, []string{"token-number-1"}, ts.invalidated)

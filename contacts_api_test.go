@@ -94,7 +94,7 @@ func TestContactsSearch(t *testing.T) {
 	assert.Equal(t, "102goXVW3lIExEQPOnd3", c.ID)
 	assert.Equal(t, "+18832327657", c.Phone)
 	assert.Equal(t, `[1234,"102goXVW3lIExEQPOnd3"]`, string(c.SearchAfter))
-	assert.Equal(t, `[1234,"102goXVW3lIExEQPOnd3"]`, string(res.NextSearchAfter()))
+	assert.Equal(t, `[1234,"102goXVW3lIExEQPOnd3"]`, string(res.nextSearchAfter()))
 	assert.JSONEq(t, `"Mobile"`, string(c.Extra["phoneLabel"]))
 	assert.JSONEq(t, `"t-1"`, string(res.Extra["traceId"]))
 }
@@ -111,7 +111,7 @@ func TestContactsSearchDefaults(t *testing.T) {
 	res, _, err := client.Contacts.Search(context.Background(), &SearchRequest{SearchAfter: json.RawMessage(`[1234,"102goXVW3lIExEQPOnd3"]`)})
 	require.NoError(t, err)
 	assert.Empty(t, res.Contacts)
-	assert.Nil(t, res.NextSearchAfter())
+	assert.Nil(t, res.nextSearchAfter())
 
 	// A location given explicitly wins over the client's.
 	client2, mux2 := setup(t)
@@ -399,11 +399,11 @@ type idCall struct {
 // idCalls lists every method that takes an ID, each with valid other arguments.
 func idCalls() []idCall {
 	ctx := context.Background()
-	task := &TaskCreateRequest{Title: "t", DueDate: time.Date(2020, 10, 25, 11, 0, 0, 0, time.UTC)}
+	task := &TaskCreateRequest{Title: "t", DueDate: Time{Time: time.Date(2020, 10, 25, 11, 0, 0, 0, time.UTC)}}
 	return []idCall{
 		{"Contacts.Get", "contactID", func(c *Client, id string) error { _, _, err := c.Contacts.Get(ctx, id); return err }},
 		{"Contacts.Update", "contactID", func(c *Client, id string) error {
-			_, _, err := c.Contacts.Update(ctx, id, &ContactUpdateRequest{City: "x"})
+			_, _, err := c.Contacts.Update(ctx, id, &ContactUpdateRequest{City: Ptr("x")})
 			return err
 		}},
 		{"Contacts.Delete", "contactID", func(c *Client, id string) error { _, err := c.Contacts.Delete(ctx, id); return err }},
@@ -412,7 +412,7 @@ func idCalls() []idCall {
 			return err
 		}},
 		{"Contacts.ListByBusinessAll", "businessID", func(c *Client, id string) error {
-			for _, err := range c.Contacts.ListByBusinessAll(ctx, id, nil) {
+			for _, err := range c.Contacts.listByBusinessAll(ctx, id, nil) {
 				return err
 			}
 			return nil
@@ -443,7 +443,7 @@ func idCalls() []idCall {
 		{"Tasks.Get", "contactID", func(c *Client, id string) error { _, _, err := c.Tasks.Get(ctx, id, id); return err }},
 		{"Tasks.Create", "contactID", func(c *Client, id string) error { _, _, err := c.Tasks.Create(ctx, id, task); return err }},
 		{"Tasks.Update", "contactID", func(c *Client, id string) error {
-			_, _, err := c.Tasks.Update(ctx, id, id, &TaskUpdateRequest{Title: "x"})
+			_, _, err := c.Tasks.Update(ctx, id, id, &TaskUpdateRequest{Title: Ptr("x")})
 			return err
 		}},
 		{"Tasks.SetCompleted", "contactID", func(c *Client, id string) error { _, _, err := c.Tasks.SetCompleted(ctx, id, id, true); return err }},
@@ -451,11 +451,11 @@ func idCalls() []idCall {
 		{"Notes.List", "contactID", func(c *Client, id string) error { _, _, err := c.Notes.List(ctx, id); return err }},
 		{"Notes.Get", "contactID", func(c *Client, id string) error { _, _, err := c.Notes.Get(ctx, id, id); return err }},
 		{"Notes.Create", "contactID", func(c *Client, id string) error {
-			_, _, err := c.Notes.Create(ctx, id, &NoteRequest{Body: "b"})
+			_, _, err := c.Notes.Create(ctx, id, &NoteCreateRequest{Body: "b"})
 			return err
 		}},
 		{"Notes.Update", "contactID", func(c *Client, id string) error {
-			_, _, err := c.Notes.Update(ctx, id, id, &NoteRequest{Body: "b"})
+			_, _, err := c.Notes.Update(ctx, id, id, &NoteUpdateRequest{Body: Ptr("b")})
 			return err
 		}},
 		{"Notes.Delete", "contactID", func(c *Client, id string) error { _, err := c.Notes.Delete(ctx, id, id); return err }},
@@ -481,14 +481,14 @@ func secondIDCalls() []idCall {
 		}},
 		{"Tasks.Get", "taskID", func(c *Client, id string) error { _, _, err := c.Tasks.Get(ctx, "c1", id); return err }},
 		{"Tasks.Update", "taskID", func(c *Client, id string) error {
-			_, _, err := c.Tasks.Update(ctx, "c1", id, &TaskUpdateRequest{Title: "x"})
+			_, _, err := c.Tasks.Update(ctx, "c1", id, &TaskUpdateRequest{Title: Ptr("x")})
 			return err
 		}},
 		{"Tasks.SetCompleted", "taskID", func(c *Client, id string) error { _, _, err := c.Tasks.SetCompleted(ctx, "c1", id, false); return err }},
 		{"Tasks.Delete", "taskID", func(c *Client, id string) error { _, err := c.Tasks.Delete(ctx, "c1", id); return err }},
 		{"Notes.Get", "noteID", func(c *Client, id string) error { _, _, err := c.Notes.Get(ctx, "c1", id); return err }},
 		{"Notes.Update", "noteID", func(c *Client, id string) error {
-			_, _, err := c.Notes.Update(ctx, "c1", id, &NoteRequest{Title: "x"})
+			_, _, err := c.Notes.Update(ctx, "c1", id, &NoteUpdateRequest{Title: Ptr("x")})
 			return err
 		}},
 		{"Notes.Delete", "noteID", func(c *Client, id string) error { _, err := c.Notes.Delete(ctx, "c1", id); return err }},
@@ -534,7 +534,7 @@ func TestEveryMethodEscapesIDs(t *testing.T) {
 				assert.Contains(t, []string{"locationId", "limit"}, k, "the ID must not leak into the query")
 			}
 			// One body that every method accepts.
-			fmt.Fprint(w, `{"succeded":true,"contact":{"id":"x"},"task":{"id":"x"},"note":{"id":"x"},"contacts":[],"tasks":[],"notes":[],"tags":[],"count":0}`)
+			fmt.Fprint(w, `{"succeded":true,"contact":{"id":"x"},"task":{"id":"x"},"note":{"id":"x"},"contacts":[],"count":0}`)
 		})
 		for _, tc := range idCalls() {
 			got = nil
@@ -576,10 +576,13 @@ func TestPostRetrySafety(t *testing.T) {
 			return err
 		}, true},
 		{"Tasks.Create", "/contacts/c1/tasks", func(c *Client) error {
-			_, _, err := c.Tasks.Create(ctx, "c1", &TaskCreateRequest{Title: "t", DueDate: time.Now()})
+			_, _, err := c.Tasks.Create(ctx, "c1", &TaskCreateRequest{Title: "t", DueDate: Time{Time: time.Now()}})
 			return err
 		}, false},
-		{"Notes.Create", "/contacts/c1/notes", func(c *Client) error { _, _, err := c.Notes.Create(ctx, "c1", &NoteRequest{Body: "b"}); return err }, false},
+		{"Notes.Create", "/contacts/c1/notes", func(c *Client) error {
+			_, _, err := c.Notes.Create(ctx, "c1", &NoteCreateRequest{Body: "b"})
+			return err
+		}, false},
 		{"AddToCampaign", "/contacts/c1/campaigns/x", func(c *Client) error { _, err := c.Contacts.AddToCampaign(ctx, "c1", "x"); return err }, false},
 		{"AddToWorkflow", "/contacts/c1/workflow/x", func(c *Client) error { _, err := c.Contacts.AddToWorkflow(ctx, "c1", "x", nil); return err }, false},
 	}

@@ -55,7 +55,7 @@ func TestFakeContactsCRUD(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Ada", got.FirstName)
 
-	_, _, err = client.Contacts.Update(ctx, c.ID, &ContactUpdateRequest{City: "Lisbon", Tags: []string{"customer"}})
+	_, _, err = client.Contacts.Update(ctx, c.ID, &ContactUpdateRequest{City: Ptr("Lisbon"), Tags: []string{"customer"}})
 	require.NoError(t, err)
 	assert.Equal(t, "Lisbon", field[string](t, srv, loc, c.ID, "city"))
 	assert.Equal(t, []string{"customer"}, field[[]string](t, srv, loc, c.ID, "tags"))
@@ -168,7 +168,7 @@ func TestFakeBusiness(t *testing.T) {
 	assert.Equal(t, 5, page.Count)
 
 	var all []string
-	for c, err := range client.Contacts.ListByBusinessAll(ctx, "biz-1", &ListByBusinessOptions{Limit: 2}) {
+	for c, err := range client.Contacts.listByBusinessAll(ctx, "biz-1", &ListByBusinessOptions{Limit: 2}) {
 		require.NoError(t, err)
 		all = append(all, c.ID)
 	}
@@ -234,7 +234,7 @@ func TestFakeTasks(t *testing.T) {
 	require.NoError(t, err)
 
 	due := time.Date(2030, 1, 2, 15, 0, 0, 0, time.UTC)
-	task, resp, err := client.Tasks.Create(ctx, c.ID, &TaskCreateRequest{Title: "Call back", Body: "about the quote", DueDate: due})
+	task, resp, err := client.Tasks.Create(ctx, c.ID, &TaskCreateRequest{Title: "Call back", Body: "about the quote", DueDate: Time{Time: due}})
 	require.NoError(t, err)
 	assert.Equal(t, 201, resp.StatusCode)
 	assert.True(t, task.DueDate.Equal(due))
@@ -243,7 +243,7 @@ func TestFakeTasks(t *testing.T) {
 	assert.Equal(t, "Call back", stored[0]["title"])
 	assert.Equal(t, false, stored[0]["completed"])
 
-	task, _, err = client.Tasks.Update(ctx, c.ID, task.ID, &TaskUpdateRequest{Title: "Call back today"})
+	task, _, err = client.Tasks.Update(ctx, c.ID, task.ID, &TaskUpdateRequest{Title: Ptr("Call back today")})
 	require.NoError(t, err)
 	assert.Equal(t, "Call back today", task.Title)
 	assert.Equal(t, "Call back today", srv.Tasks(loc, c.ID)[0]["title"])
@@ -275,14 +275,14 @@ func TestFakeNotes(t *testing.T) {
 	c, _, err := client.Contacts.Create(ctx, &ContactCreateRequest{Email: "notes@example.com"})
 	require.NoError(t, err)
 
-	n, resp, err := client.Notes.Create(ctx, c.ID, &NoteRequest{Body: "Asked for pricing.", Title: "Call"})
+	n, resp, err := client.Notes.Create(ctx, c.ID, &NoteCreateRequest{Body: "Asked for pricing.", Title: "Call"})
 	require.NoError(t, err)
 	assert.Equal(t, 201, resp.StatusCode)
 	stored := srv.Notes(loc, c.ID)
 	require.Len(t, stored, 1)
 	assert.Equal(t, "Asked for pricing.", stored[0]["body"])
 
-	n, _, err = client.Notes.Update(ctx, c.ID, n.ID, &NoteRequest{Pinned: Ptr(true)})
+	n, _, err = client.Notes.Update(ctx, c.ID, n.ID, &NoteUpdateRequest{Pinned: Ptr(true)})
 	require.NoError(t, err)
 	assert.True(t, n.Pinned)
 	assert.Equal(t, "Asked for pricing.", n.Body)
@@ -342,7 +342,7 @@ func TestFakeTags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, res.ErrorCount)
 	require.Len(t, res.Responses, 3)
-	assert.True(t, res.Responses[2].Failed())
+	assert.Equal(t, "error", res.Responses[2].Type)
 	for _, id := range ids[1:] {
 		assert.Equal(t, []string{"base", "bulk"}, sorted(field[[]string](t, srv, loc, id, "tags")))
 	}

@@ -33,7 +33,7 @@ var (
 	ErrInvalidParam = errors.New("ghl: invalid parameter")
 
 	// ErrEmptyResponse is matched by the *DecodeError of a 2xx response that holds no value
-	// where the method returns one: an empty body, null, {}, or an envelope whose value is
+	// where the method returns one: an empty body, null, {}, or an envelope whose object is
 	// null or missing ({"contact":null}).
 	ErrEmptyResponse = errors.New("ghl: response holds no value")
 )

@@ -7,6 +7,8 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"time"
 
 	ghl "github.com/linkedphone/ghl-go"
@@ -74,7 +76,7 @@ func ExampleContactsService_Get() {
 	created, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{
 		FirstName:    "Grace",
 		Email:        "grace@example.com",
-		CustomFields: []ghl.CustomFieldInput{ghl.CustomFieldByKey("contact.call_score", 7)},
+		CustomFields: []ghl.CustomFieldInput{{Key: "contact.call_score", Value: 7}},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -109,6 +111,42 @@ func ExampleContactsService_SearchAll() {
 	// Output: contacts: 1200
 }
 
+// ChangedSince is the way back after missed webhooks: GHL stops redelivering after about 70
+// minutes, so a receiver that was down longer catches up from its checkpoint when it starts,
+// then serves webhooks again.
+func ExampleContactsService_ChangedSince() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+	ctx := context.Background()
+	ids := srv.Seed(srv.LocationID(), 3, 1)
+
+	// The receiver had applied every change up to its checkpoint, then it stopped.
+	checkpoint := time.Now()
+
+	// Meanwhile, in GHL, a contact moved and another was created: their webhooks are lost.
+	if _, _, err := client.Contacts.Update(ctx, ids[0], &ghl.ContactUpdateRequest{City: ghl.Ptr("Lisbon")}); err != nil {
+		log.Fatal(err)
+	}
+	if _, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{FirstName: "Grace", City: "Porto"}); err != nil {
+		log.Fatal(err)
+	}
+
+	// On restart: apply each change (idempotently: a contact near the checkpoint may come
+	// twice), and keep the newest dateUpdated applied; the next catch-up starts a margin
+	// before it, since search lags writes by a few seconds.
+	var changed []string
+	for c, err := range client.Contacts.ChangedSince(ctx, checkpoint) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		changed = append(changed, c.FirstName+" in "+c.City)
+		checkpoint = c.DateUpdated.Time
+	}
+	slices.Sort(changed) // two changes in the same millisecond may come in either order
+	fmt.Println(strings.Join(changed, "; "))
+	// Output: Grace in Porto; Hugo in Lisbon
+}
+
 func ExampleTasksService() {
 	client, srv := newExampleClient()
 	defer srv.Close()
@@ -120,7 +158,7 @@ func ExampleTasksService() {
 
 	task, _, err := client.Tasks.Create(ctx, contact.ID, &ghl.TaskCreateRequest{
 		Title:   "Call back",
-		DueDate: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
+		DueDate: ghl.Time{Time: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -142,7 +180,7 @@ func ExampleNotesService_Create() {
 		log.Fatal(err)
 	}
 
-	note, _, err := client.Notes.Create(ctx, contact.ID, &ghl.NoteRequest{Body: "Missed call, left a voicemail."})
+	note, _, err := client.Notes.Create(ctx, contact.ID, &ghl.NoteCreateRequest{Body: "Missed call, left a voicemail."})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -224,7 +262,7 @@ func ExampleWebhookVerifier_Handler() {
 	}
 	created := make(chan string, 1)
 	receiver := httptest.NewServer(verifier.Handler(func(ctx context.Context, e ghl.Event) error {
-		if c, ok := e.(*ghl.ContactCreate); ok {
+		if c, ok := e.(*ghl.ContactCreateEvent); ok {
 			created <- c.Email
 		}
 		return nil
@@ -245,7 +283,7 @@ func ExampleParseEvent() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if t, ok := e.(*ghl.TaskComplete); ok {
+	if t, ok := e.(*ghl.TaskCompleteEvent); ok {
 		fmt.Println(t.EventType(), t.ContactID, t.Title)
 	}
 	// Output: TaskComplete c1 Call back

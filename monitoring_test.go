@@ -150,7 +150,7 @@ func runMonitored(t *testing.T) *monitoredRun {
 	// Webhook receiver: fails the first ContactCreate and the first ContactUpdate once.
 	verifier, err := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(),
 		ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()),
-		ghl.WithWebhookObserver(obs), ghl.WithWebhookLogger(logger))
+		ghl.WithObserver(obs), ghl.WithLogger(logger))
 	require.NoError(t, err)
 	var hmu sync.Mutex
 	failedOnce := map[string]bool{}
@@ -211,7 +211,7 @@ func runMonitored(t *testing.T) *monitoredRun {
 	for i, id := range run.ids {
 		name := fmt.Sprintf("Grace%c", 'A'+i)
 		run.personal = append(run.personal, name)
-		_, _, err := client.Contacts.Update(ctx, id, &ghl.ContactUpdateRequest{FirstName: name})
+		_, _, err := client.Contacts.Update(ctx, id, &ghl.ContactUpdateRequest{FirstName: ghl.Ptr(name)})
 		require.NoError(t, err)
 	}
 

@@ -40,25 +40,45 @@ func (n Note) MarshalJSON() ([]byte, error) {
 	return encodeWithExtra(plain(n), noteFields, n.Extra, nil)
 }
 
-// NoteRequest is the body of Notes.Create (Body required) and Notes.Update (any subset).
-// Only the fields set are sent; to send an explicit null, list the field's JSON name in Null.
-type NoteRequest struct {
-	Body   string `json:"body,omitempty"`
+// NoteCreateRequest is the body of Notes.Create; Body is required.
+type NoteCreateRequest struct {
+	Body   string `json:"body"`
 	UserID string `json:"userId,omitempty"`
 	Title  string `json:"title,omitempty"`
-	Color  string `json:"color,omitempty"`
+	Color  string `json:"color,omitempty"` // e.g. "#FFAA00"
 	Pinned *bool  `json:"pinned,omitempty"`
+
+	// Extra carries fields this type does not name; they are sent as given.
+	Extra Extra `json:"-"`
+}
+
+var noteCreateFields = jsonx.FieldsOf[NoteCreateRequest]()
+
+// MarshalJSON encodes the request with its Extra fields.
+func (r NoteCreateRequest) MarshalJSON() ([]byte, error) {
+	type plain NoteCreateRequest
+	return encodeWithExtra(plain(r), noteCreateFields, r.Extra, nil)
+}
+
+// NoteUpdateRequest is the body of Notes.Update. As in every update request, a nil field is
+// not sent (use Ptr to set one), and a field named in Null is sent as null.
+type NoteUpdateRequest struct {
+	Body   *string `json:"body,omitempty"`
+	UserID *string `json:"userId,omitempty"`
+	Title  *string `json:"title,omitempty"`
+	Color  *string `json:"color,omitempty"`
+	Pinned *bool   `json:"pinned,omitempty"`
 
 	Null  []string `json:"-"`
 	Extra Extra    `json:"-"`
 }
 
-var noteRequestFields = jsonx.FieldsOf[NoteRequest]()
+var noteUpdateFields = jsonx.FieldsOf[NoteUpdateRequest]()
 
 // MarshalJSON encodes the request with its Null and Extra fields.
-func (r NoteRequest) MarshalJSON() ([]byte, error) {
-	type plain NoteRequest
-	return encodeWithExtra(plain(r), noteRequestFields, r.Extra, r.Null)
+func (r NoteUpdateRequest) MarshalJSON() ([]byte, error) {
+	type plain NoteUpdateRequest
+	return encodeWithExtra(plain(r), noteUpdateFields, r.Extra, r.Null)
 }
 
 type noteEnvelope struct {
@@ -89,7 +109,7 @@ func (s *NotesService) Get(ctx context.Context, contactID, noteID string) (*Note
 
 // Create adds a note to the contact; req.Body is required. It is not resent after a 5xx or
 // a dropped connection, since GHL might have created it.
-func (s *NotesService) Create(ctx context.Context, contactID string, req *NoteRequest) (*Note, *Response, error) {
+func (s *NotesService) Create(ctx context.Context, contactID string, req *NoteCreateRequest) (*Note, *Response, error) {
 	ids, err := escapeIDs("contactID", contactID)
 	if err != nil {
 		return nil, nil, err
@@ -104,7 +124,7 @@ func (s *NotesService) Create(ctx context.Context, contactID string, req *NoteRe
 }
 
 // Update changes a note; only the fields set in req are sent.
-func (s *NotesService) Update(ctx context.Context, contactID, noteID string, req *NoteRequest) (*Note, *Response, error) {
+func (s *NotesService) Update(ctx context.Context, contactID, noteID string, req *NoteUpdateRequest) (*Note, *Response, error) {
 	ids, err := escapeIDs("contactID", contactID, "noteID", noteID)
 	if err != nil {
 		return nil, nil, err

@@ -55,7 +55,7 @@ func TestNotesCreate(t *testing.T) {
 		status: http.StatusCreated,
 		resp:   `{"note":` + noteJSON + `}`,
 	})
-	n, resp, err := client.Notes.Create(context.Background(), "c1", &NoteRequest{
+	n, resp, err := client.Notes.Create(context.Background(), "c1", &NoteCreateRequest{
 		UserID: "GCs5KuzPqTls7vWclkEV", Body: "lorem ipsum", Title: "Follow-up summary", Color: "#FFAA00", Pinned: Ptr(false),
 	})
 	require.NoError(t, err)
@@ -66,7 +66,7 @@ func TestNotesCreate(t *testing.T) {
 func TestNotesCreateRejectsBadInput(t *testing.T) {
 	client, mux := setup(t)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { t.Errorf("unexpected request %s %s", r.Method, r.URL) })
-	for param, req := range map[string]*NoteRequest{"req": nil, "req.Body": {Title: "no body"}} {
+	for param, req := range map[string]*NoteCreateRequest{"req": nil, "req.Body": {Title: "no body"}} {
 		_, _, err := client.Notes.Create(context.Background(), "c1", req)
 		var pe *InvalidParamError
 		require.ErrorAs(t, err, &pe, param)
@@ -80,7 +80,7 @@ func TestNotesUpdate(t *testing.T) {
 	client, mux := setup(t)
 	// Only what is set goes out; an update needs no body text.
 	expect(t, mux, wire{method: http.MethodPut, path: "/contacts/c1/notes/n1", body: `{"pinned":true,"color":null,"x":"y"}`, resp: `{"note":` + noteJSON + `}`})
-	n, _, err := client.Notes.Update(context.Background(), "c1", "n1", &NoteRequest{Pinned: Ptr(true), Null: []string{"color"}, Extra: Extra{"x": json.RawMessage(`"y"`)}})
+	n, _, err := client.Notes.Update(context.Background(), "c1", "n1", &NoteUpdateRequest{Pinned: Ptr(true), Null: []string{"color"}, Extra: Extra{"x": json.RawMessage(`"y"`)}})
 	require.NoError(t, err)
 	assertSpecNote(t, n)
 }

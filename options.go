@@ -225,7 +225,10 @@ func WithLocationID(id string) Option {
 }
 
 // WithLogger sends the SDK's structured logs to l. By default nothing is logged. The same
-// option configures NewClient and NewWebhookVerifier.
+// option configures NewClient and NewWebhookVerifier; the verifier logs rejections (warn),
+// deliveries answered 429 (error when something failed, info for a copy in flight),
+// duplicates (info) and accepted events (debug), with the reason, type, location and webhook
+// ID, never the body or a signature.
 func WithLogger(l *slog.Logger) SharedOption {
 	return SharedOption{apply: func(t *telemetry) error {
 		if l == nil {
@@ -237,14 +240,22 @@ func WithLogger(l *slog.Logger) SharedOption {
 }
 
 // WithObserver reports what the SDK does (attempts, retries, rate-limit waits, token
-// refreshes, webhooks) to obs, for metrics and tracing. The same option configures NewClient
-// and NewWebhookVerifier.
+// refreshes, webhook verdicts) to obs, for metrics and tracing. The same option configures
+// NewClient and NewWebhookVerifier.
 func WithObserver(obs Observer) SharedOption {
 	return SharedOption{apply: func(t *telemetry) error {
-		if obs == nil {
+		if isNil(obs) {
 			return &InvalidParamError{Param: "WithObserver", Reason: "nil observer"}
 		}
 		t.observer = obs
 		return nil
 	}}
+}
+
+// applyWebhook lets WithLogger and WithObserver configure NewWebhookVerifier too.
+func (s SharedOption) applyWebhook(o *webhookOptions) error {
+	if s.apply == nil {
+		return &InvalidParamError{Param: "SharedOption", Reason: "zero value (use WithLogger or WithObserver)"}
+	}
+	return s.apply(&o.telemetry)
 }

@@ -408,7 +408,7 @@ func TestListByBusinessAllPagesBySkip(t *testing.T) {
 		b.WriteString(`],"count":7}`)
 		fmt.Fprint(w, b.String())
 	})
-	ids, err := collect(t, client.Contacts.ListByBusinessAll(context.Background(), "b/1", &ListByBusinessOptions{Limit: 3, Skip: 1}))
+	ids, err := collect(t, client.Contacts.listByBusinessAll(context.Background(), "b/1", &ListByBusinessOptions{Limit: 3, Skip: 1}))
 	require.NoError(t, err)
 	assert.Equal(t, wantIDs(1, 7), ids)
 	assert.Equal(t, []string{

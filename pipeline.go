@@ -49,9 +49,9 @@ var jsonContentType = []string{"application/json"}
 
 // fetch sends req, decodes the 2xx body into an E and returns what pick takes from it: the
 // one shape every typed method that returns a value shares. A 2xx without a value (an empty
-// body, null, {}, or an envelope whose value is null or missing: a nil pointer, slice or map)
-// is a *DecodeError matching ErrEmptyResponse, never a nil value with a nil error, unless the
-// request says the value may be absent. An empty list is [], never a missing key.
+// body, null, {}, or an envelope whose object is null or missing) is a *DecodeError matching
+// ErrEmptyResponse, never a nil value with a nil error, unless the request says the value may
+// be absent.
 func fetch[E, T any](ctx context.Context, c *Client, req *request, pick func(*E) T) (T, *Response, error) {
 	var zero T
 	resp, data, st, err := c.send(ctx, req)
@@ -78,14 +78,14 @@ func fetch[E, T any](ctx context.Context, c *Client, req *request, pick func(*E)
 // self is the pick of fetch for a method that returns the whole decoded body.
 func self[E any](e *E) *E { return e }
 
-// holdsNoValue reports a nil pointer, map, slice or interface: what an envelope holds when
-// the value it should carry was null or missing.
+// holdsNoValue reports a nil pointer or interface: what an envelope holds when the object it
+// should carry was null or missing. A nil slice or map is an empty list, which is a value.
 func holdsNoValue(v any) bool {
 	if v == nil {
 		return true
 	}
 	switch rv := reflect.ValueOf(v); rv.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+	case reflect.Pointer, reflect.Interface:
 		return rv.IsNil()
 	}
 	return false

@@ -13,8 +13,13 @@ import (
 
 // TestMain runs the suite, then checks that the tests sent every operation of the Contacts
 // spec (testdata/contacts.openapi.json, a copy of GHL's) through the SDK. The check judges
-// only a run of the whole package: with -run or -skip, most requests are never sent.
+// only a run of the whole package: with -run or -skip, most requests are never sent. Started
+// with -ghl.serve-contacts, the binary is a server process instead (startContactsServer).
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if *serveContacts > 0 {
+		os.Exit(serveContactsMain(*serveContacts))
+	}
 	code := m.Run()
 	if code == 0 && wholePackageRan() {
 		report, ok := checkSpecCoverage("testdata/contacts.openapi.json", &sentRequests)

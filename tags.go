@@ -180,9 +180,6 @@ func (it BulkTagsItem) MarshalJSON() ([]byte, error) {
 	return encodeWithExtra(plain(it), bulkTagsItemFields, it.Extra, nil)
 }
 
-// Failed reports whether the contact's update failed.
-func (it BulkTagsItem) Failed() bool { return it.Type == "error" }
-
 // BulkUpdate adds or removes tags on many contacts (POST /contacts/bulk/tags/update/{add|remove}).
 // Per-contact failures are in the result, not the error. Repeating the same update changes
 // nothing, so the call is resent after a 5xx or a dropped connection.

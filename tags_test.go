@@ -82,8 +82,8 @@ func TestTagsBulkUpdate(t *testing.T) {
 		ContactID: "qFSqySFkVvNzOSqgGqFi", Message: "Tags updated", Type: "success",
 		OldTags: []string{"tag-1", "tag-2"}, TagsAdded: []string{}, TagsRemoved: []string{},
 	}, res.Responses[0])
-	assert.False(t, res.Responses[0].Failed())
-	assert.True(t, res.Responses[1].Failed())
+	assert.NotEqual(t, "error", res.Responses[0].Type)
+	assert.Equal(t, "error", res.Responses[1].Type)
 	assert.Equal(t, "contact id is not a valid firebase id", res.Responses[1].Message)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/linkedphone/ghl-go/internal/jsonx"
 )
@@ -45,10 +44,11 @@ func (t Task) MarshalJSON() ([]byte, error) {
 type TaskCreateRequest struct {
 	Title string `json:"title"`
 	Body  string `json:"body,omitempty"`
-	// DueDate is sent in RFC 3339.
-	DueDate    time.Time `json:"dueDate"`
-	Completed  bool      `json:"completed"`
-	AssignedTo string    `json:"assignedTo,omitempty"` // a user ID
+	// DueDate is the same type as Task.DueDate; a Time built in Go (ghl.Time{Time: t}) is
+	// sent in RFC 3339.
+	DueDate    Time   `json:"dueDate"`
+	Completed  bool   `json:"completed"`
+	AssignedTo string `json:"assignedTo,omitempty"` // a user ID
 
 	// Extra carries fields this type does not name; they are sent as given.
 	Extra Extra `json:"-"`
@@ -62,14 +62,14 @@ func (r TaskCreateRequest) MarshalJSON() ([]byte, error) {
 	return encodeWithExtra(plain(r), taskCreateFields, r.Extra, nil)
 }
 
-// TaskUpdateRequest is the body of Tasks.Update: only the fields set are sent. To send an
-// explicit null, list the field's JSON name in Null.
+// TaskUpdateRequest is the body of Tasks.Update. As in every update request, a nil field is
+// not sent (use Ptr to set one), and a field named in Null is sent as null.
 type TaskUpdateRequest struct {
-	Title      string     `json:"title,omitempty"`
-	Body       string     `json:"body,omitempty"`
-	DueDate    *time.Time `json:"dueDate,omitempty"`
-	Completed  *bool      `json:"completed,omitempty"`
-	AssignedTo string     `json:"assignedTo,omitempty"`
+	Title      *string `json:"title,omitempty"`
+	Body       *string `json:"body,omitempty"`
+	DueDate    *Time   `json:"dueDate,omitempty"`
+	Completed  *bool   `json:"completed,omitempty"`
+	AssignedTo *string `json:"assignedTo,omitempty"` // a user ID
 
 	Null  []string `json:"-"`
 	Extra Extra    `json:"-"`

@@ -55,7 +55,7 @@ func TestTasksCreate(t *testing.T) {
 		resp:   `{"task":` + taskJSON + `}`,
 	})
 	task, resp, err := client.Tasks.Create(context.Background(), "c1", &TaskCreateRequest{
-		Title: "First Task", Body: "loram ipsum", DueDate: time.Date(2020, 10, 25, 11, 0, 0, 0, time.UTC),
+		Title: "First Task", Body: "loram ipsum", DueDate: Time{Time: time.Date(2020, 10, 25, 11, 0, 0, 0, time.UTC)},
 		AssignedTo: "hxHGVRb1YJUscrCB8eXK", Extra: Extra{"extra": json.RawMessage(`1`)},
 	})
 	require.NoError(t, err)
@@ -69,7 +69,7 @@ func TestTasksCreateRejectsBadInput(t *testing.T) {
 	due := time.Now()
 	for param, req := range map[string]*TaskCreateRequest{
 		"req":         nil,
-		"req.Title":   {Title: " ", DueDate: due},
+		"req.Title":   {Title: " ", DueDate: Time{Time: due}},
 		"req.DueDate": {Title: "t"},
 	} {
 		_, _, err := client.Tasks.Create(context.Background(), "c1", req)
@@ -92,7 +92,7 @@ func TestTasksUpdate(t *testing.T) {
 	})
 	due := time.Date(2020, 10, 25, 11, 0, 0, 0, time.UTC)
 	task, _, err := client.Tasks.Update(context.Background(), "c1", "t1", &TaskUpdateRequest{
-		Title: "First Task", DueDate: &due, Completed: Ptr(false), Null: []string{"assignedTo"},
+		Title: Ptr("First Task"), DueDate: &Time{Time: due}, Completed: Ptr(false), Null: []string{"assignedTo"},
 	})
 	require.NoError(t, err)
 	assertSpecTask(t, task)
@@ -127,4 +127,46 @@ func TestTaskRoundTripKeepsUnknownFields(t *testing.T) {
 	out, err := json.Marshal(task)
 	require.NoError(t, err)
 	assert.JSONEq(t, taskJSON, string(out))
+}
+
+// A task's due date is one type everywhere: the Time a task was read with goes back into a
+// create or an update unchanged, with GHL's own text.
+func TestTaskDueDateIsOneType(t *testing.T) {
+	var task Task
+	require.NoError(t, json.Unmarshal([]byte(taskJSON), &task))
+
+	client, mux := setup(t)
+	expect(t, mux, wire{method: http.MethodPut, path: "/contacts/c1/tasks/t1", body: `{"dueDate":"2021-07-08T02:30:00.000Z"}`, resp: `{"task":` + taskJSON + `}`})
+	expect(t, mux, wire{method: http.MethodPost, path: "/contacts/c1/tasks", status: http.StatusCreated,
+		body: `{"title":"again","dueDate":"2021-07-08T02:30:00.000Z","completed":false}`, resp: `{"task":` + taskJSON + `}`})
+
+	_, _, err := client.Tasks.Update(context.Background(), "c1", "t1", &TaskUpdateRequest{DueDate: task.DueDate})
+	require.NoError(t, err)
+	_, _, err = client.Tasks.Create(context.Background(), "c1", &TaskCreateRequest{Title: "again", DueDate: *task.DueDate})
+	require.NoError(t, err)
+}
+
+// Every update request follows one rule: a nil field is not sent, a set one is sent even
+// when it holds the zero value, and Null sends an explicit null.
+func TestUpdateRequestsSendOnlySetFields(t *testing.T) {
+	for name, tc := range map[string]struct {
+		req  any
+		want string
+	}{
+		"contact empty":  {ContactUpdateRequest{}, `{}`},
+		"contact zeroes": {ContactUpdateRequest{FirstName: Ptr(""), DND: Ptr(false), Source: Ptr("")}, `{"firstName":"","dnd":false,"source":""}`},
+		"contact null":   {ContactUpdateRequest{Email: Ptr("a@b.co"), Null: []string{"phone"}}, `{"email":"a@b.co","phone":null}`},
+		"task empty":     {TaskUpdateRequest{}, `{}`},
+		"task zeroes":    {TaskUpdateRequest{Title: Ptr(""), Completed: Ptr(false)}, `{"title":"","completed":false}`},
+		"task null":      {TaskUpdateRequest{Null: []string{"assignedTo"}}, `{"assignedTo":null}`},
+		"note empty":     {NoteUpdateRequest{}, `{}`},
+		"note zeroes":    {NoteUpdateRequest{Body: Ptr(""), Pinned: Ptr(false)}, `{"body":"","pinned":false}`},
+		"note null":      {NoteUpdateRequest{Null: []string{"color"}}, `{"color":null}`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := json.Marshal(tc.req)
+			require.NoError(t, err)
+			assert.JSONEq(t, tc.want, string(got))
+		})
+	}
 }

@@ -125,16 +125,6 @@ type CustomFieldInput struct {
 	Value any    `json:"field_value"`
 }
 
-// CustomFieldByID sets the custom field with the given ID to value.
-func CustomFieldByID(id string, value any) CustomFieldInput {
-	return CustomFieldInput{ID: id, Value: value}
-}
-
-// CustomFieldByKey sets the custom field with the given key to value.
-func CustomFieldByKey(key string, value any) CustomFieldInput {
-	return CustomFieldInput{Key: key, Value: value}
-}
-
 // Time is a timestamp as GHL sends it: RFC 3339 in most places, "2006-01-02 15:04:05" (no
 // zone, read as UTC) on contact appointments, or epoch milliseconds. It keeps the original
 // text, which it encodes back unchanged.
@@ -152,8 +142,8 @@ var timeLayouts = [...]string{
 	"2006-01-02",
 }
 
-// ParseTime parses any of the forms GHL sends.
-func ParseTime(s string) (Time, error) {
+// parseTime parses any of the forms GHL sends.
+func parseTime(s string) (Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -180,7 +170,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 			return err
 		}
 	}
-	pt, err := ParseTime(s)
+	pt, err := parseTime(s)
 	if err != nil {
 		return err
 	}

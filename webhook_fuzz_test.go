@@ -122,13 +122,13 @@ func FuzzVerify(f *testing.F) {
 		case 2:
 			h.Set(HeaderGHLSignature, ghlSig)
 			if len(body) < 4096 { // RSA signing is slow; keep the fuzzer fast
-				h.Set(HeaderWHSignature, signer.rsaSig(body))
+				h.Set(headerWHSignature, signer.rsaSig(body))
 				g := strings.TrimSpace(ghlSig)
 				signed = g == "" || strings.EqualFold(g, "N/A")
 			}
 		default:
 			h.Set(HeaderGHLSignature, ghlSig)
-			h.Set(HeaderWHSignature, whSig)
+			h.Set(headerWHSignature, whSig)
 		}
 		ev, err := v.Verify(ctx, h, body)
 		if err == nil {
@@ -152,7 +152,7 @@ func FuzzVerify(f *testing.F) {
 		if signed && len(body) <= 64<<10 && (errors.Is(err, ErrInvalidSignature) || errors.Is(err, ErrMissingSignature)) {
 			t.Fatalf("a valid signature was refused: %v", err)
 		}
-		switch WebhookStatus(err) {
+		switch webhookStatus(err) {
 		case 400, 401, 413:
 		default:
 			t.Fatalf("unexpected error %v", err)

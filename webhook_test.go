@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -133,7 +132,7 @@ func TestWebhookVerifyTable(t *testing.T) {
 	good := contactPayload(now, "wh-1")
 
 	bigBody := func() []byte {
-		pad := strings.Repeat("x", DefaultWebhookMaxBodyBytes)
+		pad := strings.Repeat("x", defaultWebhookMaxBodyBytes)
 		return []byte(`{"type":"NoteCreate","body":"` + pad + `","timestamp":"` + now + `","webhookId":"wh-big"}`)
 	}()
 
@@ -272,7 +271,7 @@ func TestWebhookVerifyTable(t *testing.T) {
 			} else {
 				require.ErrorIs(t, err, tc.wantErr)
 				assert.Nil(t, ev)
-				assert.Equal(t, tc.wantStatus, WebhookStatus(err))
+				assert.Equal(t, tc.wantStatus, webhookStatus(err))
 				if errors.Is(tc.wantErr, ErrMalformedWebhook) {
 					var perr *WebhookPayloadError
 					assert.ErrorAs(t, err, &perr, "a malformed payload is a typed error")
@@ -286,7 +285,7 @@ func TestWebhookVerifyTable(t *testing.T) {
 
 			// The Handler, on another verifier with the same state.
 			obs := &recordingObserver{}
-			hv := newTestVerifier(t, signer, clock, WithWebhookObserver(obs))
+			hv := newTestVerifier(t, signer, clock, WithObserver(obs))
 			for _, id := range tc.processed {
 				require.NoError(t, hv.store.MarkProcessed(ctx, id, time.Hour))
 			}
@@ -321,135 +320,11 @@ func TestWebhookVerifyTable(t *testing.T) {
 	}
 }
 
-func TestWebhookHandlerDedupesAndRetriesFailures(t *testing.T) {
-	signer := newTestSigner(t)
-	clock := &testClock{now: webhookTestNow}
-	obs := &recordingObserver{}
-	v := newTestVerifier(t, signer, clock, WithWebhookObserver(obs))
-	body := contactPayload(webhookTestNow.Format(time.RFC3339), "wh-retry")
-
-	fail := true
-	var calls int
-	h := v.Handler(func(_ context.Context, ev Event) error {
-		calls++
-		assert.IsType(t, &ContactCreate{}, ev)
-		if fail {
-			return errors.New("database is down")
-		}
-		return nil
-	})
-	post := func() int {
-		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-		req.Header.Set(HeaderGHLSignature, signer.edSig(body))
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec.Code
-	}
-
-	assert.Equal(t, 500, post(), "the caller's function failed")
-	assert.Equal(t, 1, calls)
-	fail = false
-	assert.Equal(t, 200, post(), "GHL's retry is processed again")
-	assert.Equal(t, 2, calls)
-	assert.Equal(t, 200, post(), "a duplicate is acknowledged")
-	assert.Equal(t, 2, calls, "and not dispatched")
-	assert.Equal(t, []string{WebhookFailed, WebhookAccepted, WebhookDuplicate}, obs.outcomes())
-
-	// Verify on its own now reports the replay too.
-	_, err := v.Verify(context.Background(), http.Header{HeaderGHLSignature: {signer.edSig(body)}}, body)
-	assert.ErrorIs(t, err, ErrReplayedWebhook)
-}
-
-func TestWebhookHandlerConcurrentDeliveriesDispatchOnce(t *testing.T) {
-	signer := newTestSigner(t)
-	v := newTestVerifier(t, signer, &testClock{now: webhookTestNow})
-	body := contactPayload(webhookTestNow.Format(time.RFC3339), "wh-concurrent")
-	sig := signer.edSig(body)
-	var calls atomic.Int32
-	release := make(chan struct{})
-	h := v.Handler(func(context.Context, Event) error {
-		calls.Add(1)
-		<-release
-		return nil
-	})
-	var wg sync.WaitGroup
-	codes := make([]int, 8)
-	for i := range codes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-			req.Header.Set(HeaderGHLSignature, sig)
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			codes[i] = rec.Code
-		}()
-	}
-	// Seven duplicates are answered while the first is still being handled.
-	require.Eventually(t, func() bool { return calls.Load() == 1 }, 5*time.Second, time.Millisecond)
-	close(release)
-	wg.Wait()
-	assert.Equal(t, int32(1), calls.Load())
-	for _, c := range codes {
-		assert.Equal(t, 200, c)
-	}
-}
-
-func TestWebhookHandlerPanicReleasesClaim(t *testing.T) {
-	signer := newTestSigner(t)
-	v := newTestVerifier(t, signer, &testClock{now: webhookTestNow})
-	body := contactPayload(webhookTestNow.Format(time.RFC3339), "wh-panic")
-	panics := true
-	h := v.Handler(func(context.Context, Event) error {
-		if panics {
-			panic("boom")
-		}
-		return nil
-	})
-	serve := func() int {
-		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-		req.Header.Set(HeaderGHLSignature, signer.edSig(body))
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec.Code
-	}
-	assert.PanicsWithValue(t, "boom", func() { serve() })
-	panics = false
-	assert.Equal(t, 200, serve(), "the redelivery is processed")
-}
-
-func TestWebhookHandlerMethodsAndBodyLimit(t *testing.T) {
-	signer := newTestSigner(t)
-	v := newTestVerifier(t, signer, &testClock{now: webhookTestNow}, WithMaxBodyBytes(64))
-	h := v.Handler(func(context.Context, Event) error {
-		t.Error("dispatched")
-		return nil
-	})
-	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodHead} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(m, "/", nil))
-		assert.Equal(t, http.StatusMethodNotAllowed, rec.Code, m)
-		assert.Equal(t, "POST", rec.Header().Get("Allow"))
-	}
-
-	// A body over the limit without a Content-Length is cut off while reading.
-	body := contactPayload(webhookTestNow.Format(time.RFC3339), "wh-chunked")
-	req := httptest.NewRequest(http.MethodPost, "/", struct{ *bytes.Reader }{bytes.NewReader(body)})
-	req.ContentLength = -1
-	req.Header.Set(HeaderGHLSignature, signer.edSig(body))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
-
-	_, err := v.Verify(context.Background(), req.Header, body)
-	assert.ErrorIs(t, err, ErrPayloadTooLarge)
-}
-
 func TestWebhookLogsRejectionsWithoutSecrets(t *testing.T) {
 	signer := newTestSigner(t)
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	v := newTestVerifier(t, signer, &testClock{now: webhookTestNow}, WithWebhookLogger(logger))
+	v := newTestVerifier(t, signer, &testClock{now: webhookTestNow}, WithLogger(logger))
 	body := contactPayload(webhookTestNow.Format(time.RFC3339), "wh-log")
 	sig := newTestSigner(t).edSig(body) // a wrong key
 	h := v.Handler(func(context.Context, Event) error { return nil })
@@ -468,46 +343,19 @@ func TestWebhookLogsRejectionsWithoutSecrets(t *testing.T) {
 	assert.NotContains(t, rec.Body.String(), sig)
 }
 
-func TestWebhookVerifyThenMarkProcessed(t *testing.T) {
-	signer := newTestSigner(t)
-	clock := &testClock{now: webhookTestNow}
-	v := newTestVerifier(t, signer, clock)
-	ctx := context.Background()
-	body := contactPayload(webhookTestNow.Format(time.RFC3339), "wh-manual")
-	h := http.Header{HeaderWHSignature: {signer.rsaSig(body)}}
-
-	ev, err := v.Verify(ctx, h, body)
-	require.NoError(t, err)
-	ev2, err := v.Verify(ctx, h, body)
-	require.NoError(t, err, "not recorded until MarkProcessed")
-	require.NoError(t, v.MarkProcessed(ctx, ev))
-	_, err = v.Verify(ctx, h, body)
-	assert.ErrorIs(t, err, ErrReplayedWebhook)
-	assert.Equal(t, ev.Raw(), ev2.Raw())
-
-	// Processed IDs are kept for twice the tolerance plus a minute; by then the timestamp
-	// check rejects the delivery anyway.
-	clock.Add(10*time.Minute + 59*time.Second)
-	_, err = v.Verify(ctx, h, body)
-	assert.ErrorIs(t, err, ErrStaleWebhook)
-
-	var pe *InvalidParamError
-	assert.ErrorAs(t, v.MarkProcessed(ctx, &UnknownEvent{}), &pe)
-}
-
 func TestNewWebhookVerifierKeysAndOptions(t *testing.T) {
-	ed, err := ParseEd25519PublicKeyPEM([]byte(GHLEd25519PublicKeyPEM))
+	ed, err := parseEd25519PublicKeyPEM([]byte(ghlEd25519PublicKeyPEM))
 	require.NoError(t, err)
 	assert.Equal(t, "8b61d1d6cacbe28d7c3bc0516bb815258ec6edbba96cddc7f40c09ac708388e8", hex.EncodeToString(ed))
-	rk, err := ParseRSAPublicKeyPEM([]byte(GHLRSAPublicKeyPEM))
+	rk, err := parseRSAPublicKeyPEM([]byte(ghlRSAPublicKeyPEM))
 	require.NoError(t, err)
 	assert.Equal(t, 4096, rk.N.BitLen())
 
-	_, err = ParseEd25519PublicKeyPEM([]byte(GHLRSAPublicKeyPEM))
+	_, err = parseEd25519PublicKeyPEM([]byte(ghlRSAPublicKeyPEM))
 	assert.Error(t, err)
-	_, err = ParseRSAPublicKeyPEM([]byte(GHLEd25519PublicKeyPEM))
+	_, err = parseRSAPublicKeyPEM([]byte(ghlEd25519PublicKeyPEM))
 	assert.Error(t, err)
-	_, err = ParseRSAPublicKeyPEM([]byte("not pem"))
+	_, err = parseRSAPublicKeyPEM([]byte("not pem"))
 	assert.Error(t, err)
 
 	v, err := NewWebhookVerifier()
@@ -532,22 +380,84 @@ func TestNewWebhookVerifierKeysAndOptions(t *testing.T) {
 	_, err = onlyRSA.Verify(context.Background(), http.Header{HeaderGHLSignature: {signer.edSig(body)}}, body)
 	assert.ErrorIs(t, err, ErrInvalidSignature, "no Ed25519 key: fail closed")
 
-	for name, opts := range map[string][]WebhookOption{
-		"no keys":        {WithoutDefaultKeys()},
-		"short ed key":   {WithEd25519PublicKeys(ed25519.PublicKey{1, 2, 3})},
-		"nil rsa key":    {WithRSAPublicKeys(nil)},
-		"weak rsa key":   {WithRSAPublicKeys(&rsa.PublicKey{N: big.NewInt(1 << 40), E: 65537})},
-		"zero tolerance": {WithTolerance(0)},
-		"nil clock":      {WithClock(nil)},
-		"nil store":      {WithReplayStore(nil)},
-		"zero body":      {WithMaxBodyBytes(0)},
-		"nil observer":   {WithWebhookObserver(nil)},
-		"nil logger":     {WithWebhookLogger(nil)},
-		"zero ttl":       {WithReplayTTL(0)},
+	var nilStore *memoryReplayStore
+	var nilObserver *recordingObserver
+	for _, tc := range []struct {
+		opts []WebhookOption
+		want string
+	}{
+		{[]WebhookOption{WithoutDefaultKeys()}, "ghl: invalid opts: no public keys (WithoutDefaultKeys needs WithEd25519PublicKeys or WithRSAPublicKeys)"},
+		{[]WebhookOption{nil}, "ghl: invalid opts: option 0 is nil"},
+		{[]WebhookOption{WithTolerance(time.Second), nil}, "ghl: invalid opts: option 1 is nil"},
+		{[]WebhookOption{WithEd25519PublicKeys()}, "ghl: invalid WithEd25519PublicKeys: no keys given"},
+		{[]WebhookOption{WithEd25519PublicKeys(nil)}, "ghl: invalid WithEd25519PublicKeys: key of 0 bytes, want 32"},
+		{[]WebhookOption{WithEd25519PublicKeys(ed25519.PublicKey{1, 2, 3})}, "ghl: invalid WithEd25519PublicKeys: key of 3 bytes, want 32"},
+		{[]WebhookOption{WithRSAPublicKeys()}, "ghl: invalid WithRSAPublicKeys: no keys given"},
+		{[]WebhookOption{WithRSAPublicKeys(nil)}, "ghl: invalid WithRSAPublicKeys: nil key"},
+		{[]WebhookOption{WithRSAPublicKeys(&rsa.PublicKey{})}, "ghl: invalid WithRSAPublicKeys: nil key"},
+		{[]WebhookOption{WithRSAPublicKeys(&rsa.PublicKey{N: big.NewInt(1 << 40), E: 65537})}, "ghl: invalid WithRSAPublicKeys: 41-bit key is too weak"},
+		{[]WebhookOption{WithTolerance(0)}, "ghl: invalid WithTolerance: 0s is not positive"},
+		{[]WebhookOption{WithTolerance(-time.Second)}, "ghl: invalid WithTolerance: -1s is not positive"},
+		{[]WebhookOption{WithClock(nil)}, "ghl: invalid WithClock: nil clock"},
+		{[]WebhookOption{WithReplayStore(nil)}, "ghl: invalid WithReplayStore: nil store"},
+		{[]WebhookOption{WithReplayStore(nilStore)}, "ghl: invalid WithReplayStore: nil store"},
+		{[]WebhookOption{WithMaxBodyBytes(0)}, "ghl: invalid WithMaxBodyBytes: 0 is not positive"},
+		{[]WebhookOption{WithObserver(nil)}, "ghl: invalid WithObserver: nil observer"},
+		{[]WebhookOption{WithObserver(nilObserver)}, "ghl: invalid WithObserver: nil observer"},
+		{[]WebhookOption{WithLogger(nil)}, "ghl: invalid WithLogger: nil logger"},
 	} {
-		_, err := NewWebhookVerifier(opts...)
-		assert.Error(t, err, name)
+		v, err := NewWebhookVerifier(tc.opts...)
+		assert.Nil(t, v, tc.want)
+		var pe *InvalidParamError
+		if assert.ErrorAs(t, err, &pe, tc.want) {
+			assert.EqualError(t, err, tc.want)
+			assert.ErrorIs(t, err, ErrInvalidParam)
+		}
 	}
+}
+
+// TestWebhookEntryPointsRefuseNilInputs: bad input is a typed error or a safe answer, never a
+// panic.
+func TestWebhookEntryPointsRefuseNilInputs(t *testing.T) {
+	signer := newTestSigner(t)
+	body := contactPayload(webhookTestNow.Format(time.RFC3339), "wh-nil")
+	h := http.Header{HeaderGHLSignature: {signer.edSig(body)}}
+
+	var nilVerifier *WebhookVerifier
+	ev, err := nilVerifier.Verify(context.Background(), h, body)
+	assert.Nil(t, ev)
+	assert.EqualError(t, err, "ghl: invalid WebhookVerifier: nil verifier")
+	assert.ErrorIs(t, err, ErrInvalidParam)
+
+	v := newTestVerifier(t, signer, &testClock{now: webhookTestNow})
+	//lint:ignore SA1012 a nil context is the input under test
+	ev, err = v.Verify(nil, h, body)
+	assert.Nil(t, ev)
+	assert.EqualError(t, err, "ghl: invalid ctx: must not be nil")
+
+	ev, err = v.Verify(context.Background(), nil, nil)
+	assert.Nil(t, ev)
+	assert.ErrorIs(t, err, ErrMissingSignature)
+
+	// A nil verifier's Handler keeps every event coming back.
+	rec := httptest.NewRecorder()
+	nilVerifier.Handler(func(context.Context, Event) error { return nil }).ServeHTTP(rec, signedRequest(signer, body))
+	assertRetryAnswer(t, rec, "webhook receiver is not configured; retry later\n")
+
+	// A nil function fails every delivery, as a typed error, and the event stays retryable.
+	obs := &recordingObserver{}
+	hv := newTestVerifier(t, signer, &testClock{now: webhookTestNow}, WithObserver(obs))
+	rec = httptest.NewRecorder()
+	hv.Handler(nil).ServeHTTP(rec, signedRequest(signer, body))
+	assertRetryAnswer(t, rec, "webhook handler failed; retry later\n")
+	require.Len(t, obs.infos, 1)
+	assert.Equal(t, WebhookFailed, obs.infos[0].Outcome)
+	var pe *InvalidParamError
+	require.ErrorAs(t, obs.infos[0].Err, &pe)
+	assert.Equal(t, "fn", pe.Param)
+
+	_, err = ParseEvent(nil)
+	assert.ErrorIs(t, err, ErrMalformedWebhook)
 }
 
 func TestWebhookToleranceAndHeaderForms(t *testing.T) {
@@ -564,86 +474,13 @@ func TestWebhookToleranceAndHeaderForms(t *testing.T) {
 	assert.NoError(t, err)
 }
 
-func TestMemoryReplayStore(t *testing.T) {
-	ctx := context.Background()
-	clock := &testClock{now: webhookTestNow}
-	s, err := NewMemoryReplayStore(WithReplayStoreClock(clock.Now), WithReplayStoreMaxIDs(3))
-	require.NoError(t, err)
-
-	ok, err := s.Claim(ctx, "a", time.Minute)
-	require.NoError(t, err)
-	assert.True(t, ok)
-	ok, _ = s.Claim(ctx, "a", time.Minute)
-	assert.False(t, ok, "already claimed")
-	done, _ := s.Processed(ctx, "a")
-	assert.False(t, done, "claimed is not processed")
-
-	require.NoError(t, s.Release(ctx, "a"))
-	ok, _ = s.Claim(ctx, "a", time.Minute)
-	assert.True(t, ok, "released claims can be taken again")
-
-	require.NoError(t, s.MarkProcessed(ctx, "a", 10*time.Minute))
-	done, _ = s.Processed(ctx, "a")
-	assert.True(t, done)
-	require.NoError(t, s.Release(ctx, "a"))
-	done, _ = s.Processed(ctx, "a")
-	assert.True(t, done, "Release never forgets a processed ID")
-	ok, _ = s.Claim(ctx, "a", time.Minute)
-	assert.False(t, ok, "processed IDs cannot be claimed")
-
-	// A claim expires, so a crashed handler does not block the event forever.
-	ok, _ = s.Claim(ctx, "b", time.Minute)
-	require.True(t, ok)
-	clock.Add(time.Minute)
-	ok, _ = s.Claim(ctx, "b", time.Minute)
-	assert.True(t, ok, "expired claim")
-
-	// Full of live IDs: fail closed rather than forget one early.
-	ok, _ = s.Claim(ctx, "c", time.Minute)
-	require.True(t, ok)
-	_, err = s.Claim(ctx, "d", time.Minute)
-	assert.ErrorIs(t, err, ErrReplayStoreFull)
-	assert.ErrorIs(t, s.MarkProcessed(ctx, "d", time.Minute), ErrReplayStoreFull)
-	assert.NoError(t, s.MarkProcessed(ctx, "c", time.Minute), "an ID already held needs no room")
-
-	// Expiry makes room, also for IDs behind a longer-lived one.
-	clock.Add(2 * time.Minute)
-	ok, err = s.Claim(ctx, "d", time.Minute)
-	require.NoError(t, err)
-	assert.True(t, ok)
-	assert.Equal(t, 2, s.Len(), "a (processed, 10 min) and d")
-	clock.Add(10 * time.Minute)
-	done, _ = s.Processed(ctx, "a")
-	assert.False(t, done, "processed IDs expire")
-}
-
-func TestMemoryReplayStoreMemoryStaysBounded(t *testing.T) {
-	ctx := context.Background()
-	clock := &testClock{now: webhookTestNow}
-	s, err := NewMemoryReplayStore(WithReplayStoreClock(clock.Now), WithReplayStoreMaxIDs(100))
-	require.NoError(t, err)
-	for i := 0; i < 20000; i++ {
-		id := fmt.Sprint("id-", i)
-		ok, err := s.Claim(ctx, id, time.Second)
-		require.NoError(t, err)
-		require.True(t, ok)
-		require.NoError(t, s.MarkProcessed(ctx, id, time.Second))
-		clock.Add(100 * time.Millisecond)
-	}
-	assert.LessOrEqual(t, s.Len(), 100)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	assert.Less(t, len(s.order)-s.head, 100, "the expiry queue is swept")
-	assert.Less(t, cap(s.order), 5000, "and compacted")
-}
-
 func TestWebhookEndToEndWithGhltest(t *testing.T) {
 	srv := ghltest.NewServer()
 	defer srv.Close()
 	obs := &recordingObserver{}
 	v, err := NewWebhookVerifier(WithoutDefaultKeys(),
 		WithEd25519PublicKeys(srv.WebhookPublicKey()), WithRSAPublicKeys(srv.WebhookRSAPublicKey()),
-		WithWebhookObserver(obs))
+		WithObserver(obs))
 	require.NoError(t, err)
 
 	got := make(chan Event, 16)
@@ -668,7 +505,7 @@ func TestWebhookEndToEndWithGhltest(t *testing.T) {
 	default:
 		t.Fatal("no event arrived")
 	}
-	cc, ok := ev.(*ContactCreate)
+	cc, ok := ev.(*ContactCreateEvent)
 	require.True(t, ok, "got %T", ev)
 	assert.Equal(t, c.ID, cc.ID)
 	assert.Equal(t, srv.LocationID(), cc.LocationID)
@@ -747,7 +584,7 @@ func BenchmarkWebhookVerify(b *testing.B) {
 		}
 	})
 	b.Run("VerifyRSA2048", func(b *testing.B) {
-		hr := http.Header{HeaderWHSignature: {signer.rsaSig(body)}}
+		hr := http.Header{headerWHSignature: {signer.rsaSig(body)}}
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			if _, err := v.Verify(ctx, hr, body); err != nil {
@@ -793,11 +630,4 @@ func BenchmarkWebhookVerifyRatio(b *testing.B) {
 	b.ReportMetric(mb, "bare-ns/op")
 	b.ReportMetric(mf, "verify-ns/op")
 	b.ReportMetric(mf/mb, "ratio")
-}
-
-func TestMemoryReplayStoreOptionsValidate(t *testing.T) {
-	_, err := NewMemoryReplayStore(WithReplayStoreMaxIDs(0))
-	require.EqualError(t, err, "ghl: WithReplayStoreMaxIDs(0): must be positive")
-	_, err = NewMemoryReplayStore(WithReplayStoreClock(nil))
-	require.EqualError(t, err, "ghl: WithReplayStoreClock: nil clock")
 }

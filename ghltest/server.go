@@ -47,6 +47,7 @@ type Server struct {
 	faults  faultState
 	hooks   webhookState
 	counter requestCounter
+	cal     calState // calendars, users, location details, custom fields, tag catalogue
 }
 
 // location holds one sub-account's data.
@@ -132,6 +133,7 @@ func NewServer(opts ...ServerOption) *Server {
 	s.routeAppointments(mux)
 	s.routeTags(mux)
 	s.routeOAuth(mux)
+	s.routeCalendars(mux)
 	s.srv = httptest.NewUnstartedServer(s.withFaults(s.middleware(mux)))
 	s.srv.Config.ConnState = s.faults.connState
 	s.srv.Start()

@@ -126,28 +126,28 @@ func TestWebhooksFollowStateChanges(t *testing.T) {
 		assert.True(t, bytes.HasPrefix(h.body, []byte(`{"type":"`+ev.EventType()+`","locationId":`)), "type leads, as GHL sends it")
 
 		switch e := ev.(type) {
-		case *ghl.ContactCreate:
+		case *ghl.ContactCreateEvent:
 			assert.Equal(t, cid, e.ID)
 			assert.Equal(t, "ada@example.com", e.Email)
 			assert.Equal(t, []string{"lead"}, e.Tags)
 			assert.NotContains(t, e.Extra, "emailLowerCase", "API-only fields are not in webhooks")
 			assert.JSONEq(t, `[]`, string(e.Attachments))
-		case *ghl.ContactUpdate:
+		case *ghl.ContactUpdateEvent:
 			assert.Equal(t, "London", e.City)
-		case *ghl.ContactTagUpdate:
+		case *ghl.ContactTagUpdateEvent:
 			assert.Equal(t, []string{"lead", "vip"}, e.Tags)
-		case *ghl.TaskCreate:
+		case *ghl.TaskCreateEvent:
 			assert.Equal(t, "Call", e.Title)
 			assert.Equal(t, cid, e.ContactID)
-		case *ghl.TaskComplete:
+		case *ghl.TaskCompleteEvent:
 			assert.Equal(t, tid, e.ID)
-		case *ghl.NoteCreate:
+		case *ghl.NoteCreateEvent:
 			assert.Equal(t, "Called back", e.Body)
-		case *ghl.AppointmentCreate:
+		case *ghl.AppointmentCreateEvent:
 			require.NotNil(t, e.Appointment)
 			assert.Equal(t, cid, e.Appointment.ContactID)
 			assert.True(t, e.Appointment.StartTime.Equal(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)))
-		case *ghl.ContactDelete:
+		case *ghl.ContactDeleteEvent:
 			assert.Equal(t, cid, e.ID)
 		default:
 			t.Errorf("unexpected event %T", ev)
@@ -191,7 +191,7 @@ func TestWebhooksVerifyWithTheSDK(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	require.Len(t, events, 1, "the redelivery is acknowledged, not dispatched")
-	in := events[0].(*ghl.AppInstall)
+	in := events[0].(*ghl.AppInstallEvent)
 	assert.Equal(t, "app1", in.AppID)
 	assert.Empty(t, in.LocationID, "agency-level install")
 

@@ -71,11 +71,12 @@ func TestWebhookDeliveredToTwoReplicasIsProcessedOnce(t *testing.T) {
 	body := contactCreate(t, "wh-both")
 
 	// GHL's delivery and its retry land on two replicas at once: while the first processes
-	// the event, the second answers 200 without processing it.
+	// the event, the second answers 429 without processing it (had the first failed, the
+	// event must come again).
 	first := make(chan int, 1)
 	go func() { first <- deliver(t, slow, srv, body) }()
 	<-started
-	assert.Equal(t, http.StatusOK, deliver(t, fast, srv, body))
+	assert.Equal(t, http.StatusTooManyRequests, deliver(t, fast, srv, body))
 	close(release)
 	assert.Equal(t, http.StatusOK, <-first)
 	assert.Equal(t, int32(1), processed.Load())
@@ -101,8 +102,9 @@ func TestWebhookFailedOnOneReplicaIsProcessedByAnother(t *testing.T) {
 		return nil
 	})
 	body := contactCreate(t, "wh-retry")
-	// The failed replica releases its claim, so GHL's redelivery is processed elsewhere.
-	assert.Equal(t, http.StatusInternalServerError, deliver(t, failing, srv, body))
+	// The failed replica answers 429 and releases its claim, so GHL's redelivery is
+	// processed elsewhere.
+	assert.Equal(t, http.StatusTooManyRequests, deliver(t, failing, srv, body))
 	assert.Equal(t, http.StatusOK, deliver(t, healthy, srv, body))
 	assert.Equal(t, http.StatusOK, deliver(t, healthy, srv, body))
 	assert.Equal(t, int32(1), okCount.Load())

@@ -52,7 +52,7 @@ func run(ctx context.Context) error {
 		FirstName:    "Ada",
 		Email:        "ada@example.com",
 		DND:          ghl.Ptr(false),
-		CustomFields: []ghl.CustomFieldInput{ghl.CustomFieldByKey("contact.source_detail", "consumer")},
+		CustomFields: []ghl.CustomFieldInput{{Key: "contact.source_detail", Value: "consumer"}},
 	})
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func run(ctx context.Context) error {
 	if _, _, err := client.Tags.Add(ctx, c.ID, []string{"called"}); err != nil {
 		return err
 	}
-	if _, _, err := client.Notes.Create(ctx, c.ID, &ghl.NoteRequest{Body: "first call"}); err != nil {
+	if _, _, err := client.Notes.Create(ctx, c.ID, &ghl.NoteCreateRequest{Body: "first call"}); err != nil {
 		return err
 	}
 	n := 0
@@ -86,7 +86,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	var handler http.Handler = verifier.Handler(func(ctx context.Context, e ghl.Event) error {
-		if cc, ok := e.(*ghl.ContactCreate); ok {
+		if cc, ok := e.(*ghl.ContactCreateEvent); ok {
 			_ = cc.EventLocationID()
 		}
 		return nil

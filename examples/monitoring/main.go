@@ -115,7 +115,7 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger) error {
 	srv.SetWebhookRetries(3, 10*time.Millisecond)
 
 	verifier, err := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(), ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()),
-		ghl.WithWebhookObserver(m), ghl.WithWebhookLogger(logger))
+		ghl.WithObserver(m), ghl.WithLogger(logger))
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger) error {
 		if c == oauth {
 			loc = 1
 		}
-		_, _, err := c.Contacts.Update(ctx, ids[loc][i], &ghl.ContactUpdateRequest{City: "Atlanta"})
+		_, _, err := c.Contacts.Update(ctx, ids[loc][i], &ghl.ContactUpdateRequest{City: ghl.Ptr("Atlanta")})
 		return "", err
 	}); err != nil {
 		return fmt.Errorf("updating contacts: %w", err)

@@ -55,6 +55,16 @@ type demoResult struct {
 	// ForgedStatus is the receiver's answer to a delivery with a bad signature.
 	ForgedStatus int
 
+	// Away is what GHL users changed while the receiver was down: the seeded contacts they
+	// changed and the contact they created. Missed counts the webhooks GHL could not deliver
+	// then, and CatchUp is what the restarted sync did about them.
+	Away struct {
+		Changed []string
+		Created string
+	}
+	Missed  int
+	CatchUp *CatchUpResult
+
 	Stats   snapshot
 	Elapsed time.Duration
 }
@@ -111,10 +121,10 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	vopts := []ghl.WebhookOption{
 		ghl.WithoutDefaultKeys(),
 		ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()),
-		ghl.WithWebhookObserver(st),
+		ghl.WithObserver(st),
 	}
 	if opts.Verbose {
-		vopts = append(vopts, ghl.WithWebhookLogger(logger))
+		vopts = append(vopts, ghl.WithLogger(logger))
 	}
 	verifier, err := ghl.NewWebhookVerifier(vopts...)
 	if err != nil {
@@ -271,6 +281,46 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	}
 	out.printf("forged TaskComplete (signature over other bytes): answered %d %s, not processed\n", res.ForgedStatus, http.StatusText(res.ForgedStatus))
 
+	// 6. The receiver is down while GHL changes; the restarted sync catches up.
+	out.section("6. receiver down while GHL changes, then restarted: catch-up from the checkpoint (Contacts.ChangedSince)")
+	if err := errors.Join(rcv.Close(), store.Save()); err != nil {
+		return nil, err
+	}
+	out.printf("LinkedPhone stopped; its checkpoint (newest change applied) is %s\n", store.Checkpoint().Format(time.RFC3339Nano))
+	delivered := len(srv.Deliveries())
+	if err := changeWhileAway(ctx, ghlUser, res, out); err != nil {
+		return nil, err
+	}
+	if err := waitWebhooks(ctx, srv, out); err != nil {
+		return nil, err
+	}
+	for _, d := range srv.Deliveries()[delivered:] {
+		if !d.Delivered {
+			res.Missed++
+		}
+	}
+	out.printf("GHL could not deliver %d webhooks: the receiver was down\n", res.Missed)
+
+	// The restarted process reads the store, and its checkpoint, from disk.
+	if store, err = OpenStore(opts.DataPath); err != nil {
+		return nil, err
+	}
+	syncer = NewSyncer(client, store, logger, true, out.reportf)
+	if rcv, err = StartReceiver(addr, webhookMux(verifier, syncer.HandleEvent), logger); err != nil {
+		return nil, err
+	}
+	defer rcv.Close()
+	srv.RegisterWebhook(rcv.URL)
+	if res.CatchUp, err = syncer.CatchUp(ctx); err != nil {
+		return nil, err
+	}
+	if err := waitWebhooks(ctx, srv, out); err != nil {
+		return nil, err
+	}
+	cu := res.CatchUp
+	out.printf("restarted: read %d contacts changed since %s (checkpoint minus %s for search lag): %d created and %d changed while away, the rest already up to date\n",
+		cu.Read, cu.Since.Format(time.RFC3339Nano), catchUpMargin, cu.Created, cu.Updated)
+
 	if err := store.Save(); err != nil {
 		return nil, err
 	}
@@ -278,6 +328,49 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	res.Elapsed = time.Since(start)
 	printSummary(out, store, res.Stats, res.Elapsed)
 	return res, nil
+}
+
+// changeWhileAway is GHL users at work while LinkedPhone's receiver is down: they rename a
+// contact, set another to do-not-disturb, tag a third and create a new one.
+func changeWhileAway(ctx context.Context, ghlUser *ghl.Client, res *demoResult, out *output) error {
+	changes := []struct {
+		what string
+		do   func(id string) error
+	}{
+		{"renamed to Jordan Reyes", func(id string) error {
+			_, _, err := ghlUser.Contacts.Update(ctx, id, &ghl.ContactUpdateRequest{Name: ghl.Ptr("Jordan Reyes"), FirstName: ghl.Ptr("Jordan"), LastName: ghl.Ptr("Reyes")})
+			return err
+		}},
+		{"set to do-not-disturb", func(id string) error {
+			_, _, err := ghlUser.Contacts.Update(ctx, id, &ghl.ContactUpdateRequest{DND: ghl.Ptr(true)})
+			return err
+		}},
+		{"tagged vip", func(id string) error {
+			_, _, err := ghlUser.Tags.Add(ctx, id, []string{"vip"})
+			return err
+		}},
+	}
+	for i, ch := range changes {
+		// Seeded contacts the earlier steps did not touch.
+		if 6+i >= len(res.SeededIDs) {
+			break
+		}
+		id := res.SeededIDs[6+i]
+		if err := ch.do(id); err != nil {
+			return fmt.Errorf("changing a contact as a GHL user: %w", err)
+		}
+		res.Away.Changed = append(res.Away.Changed, id)
+		out.printf("  contact %s %s\n", id, ch.what)
+	}
+	c, _, err := ghlUser.Contacts.Create(ctx, &ghl.ContactCreateRequest{
+		FirstName: "Rosa", LastName: "Diaz", Email: "rosa.diaz@example.com", Phone: "+15559990003", Source: "GHL form",
+	})
+	if err != nil {
+		return fmt.Errorf("creating a contact as a GHL user: %w", err)
+	}
+	res.Away.Created = c.ID
+	out.printf("  contact %s (%s) created\n", c.ID, c.Name)
+	return nil
 }
 
 func printPush(out *output, what, id string, r *PushResult) {

@@ -32,7 +32,14 @@
 //  4. A contact created in GHL (ContactCreate webhook): create a follow-up task for it and link
 //     a LinkedPhone record (Syncer.HandleEvent).
 //  5. Initial import: stream every contact of the location with Contacts.SearchAll (500 per
-//     request) into the store, with a progress line (Syncer.Import).
+//     request, in dateUpdated order) into the store, with a progress line, and keep the newest
+//     dateUpdated read as the checkpoint (Syncer.Import).
+//  6. Catch-up after downtime: GHL retries a webhook for about 70 minutes at most, so events
+//     sent while the receiver was down longer are lost. When the receiver starts (-listen), it
+//     reads the contacts changed since the checkpoint with Contacts.ChangedSince and applies
+//     them as the contact webhooks would have: a contact created meanwhile is linked and gets
+//     its follow-up task, a linked contact that changed is updated (Syncer.CatchUp). The demo
+//     stops its receiver, changes contacts in GHL, and restarts to show it.
 //
 // Webhooks are verified (Ed25519 signature over the raw body, timestamp window) and
 // deduplicated by webhookId by the SDK's Handler: a redelivered event is acknowledged with
@@ -43,6 +50,14 @@
 //
 // LinkedPhone keeps its records in one JSON file (-data), rewritten atomically: a temp file
 // in the same directory, fsync, then rename, mode 0600 since it holds names and numbers.
+// The file also holds the checkpoint: the newest GHL dateUpdated that the import or a
+// catch-up applied (GHL's clock, so this host's clock does not matter). A catch-up reads from
+// two minutes before it, because GHL's search shows a write only after a few seconds; the
+// contacts it reads again are found unchanged. Webhooks do not move the checkpoint (they may
+// arrive out of order), so a catch-up after a restart also rereads what the webhooks already
+// applied while the receiver ran: harmless, and cheap at 500 contacts a request. A catch-up
+// cannot see contacts deleted meanwhile (search returns live contacts only) nor task and note
+// changes that did not change their contact.
 //
 // # MAPPING
 //

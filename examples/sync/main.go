@@ -198,9 +198,10 @@ func (o *output) printf(format string, args ...any) {
 	fmt.Fprintf(o.w, format, args...)
 }
 
-// reportf prints one indented line of what a webhook made the sync do.
+// reportf prints one indented line of what a webhook or a catch-up made the sync do; the
+// line names its cause ("webhook: ...", "catch-up: ...").
 func (o *output) reportf(format string, args ...any) {
-	line := fmt.Sprintf("  webhook: "+format+"\n", args...)
+	line := fmt.Sprintf("  "+format+"\n", args...)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.holdReports {

@@ -247,14 +247,14 @@ func mapAppointments(appts []*ghl.Appointment) []Appointment {
 }
 
 // staleEvent reports whether a contact event is older than what the record already holds.
-func staleEvent(r *Record, ev *ghl.ContactEvent) bool {
+func staleEvent(r *Record, ev *ghl.ContactPayload) bool {
 	return !ev.DateUpdated.IsZero() && ev.DateUpdated.Before(r.GHLUpdatedAt)
 }
 
 // applyContactEvent copies the contact fields of a contact webhook onto a record, the same
 // way applyContact does for a contact fetched from the API. Webhooks carry no contact type
 // (their "type" member is the event's), so a known status other than do-not-call is kept.
-func applyContactEvent(r *Record, ev *ghl.ContactEvent) {
+func applyContactEvent(r *Record, ev *ghl.ContactPayload) {
 	prev := r.Status
 	var updated *ghl.Time
 	if !ev.DateUpdated.IsZero() {

@@ -108,10 +108,10 @@ func TestApplyContactEventKeepsCustomerStatus(t *testing.T) {
 	parsed, err := ghl.ParseEvent([]byte(`{"type":"ContactUpdate","locationId":"l","id":"c1","webhookId":"w1",
 		"timestamp":"2026-03-01T09:30:00Z","name":"Rosa Diaz","email":"rosa@example.com","phone":"+15550100","tags":["b","a"]}`))
 	require.NoError(t, err)
-	ev, ok := parsed.(*ghl.ContactUpdate)
+	ev, ok := parsed.(*ghl.ContactUpdateEvent)
 	require.True(t, ok, "%T", parsed)
 	r := Record{Status: StatusCustomer}
-	applyContactEvent(&r, &ev.ContactEvent)
+	applyContactEvent(&r, &ev.ContactPayload)
 	assert.Equal(t, Record{ContactID: "c1", Name: "Rosa Diaz", Email: "rosa@example.com", Phone: "+15550100",
 		Status: StatusCustomer, Tags: []string{"a", "b"}}, r)
 }
@@ -120,7 +120,7 @@ func TestStaleContactEvent(t *testing.T) {
 	parsed, err := ghl.ParseEvent([]byte(`{"type":"ContactUpdate","locationId":"l","id":"c1","webhookId":"w1",
 		"timestamp":"2026-03-01T09:30:00Z","dateUpdated":"2026-03-01T09:29:00.000Z","name":"Old Name"}`))
 	require.NoError(t, err)
-	ev := &parsed.(*ghl.ContactUpdate).ContactEvent
+	ev := &parsed.(*ghl.ContactUpdateEvent).ContactPayload
 	t0 := time.Date(2026, 3, 1, 9, 29, 0, 0, time.UTC)
 	assert.False(t, staleEvent(&Record{}, ev))
 	assert.False(t, staleEvent(&Record{GHLUpdatedAt: t0}, ev), "same instant: apply")

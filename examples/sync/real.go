@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -94,7 +95,7 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 		out.printf("skipped (read-only): would PUT /contacts/{id}/tasks/{taskId}/completed\n")
 	} else {
 		task, _, err := client.Tasks.Create(ctx, res.ContactID, &ghl.TaskCreateRequest{
-			Title: "LinkedPhone sync check", DueDate: time.Now().Add(time.Hour).UTC().Truncate(time.Minute),
+			Title: "LinkedPhone sync check", DueDate: ghl.Time{Time: time.Now().Add(time.Hour).UTC().Truncate(time.Minute)},
 		})
 		if err != nil {
 			return err
@@ -118,7 +119,7 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 // runRealReceiver serves GHL's webhooks until interrupted.
 func runRealReceiver(ctx context.Context, cfg *config, logger *slog.Logger, syncer *Syncer, st *stats, out *output) error {
 	// Default keys: GHL's published Ed25519 key (and the legacy RSA key).
-	v, err := ghl.NewWebhookVerifier(ghl.WithWebhookObserver(st), ghl.WithWebhookLogger(logger))
+	v, err := ghl.NewWebhookVerifier(ghl.WithObserver(st), ghl.WithLogger(logger))
 	if err != nil {
 		return err
 	}
@@ -131,5 +132,21 @@ func runRealReceiver(ctx context.Context, cfg *config, logger *slog.Logger, sync
 	if !cfg.write {
 		out.printf("read-only: ContactCreate will not create follow-up tasks (add -write)\n")
 	}
+	// GHL gave up on webhooks sent while this program was down for more than about 70
+	// minutes: catch up from the checkpoint. The receiver is already up, so nothing that
+	// changes from now on is missed.
+	cu, err := syncer.CatchUp(ctx)
+	if err != nil {
+		return errors.Join(err, rcv.Close())
+	}
+	out.printf("caught up: %d contacts read since %s, %d created and %d changed while away\n", cu.Read, sinceText(cu.Since), cu.Created, cu.Updated)
 	return rcv.Wait(ctx)
+}
+
+// sinceText describes where a catch-up started.
+func sinceText(t time.Time) string {
+	if t.IsZero() {
+		return "the beginning (no checkpoint yet)"
+	}
+	return t.Format(time.RFC3339)
 }

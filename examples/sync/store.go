@@ -97,9 +97,12 @@ func (r *Record) Task(id string) (*Task, bool) {
 
 // storeFile is the on-disk form of the store.
 type storeFile struct {
-	Version int       `json:"version"`
-	NextID  int       `json:"nextId"`
-	Records []*Record `json:"records"`
+	Version int `json:"version"`
+	NextID  int `json:"nextId"`
+	// Checkpoint is the newest GHL dateUpdated that an import or a catch-up applied; a file
+	// written before checkpoints existed has none, and the next catch-up reads every contact.
+	Checkpoint time.Time `json:"checkpoint"`
+	Records    []*Record `json:"records"`
 }
 
 const storeVersion = 1
@@ -116,7 +119,9 @@ type Store struct {
 	byContact map[string]string  // GHL contact ID -> ID
 	byPhone   map[string]string  // phone -> ID
 	nextID    int
-	dirty     bool
+	// checkpoint: see storeFile.Checkpoint.
+	checkpoint time.Time
+	dirty      bool
 }
 
 // OpenStore loads the store at path; a missing file gives an empty store.
@@ -144,6 +149,7 @@ func OpenStore(path string) (*Store, error) {
 		s.index(r)
 	}
 	s.nextID = max(f.NextID, 1)
+	s.checkpoint = f.Checkpoint
 	return s, nil
 }
 
@@ -228,6 +234,24 @@ func idLess(a, b string) bool {
 	return a < b
 }
 
+// Checkpoint returns the newest GHL dateUpdated that an import or a catch-up applied (zero
+// before the first).
+func (s *Store) Checkpoint() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.checkpoint
+}
+
+// AdvanceCheckpoint moves the checkpoint to t if t is later; it never moves back.
+func (s *Store) AdvanceCheckpoint(t time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t.After(s.checkpoint) {
+		s.checkpoint = t
+		s.dirty = true
+	}
+}
+
 // Put stores a copy of r. A record without an ID gets a new one, which Put returns.
 func (s *Store) Put(r *Record) string {
 	s.mu.Lock()
@@ -291,7 +315,7 @@ func (s *Store) Save() error {
 	if !s.dirty {
 		return nil
 	}
-	f := storeFile{Version: storeVersion, NextID: s.nextID, Records: make([]*Record, 0, len(s.records))}
+	f := storeFile{Version: storeVersion, NextID: s.nextID, Checkpoint: s.checkpoint, Records: make([]*Record, 0, len(s.records))}
 	for _, r := range s.records {
 		f.Records = append(f.Records, r)
 	}

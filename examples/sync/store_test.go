@@ -154,3 +154,28 @@ func TestStoreUpsertByContactIDAdoptsUnlinkedPhone(t *testing.T) {
 	assert.NotEqual(t, caller, other)
 	assert.Equal(t, 2, s.Len())
 }
+
+// The checkpoint is saved with the records, only moves forward, and a file written before
+// checkpoints existed loads with none.
+func TestStoreCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lp.json")
+	s, err := OpenStore(path)
+	require.NoError(t, err)
+	assert.True(t, s.Checkpoint().IsZero())
+	at := time.Date(2026, 3, 1, 9, 30, 0, 123_000_000, time.UTC)
+	s.AdvanceCheckpoint(at)
+	s.AdvanceCheckpoint(at.Add(-time.Hour)) // never back
+	assert.Equal(t, at, s.Checkpoint())
+	require.NoError(t, s.Save())
+
+	s2, err := OpenStore(path)
+	require.NoError(t, err)
+	assert.Equal(t, at, s2.Checkpoint())
+
+	old := filepath.Join(t.TempDir(), "old.json")
+	require.NoError(t, os.WriteFile(old, []byte(`{"version":1,"nextId":2,"records":[{"id":"lp-1","name":"Ada","updatedAt":"2026-01-01T00:00:00Z","syncedAt":"2026-01-01T00:00:00Z","ghlUpdatedAt":"2026-01-01T00:00:00Z"}]}`), 0o600))
+	s3, err := OpenStore(old)
+	require.NoError(t, err)
+	assert.Equal(t, 1, s3.Len())
+	assert.True(t, s3.Checkpoint().IsZero(), "the next catch-up reads every contact")
+}

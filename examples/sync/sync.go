@@ -22,8 +22,13 @@ type Syncer struct {
 	// would send and change only LinkedPhone's side.
 	write bool
 	now   func() time.Time
-	// report receives one line per thing a webhook event made the sync do.
+	// report receives one line per thing a webhook event or a catch-up made the sync do.
 	report func(format string, args ...any)
+	// margin is how far before the checkpoint a catch-up starts reading (see CatchUp).
+	margin time.Duration
+	// linkMu serializes linking new contacts, so a ContactCreate webhook and a catch-up that
+	// meet the same contact create one follow-up task, not two.
+	linkMu sync.Mutex
 
 	mu        sync.Mutex
 	processed map[string]int    // webhookId -> times processed
@@ -36,14 +41,16 @@ func NewSyncer(client *ghl.Client, store *Store, log *slog.Logger, write bool, r
 	if report == nil {
 		report = func(string, ...any) {}
 	}
-	return &Syncer{client: client, store: store, log: log, write: write, now: time.Now, report: report,
+	return &Syncer{client: client, store: store, log: log, write: write, now: time.Now, report: report, margin: catchUpMargin,
 		processed: map[string]int{}, counts: map[string]int{}, lastHook: map[string]string{}}
 }
 
 // Workflow 5: initial import.
 
 // Import streams every contact of the location into the store with SearchAll and reports
-// progress. It returns how many contacts it imported.
+// progress. It returns how many contacts it imported. The walk is in dateUpdated order, so a
+// contact changed while it runs is read again at its end; the newest dateUpdated read is
+// then a safe checkpoint for the next catch-up.
 func (s *Syncer) Import(ctx context.Context, progress *Progress) (int, error) {
 	// One extra one-contact search tells the total for the progress line; SearchAll itself
 	// only yields contacts.
@@ -53,12 +60,20 @@ func (s *Syncer) Import(ctx context.Context, progress *Progress) (int, error) {
 	}
 	progress.SetTotal(first.Total)
 	n := 0
-	req := &ghl.SearchRequest{PageLimit: ghl.MaxSearchPageLimit}
+	var newest time.Time
+	req := &ghl.SearchRequest{
+		PageLimit: ghl.MaxSearchPageLimit,
+		Sort:      []ghl.SearchSort{{Field: "dateUpdated", Direction: ghl.SortAsc}},
+	}
 	for c, err := range s.client.Contacts.SearchAll(ctx, req) {
 		if err != nil {
 			progress.Done()
-			// What was read so far is kept: a rerun updates the same records.
+			// What was read so far is kept: a rerun updates the same records. The checkpoint
+			// waits for a complete walk.
 			return n, errors.Join(fmt.Errorf("import: after %d contacts: %w", n, err), s.store.Save())
+		}
+		if t := timeOf(c.DateUpdated); t.After(newest) {
+			newest = t
 		}
 		s.store.UpsertByContactID(c.ID, normalizePhone(c.Phone), func(r *Record) {
 			applyContact(r, c)
@@ -71,6 +86,7 @@ func (s *Syncer) Import(ctx context.Context, progress *Progress) (int, error) {
 		progress.Add(1)
 	}
 	progress.Done()
+	s.store.AdvanceCheckpoint(newest)
 	return n, s.store.Save()
 }
 
@@ -179,7 +195,7 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 
 	for _, i := range pending {
 		call := rec.Calls[i]
-		note, _, err := s.client.Notes.Create(ctx, cid, &ghl.NoteRequest{Body: callSummary(call)})
+		note, _, err := s.client.Notes.Create(ctx, cid, &ghl.NoteCreateRequest{Body: callSummary(call)})
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("push %s: adding call note: %w", id, err), s.store.Save())
 		}
@@ -291,7 +307,7 @@ const followUpDelay = 24 * time.Hour
 
 // HandleEvent applies one verified webhook event. It must be idempotent in effect: the
 // Handler deduplicates deliveries by webhookId, but an event whose processing failed half-way
-// is delivered again. An error makes the Handler answer 500, so GHL redelivers.
+// is delivered again. An error makes the Handler answer 429, so GHL redelivers.
 func (s *Syncer) HandleEvent(ctx context.Context, ev ghl.Event) error {
 	// An app receives the events of every location that installed it; this sync serves one.
 	if loc := ev.EventLocationID(); loc != "" && loc != s.client.LocationID() {
@@ -301,33 +317,33 @@ func (s *Syncer) HandleEvent(ctx context.Context, ev ghl.Event) error {
 	var err error
 	var objectID string
 	switch ev := ev.(type) {
-	case *ghl.ContactCreate:
+	case *ghl.ContactCreateEvent:
 		objectID = ev.ID
-		err = s.onContactCreate(ctx, &ev.ContactEvent)
-	case *ghl.ContactUpdate:
+		err = s.onContactCreate(ctx, &ev.ContactPayload)
+	case *ghl.ContactUpdateEvent:
 		objectID = ev.ID
-		s.onContactChange(&ev.ContactEvent)
-	case *ghl.ContactTagUpdate:
+		s.onContactChange(&ev.ContactPayload)
+	case *ghl.ContactTagUpdateEvent:
 		objectID = ev.ID
-		s.onContactChange(&ev.ContactEvent)
-	case *ghl.ContactDndUpdate:
+		s.onContactChange(&ev.ContactPayload)
+	case *ghl.ContactDndUpdateEvent:
 		objectID = ev.ID
-		s.onContactChange(&ev.ContactEvent)
-	case *ghl.ContactDelete:
+		s.onContactChange(&ev.ContactPayload)
+	case *ghl.ContactDeleteEvent:
 		objectID = ev.ID
-		s.onContactDelete(&ev.ContactEvent)
-	case *ghl.TaskCreate:
+		s.onContactDelete(&ev.ContactPayload)
+	case *ghl.TaskCreateEvent:
 		objectID = ev.ID
-		s.onTask(&ev.TaskEvent, false)
-	case *ghl.TaskComplete:
+		s.onTask(&ev.TaskPayload, false)
+	case *ghl.TaskCompleteEvent:
 		objectID = ev.ID
-		s.onTaskComplete(&ev.TaskEvent)
-	case *ghl.TaskDelete:
+		s.onTaskComplete(&ev.TaskPayload)
+	case *ghl.TaskDeleteEvent:
 		objectID = ev.ID
-		s.onTaskDelete(&ev.TaskEvent)
-	case *ghl.NoteCreate:
+		s.onTaskDelete(&ev.TaskPayload)
+	case *ghl.NoteCreateEvent:
 		objectID = ev.ID
-		s.onNote(&ev.NoteEvent)
+		s.onNote(&ev.NotePayload)
 	default:
 		// Other events (appointments, app lifecycle, types this SDK does not know) are not
 		// part of this sync; acknowledging them stops GHL from redelivering.
@@ -374,16 +390,28 @@ func (s *Syncer) EventCounts() map[string]int {
 
 // onContactCreate links (or creates) the LinkedPhone record and creates a follow-up task in
 // GHL, unless the record already has one (a redelivery after a failure part-way).
-func (s *Syncer) onContactCreate(ctx context.Context, ev *ghl.ContactEvent) error {
+func (s *Syncer) onContactCreate(ctx context.Context, ev *ghl.ContactPayload) error {
 	if ev.ID == "" {
 		return nil
 	}
-	var title string
-	var hasFollowUp bool
-	id := s.store.UpsertByContactID(ev.ID, normalizePhone(ev.Phone), func(r *Record) {
+	_, err := s.linkNewContact(ctx, "webhook: ContactCreate", ev.ID, displayName(ev.Name, ev.Phone), normalizePhone(ev.Phone), func(r *Record) {
 		if !staleEvent(r, ev) {
 			applyContactEvent(r, ev)
 		}
+	})
+	return err
+}
+
+// linkNewContact links (or creates) the record of a contact new in GHL, with apply filling
+// it, and creates the contact's follow-up task in GHL unless the record already has one. It
+// reports whether it created the task. what names the cause in report lines.
+func (s *Syncer) linkNewContact(ctx context.Context, what, contactID, name, phone string, apply func(*Record)) (bool, error) {
+	s.linkMu.Lock()
+	defer s.linkMu.Unlock()
+	var title string
+	var hasFollowUp bool
+	id := s.store.UpsertByContactID(contactID, phone, func(r *Record) {
+		apply(r)
 		if r.UpdatedAt.IsZero() {
 			r.UpdatedAt = s.now()
 		}
@@ -391,30 +419,30 @@ func (s *Syncer) onContactCreate(ctx context.Context, ev *ghl.ContactEvent) erro
 		hasFollowUp = slices.ContainsFunc(r.Tasks, func(t Task) bool { return t.Title == title })
 	})
 	if err := s.store.Save(); err != nil {
-		return err
+		return false, err
 	}
 	if hasFollowUp {
-		return nil
+		return false, nil
 	}
 	if !s.write {
-		s.report("ContactCreate %s (%s): would create task %q (read-only)", ev.ID, displayName(ev.Name, ev.Phone), title)
-		return nil
+		s.report("%s %s (%s): would create task %q (read-only)", what, contactID, name, title)
+		return false, nil
 	}
 	due := s.now().Add(followUpDelay).UTC().Truncate(time.Minute)
-	task, _, err := s.client.Tasks.Create(ctx, ev.ID, &ghl.TaskCreateRequest{
-		Title: title, Body: "New contact in GHL: call them back within a day.", DueDate: due,
+	task, _, err := s.client.Tasks.Create(ctx, contactID, &ghl.TaskCreateRequest{
+		Title: title, Body: "New contact in GHL: call them back within a day.", DueDate: ghl.Time{Time: due},
 	})
 	if err != nil {
-		return fmt.Errorf("ContactCreate %s: creating follow-up task: %w", ev.ID, err)
+		return false, fmt.Errorf("%s %s: creating follow-up task: %w", what, contactID, err)
 	}
 	s.store.Update(id, func(r *Record) bool { addOrReplaceTask(r, mapTask(task)); return true })
-	s.report("ContactCreate %s (%s) -> %s, follow-up task %s %q due %s", ev.ID, displayName(ev.Name, ev.Phone), id, task.ID, task.Title, due.Format(time.RFC3339))
-	return nil
+	s.report("%s %s (%s) -> %s, follow-up task %s %q due %s", what, contactID, name, id, task.ID, task.Title, due.Format(time.RFC3339))
+	return true, nil
 }
 
 // onContactChange updates a linked record; contacts LinkedPhone does not hold are ignored
 // (the import or a ContactCreate brings them in), and so are events older than the record.
-func (s *Syncer) onContactChange(ev *ghl.ContactEvent) {
+func (s *Syncer) onContactChange(ev *ghl.ContactPayload) {
 	if rec, ok := s.store.ByContactID(ev.ID); ok {
 		s.store.Update(rec.ID, func(r *Record) bool {
 			if staleEvent(r, ev) {
@@ -429,13 +457,13 @@ func (s *Syncer) onContactChange(ev *ghl.ContactEvent) {
 }
 
 // onContactDelete unlinks the record; LinkedPhone keeps its call log.
-func (s *Syncer) onContactDelete(ev *ghl.ContactEvent) {
+func (s *Syncer) onContactDelete(ev *ghl.ContactPayload) {
 	if rec, ok := s.store.ByContactID(ev.ID); ok {
 		s.store.Update(rec.ID, func(r *Record) bool { r.ContactID = ""; r.Tasks = nil; r.Notes = nil; return true })
 	}
 }
 
-func (s *Syncer) onTask(ev *ghl.TaskEvent, completed bool) (string, bool) {
+func (s *Syncer) onTask(ev *ghl.TaskPayload, completed bool) (string, bool) {
 	rec, ok := s.store.ByContactID(ev.ContactID)
 	if !ok || ev.ID == "" {
 		return "", false
@@ -454,19 +482,19 @@ func (s *Syncer) onTask(ev *ghl.TaskEvent, completed bool) (string, bool) {
 }
 
 // onTaskComplete marks the task done in LinkedPhone (workflow 3, GHL side).
-func (s *Syncer) onTaskComplete(ev *ghl.TaskEvent) {
+func (s *Syncer) onTaskComplete(ev *ghl.TaskPayload) {
 	id, changed := s.onTask(ev, true)
 	switch {
 	case id == "":
-		s.report("TaskComplete %s: contact %s is not in LinkedPhone, ignored", ev.ID, ev.ContactID)
+		s.report("webhook: TaskComplete %s: contact %s is not in LinkedPhone, ignored", ev.ID, ev.ContactID)
 	case changed:
-		s.report("TaskComplete %s %q -> %s task marked completed", ev.ID, ev.Title, id)
+		s.report("webhook: TaskComplete %s %q -> %s task marked completed", ev.ID, ev.Title, id)
 	default:
-		s.report("TaskComplete %s %q -> %s already completed (done in LinkedPhone)", ev.ID, ev.Title, id)
+		s.report("webhook: TaskComplete %s %q -> %s already completed (done in LinkedPhone)", ev.ID, ev.Title, id)
 	}
 }
 
-func (s *Syncer) onTaskDelete(ev *ghl.TaskEvent) {
+func (s *Syncer) onTaskDelete(ev *ghl.TaskPayload) {
 	if rec, ok := s.store.ByContactID(ev.ContactID); ok {
 		s.store.Update(rec.ID, func(r *Record) bool {
 			r.Tasks = slices.DeleteFunc(r.Tasks, func(t Task) bool { return t.ID == ev.ID })
@@ -475,7 +503,7 @@ func (s *Syncer) onTaskDelete(ev *ghl.TaskEvent) {
 	}
 }
 
-func (s *Syncer) onNote(ev *ghl.NoteEvent) {
+func (s *Syncer) onNote(ev *ghl.NotePayload) {
 	if rec, ok := s.store.ByContactID(ev.ContactID); ok && ev.ID != "" {
 		s.store.Update(rec.ID, func(r *Record) bool {
 			if slices.ContainsFunc(r.Notes, func(n Note) bool { return n.ID == ev.ID }) {

@@ -45,7 +45,7 @@ func TestDemoSyncsBothSides(t *testing.T) {
 
 	t.Run("5 import", func(t *testing.T) {
 		assert.Equal(t, n, res.Imported)
-		assert.Equal(t, n+2, store.Len(), "every seeded contact, the new caller and the contact created in GHL")
+		assert.Equal(t, n+3, store.Len(), "every seeded contact, the new caller and the two contacts created in GHL")
 		for _, id := range res.SeededIDs {
 			rec, ok := store.ByContactID(id)
 			require.True(t, ok, "contact %s not imported", id)
@@ -115,7 +115,7 @@ func TestDemoSyncsBothSides(t *testing.T) {
 		notes := srv.Notes(loc, cid)
 		require.Len(t, notes, 2, "the seeded note and the call summary")
 		assert.Equal(t, "LinkedPhone: inbound call, 4m12s", notes[1]["body"].(string)[:len("LinkedPhone: inbound call, 4m12s")])
-		assert.Equal(t, 1, srv.ContactCount(loc)-n-1, "the known caller was not duplicated (one contact was created by a GHL user)")
+		assert.Equal(t, 2, srv.ContactCount(loc)-n-1, "the known caller was not duplicated (two contacts were created by GHL users)")
 
 		rec, _ := store.Get(res.KnownCallerID)
 		assert.Equal(t, normalizeTags(tags), rec.Tags)
@@ -176,6 +176,35 @@ func TestDemoSyncsBothSides(t *testing.T) {
 		assert.False(t, forged, "a forged event changes nothing")
 	})
 
+	t.Run("6 catch-up after the receiver was down", func(t *testing.T) {
+		require.Len(t, res.Away.Changed, 3)
+		assert.Equal(t, 4, res.Missed, "ContactUpdate, ContactDndUpdate or ContactUpdate, ContactTagUpdate, ContactCreate")
+		cu := res.CatchUp
+		require.NotNil(t, cu)
+		assert.Equal(t, 1, cu.Created)
+		assert.Equal(t, 3, cu.Updated)
+		assert.True(t, cu.Checkpoint.After(cu.Since.Add(catchUpMargin)), "the checkpoint moved on")
+
+		renamed, ok := store.ByContactID(res.Away.Changed[0])
+		require.True(t, ok)
+		assert.Equal(t, "Jordan Reyes", renamed.Name)
+		dnd, _ := store.ByContactID(res.Away.Changed[1])
+		assert.Equal(t, StatusDoNotCall, dnd.Status)
+		tagged, _ := store.ByContactID(res.Away.Changed[2])
+		assert.Contains(t, tagged.Tags, "vip")
+
+		rec, ok := store.ByContactID(res.Away.Created)
+		require.True(t, ok, "the contact created while away reached LinkedPhone")
+		assert.Equal(t, "Rosa Diaz", rec.Name)
+		tasks := srv.Tasks(loc, res.Away.Created)
+		require.Len(t, tasks, 1, "exactly one follow-up task, as a ContactCreate webhook would have made")
+		assert.Equal(t, "Follow up with Rosa Diaz", tasks[0]["title"])
+		lt, ok := rec.Task(tasks[0]["id"].(string))
+		require.True(t, ok)
+		assert.False(t, lt.Completed)
+		assert.Equal(t, cu.Checkpoint, store.Checkpoint(), "the checkpoint is saved with the records")
+	})
+
 	t.Run("summary", func(t *testing.T) {
 		assert.Zero(t, res.Stats.Status429)
 		assert.Zero(t, srv.RateLimited())
@@ -183,11 +212,12 @@ func TestDemoSyncsBothSides(t *testing.T) {
 		assert.Positive(t, res.Stats.Webhooks[ghl.WebhookAccepted])
 		// Import: a count and one short page; 4 per refresh; the new caller's duplicate check,
 		// upsert, note and tags, the known caller's upsert, note and tags; 2 follow-ups;
-		// 1 completion.
-		assert.Equal(t, 2+3*4+4+3+2+1, res.Stats.Attempts)
+		// 1 completion; the catch-up's one page and its follow-up.
+		assert.Equal(t, 2+3*4+4+3+2+1+2, res.Stats.Attempts)
 		for _, want := range []string{"== 5. initial import", "== 1. contact requested", "== 2. calls in LinkedPhone",
-			"== 4. contact created in GHL", "== 3. task completed", "== webhook deliveries", "== summary",
-			"import  240/240  100%", "GHL API requests     24 (429s: 0"} {
+			"== 4. contact created in GHL", "== 3. task completed", "== webhook deliveries", "== 6. receiver down", "== summary",
+			"import  240/240  100%", "GHL API requests     26 (429s: 0", "GHL could not deliver 4 webhooks",
+			"1 created and 3 changed while away", "  catch-up: contact created while away", "  webhook: ContactCreate "} {
 			assert.Contains(t, out.String(), want)
 		}
 	})
@@ -219,7 +249,7 @@ func ghlTaskCompleted(t *testing.T, srv *ghltest.Server, loc, contactID, taskID 
 }
 
 // TestWebhookFailureIsRedelivered checks the at-least-once side: an event whose processing
-// fails is answered 500, GHL delivers it again, and the retry is processed.
+// fails is answered 429, GHL delivers it again, and the retry is processed.
 func TestWebhookFailureIsRedelivered(t *testing.T) {
 	srv := ghltest.NewServer()
 	t.Cleanup(srv.Close)
@@ -236,7 +266,7 @@ func TestWebhookFailureIsRedelivered(t *testing.T) {
 	require.NoError(t, err)
 	fails := 1
 	handle := func(ctx context.Context, ev ghl.Event) error {
-		if _, ok := ev.(*ghl.ContactCreate); ok && fails > 0 {
+		if _, ok := ev.(*ghl.ContactCreateEvent); ok && fails > 0 {
 			fails--
 			return assert.AnError // say, the data file's disk was full
 		}

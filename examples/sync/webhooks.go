@@ -17,7 +17,8 @@ const webhookPath = "/webhooks/ghl"
 
 // webhookMux routes GHL's deliveries to the verifier's Handler, which checks the signature
 // over the raw body, the timestamp window and the webhookId before calling handle, answers
-// 200 to a duplicate without calling handle, and 500 when handle fails (so GHL retries).
+// 200 to a duplicate without calling handle, and 429 when handle fails (the one status GHL
+// redelivers on).
 func webhookMux(v *ghl.WebhookVerifier, handle func(context.Context, ghl.Event) error) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("POST "+webhookPath, v.Handler(handle))

@@ -1,9 +1,11 @@
 // Command webhook is a GHL webhook receiver built on ghl.WebhookVerifier.Handler.
 //
 // By default it runs a self-contained demo: it starts the in-process fake (ghltest), registers
-// its own loopback URL there, creates a contact through the SDK, prints the verified
-// ContactCreate event, then has the fake redeliver it and shows that the duplicate is
-// acknowledged without being handled twice.
+// its own loopback URL there, and creates a contact through the SDK. The receiver fails the
+// first delivery of the ContactCreate event once, as a busy database would: the Handler
+// answers 429, the one status GHL redelivers on, and the redelivery is handled. Then the fake
+// redelivers the event once more, and the duplicate is acknowledged without being handled
+// twice.
 //
 //	go run ./examples/webhook
 //
@@ -49,17 +51,18 @@ func main() {
 }
 
 // handle is the application's part: what LinkedPhone does with each event. Returning an
-// error answers 500, so GHL delivers the event again later.
+// error makes the Handler answer 429, so GHL delivers the event again (up to six times, about
+// ten minutes apart); after that, catch up from the API.
 func handle(_ context.Context, ev ghl.Event) error {
 	switch e := ev.(type) {
-	case *ghl.ContactCreate:
+	case *ghl.ContactCreateEvent:
 		fmt.Printf("contact created: %s %q <%s> in %s (webhook %s, sent %s)\n",
 			e.ID, e.Name, e.Email, e.LocationID, e.WebhookID, e.EventTime().Format(time.RFC3339))
-	case *ghl.ContactUpdate:
+	case *ghl.ContactUpdateEvent:
 		fmt.Printf("contact updated: %s\n", e.ID)
-	case *ghl.ContactDelete:
+	case *ghl.ContactDeleteEvent:
 		fmt.Printf("contact deleted: %s\n", e.ID)
-	case *ghl.AppUninstall:
+	case *ghl.AppUninstallEvent:
 		fmt.Printf("app uninstalled from %s%s\n", e.LocationID, e.CompanyID)
 	case *ghl.UnknownEvent:
 		fmt.Printf("event %s not handled here (%d bytes)\n", e.EventType(), len(e.Raw()))
@@ -70,7 +73,7 @@ func handle(_ context.Context, ev ghl.Event) error {
 }
 
 func serve(addr string, logger *slog.Logger) error {
-	verifier, err := ghl.NewWebhookVerifier(ghl.WithWebhookLogger(logger))
+	verifier, err := ghl.NewWebhookVerifier(ghl.WithLogger(logger))
 	if err != nil {
 		return err
 	}
@@ -105,7 +108,7 @@ func demo(logger *slog.Logger) error {
 		ghl.WithoutDefaultKeys(),
 		ghl.WithEd25519PublicKeys(fake.WebhookPublicKey()),
 		ghl.WithRSAPublicKeys(fake.WebhookRSAPublicKey()),
-		ghl.WithWebhookLogger(logger),
+		ghl.WithLogger(logger),
 	)
 	if err != nil {
 		return err
@@ -113,9 +116,18 @@ func demo(logger *slog.Logger) error {
 
 	var mu sync.Mutex
 	handled := map[string]int{} // webhookId -> times handled
+	outage := true              // the first delivery meets a database that is down
 	received := make(chan ghl.Event, 8)
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/ghl", verifier.Handler(func(ctx context.Context, ev ghl.Event) error {
+		mu.Lock()
+		down := outage
+		outage = false
+		mu.Unlock()
+		if down {
+			fmt.Printf("handling %s failed: database unavailable (answered 429, GHL redelivers)\n", ev.EventType())
+			return errors.New("database unavailable")
+		}
 		if err := handle(ctx, ev); err != nil {
 			return err
 		}
@@ -155,9 +167,17 @@ func demo(logger *slog.Logger) error {
 	case <-ctx.Done():
 		return errors.New("no webhook arrived")
 	}
-	created, ok := ev.(*ghl.ContactCreate)
+	created, ok := ev.(*ghl.ContactCreateEvent)
 	if !ok || created.ID != contact.ID {
 		return fmt.Errorf("expected ContactCreate for %s, got %T", contact.ID, ev)
+	}
+	if err := fake.FlushWebhooks(ctx); err != nil {
+		return err
+	}
+	first := fake.Deliveries()[0]
+	fmt.Printf("delivery of %s: %d attempts, last answered %d\n", first.WebhookID, first.Attempts, first.StatusCode)
+	if first.Attempts != 2 || first.StatusCode != http.StatusOK {
+		return errors.New("the failed delivery was not redelivered and handled")
 	}
 
 	// GHL delivers at least once: the fake sends the same signed bytes again.

@@ -1,5 +1,14 @@
-// Package jsonx keeps the JSON object fields that a Go struct does not name, so models can
-// round-trip what the API sends without a second full decode.
+// Package jsonx is the SDK's one JSON scanner. It reads two kinds of bytes:
+//
+//   - bytes nobody has checked (a webhook body): ScanObject validates them in one pass and a
+//     Codec decodes the members into a struct, keeping unknown members and which members were
+//     present, so an event re-encodes to what was sent;
+//   - bytes encoding/json has already validated (an API response): Unknown and MemberStart
+//     pick out the members a model does not name, without a second full decode, and
+//     AppendMembers writes them back.
+//
+// Both go through one scanner type (scan.go): a validating pass for the first kind, a quicker
+// skip for the second.
 package jsonx
 
 import (
@@ -9,7 +18,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"unicode/utf8"
 )
 
 // Fields is the set of JSON names a struct type declares.
@@ -73,18 +81,18 @@ func Unknown(data []byte, known Fields) (map[string]json.RawMessage, error) {
 		rawKey := data[kStart:s.i]
 		s.ws()
 		if !s.eat(':') {
-			return nil, errSyntax
+			return nil, s.errAt("expected ':'")
 		}
 		s.ws()
 		vStart := s.i
-		if err := s.value(); err != nil {
+		if err := s.skip(); err != nil {
 			return nil, err
 		}
 		val := data[vStart:s.i]
 		inner := rawKey[1 : len(rawKey)-1]
 		// Indexing with string(inner) does not allocate; only escaped or unknown keys do.
 		if _, ok := known[string(inner)]; !ok || !plainKey(inner) {
-			key, err := unquote(rawKey)
+			key, err := Unquote(rawKey)
 			if err != nil {
 				return nil, err
 			}
@@ -102,7 +110,7 @@ func Unknown(data []byte, known Fields) (map[string]json.RawMessage, error) {
 		if s.eat('}') {
 			return extra, nil
 		}
-		return nil, errSyntax
+		return nil, s.errAt("expected ',' or '}'")
 	}
 }
 
@@ -129,7 +137,7 @@ func MemberStart(data []byte, name string) ([]byte, error) {
 		rawKey := data[kStart:s.i]
 		s.ws()
 		if !s.eat(':') {
-			return nil, errSyntax
+			return nil, s.errAt("expected ':'")
 		}
 		s.ws()
 		inner := rawKey[1 : len(rawKey)-1]
@@ -137,11 +145,11 @@ func MemberStart(data []byte, name string) ([]byte, error) {
 			return data[s.i:], nil
 		}
 		if !plainKey(inner) {
-			if key, err := unquote(rawKey); err == nil && key == name {
+			if key, err := Unquote(rawKey); err == nil && key == name {
 				return data[s.i:], nil
 			}
 		}
-		if err := s.value(); err != nil {
+		if err := s.skip(); err != nil {
 			return nil, err
 		}
 		s.ws()
@@ -151,7 +159,7 @@ func MemberStart(data []byte, name string) ([]byte, error) {
 		if s.eat('}') {
 			return nil, nil
 		}
-		return nil, errSyntax
+		return nil, s.errAt("expected ',' or '}'")
 	}
 }
 
@@ -198,112 +206,4 @@ func AppendMembers(obj []byte, members map[string]json.RawMessage, known Fields)
 		out = append(out, v...)
 	}
 	return append(out, '}'), nil
-}
-
-var errSyntax = errors.New("jsonx: invalid JSON")
-
-type scanner struct {
-	b []byte
-	i int
-}
-
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-func (s *scanner) eat(c byte) bool {
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-func (s *scanner) str() error {
-	if !s.eat('"') {
-		return errSyntax
-	}
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case '\\':
-			s.i += 2
-		case '"':
-			s.i++
-			return nil
-		default:
-			s.i++
-		}
-	}
-	return errSyntax
-}
-
-func (s *scanner) value() error {
-	if s.i >= len(s.b) {
-		return errSyntax
-	}
-	switch s.b[s.i] {
-	case '"':
-		return s.str()
-	case '{', '[':
-		depth := 0
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case '"':
-				if err := s.str(); err != nil {
-					return err
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					s.i++
-					return nil
-				}
-			}
-			s.i++
-		}
-		return errSyntax
-	default:
-		start := s.i
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				if s.i == start {
-					return errSyntax
-				}
-				return nil
-			}
-			s.i++
-		}
-		if s.i == start {
-			return errSyntax
-		}
-		return nil
-	}
-}
-
-func unquote(raw []byte) (string, error) {
-	if inner := raw[1 : len(raw)-1]; plainKey(inner) {
-		return string(inner), nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", err
-	}
-	return s, nil
-}
-
-// plainKey reports whether a quoted key's bytes are its value: no escapes and valid UTF-8
-// (encoding/json replaces invalid bytes with U+FFFD, and so must we).
-func plainKey(inner []byte) bool {
-	return bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner)
 }

@@ -1,6 +1,7 @@
 package jsonx
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -81,6 +82,10 @@ func FuzzUnknown(f *testing.F) {
 	}
 	known := Fields{"a": {}, "id": {}}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Any bytes at all: an error or a result, never a panic or a read out of bounds.
+		_, _ = Unknown(data, known)
+		_, _ = MemberStart(data, "a")
+
 		var want map[string]json.RawMessage
 		if json.Unmarshal(data, &want) != nil || want == nil {
 			return
@@ -88,6 +93,12 @@ func FuzzUnknown(f *testing.F) {
 		got, err := Unknown(data, known)
 		if err != nil {
 			t.Fatalf("Unknown(%q): %v", data, err)
+		}
+		if v, ok := want["a"]; ok && countMembers(t, data, "a") == 1 {
+			rest, err := MemberStart(data, "a")
+			if err != nil || !bytes.HasPrefix(rest, v) {
+				t.Fatalf("MemberStart(%q, a) = %q, %v; want a start of %s", data, rest, err, v)
+			}
 		}
 		for k := range known {
 			delete(want, k)
@@ -127,4 +138,20 @@ func TestMemberStart(t *testing.T) {
 	assert.ErrorIs(t, err, errSyntax)
 	_, err = Unknown([]byte(`{"a":1 "b":2}`), nil)
 	assert.ErrorIs(t, err, errSyntax)
+}
+
+// countMembers counts the members of the valid object data called name.
+func countMembers(t *testing.T, data []byte, name string) int {
+	t.Helper()
+	members, err := ScanObject(data, nil)
+	if err != nil {
+		t.Fatalf("ScanObject(%q): %v", data, err)
+	}
+	n := 0
+	for _, m := range members {
+		if k, err := Unquote(m.Key); err == nil && k == name {
+			n++
+		}
+	}
+	return n
 }

@@ -1,0 +1,400 @@
+package jsonx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// A Codec decodes a JSON object into a struct in one validating pass, without
+// encoding/json's reflection walk, and encodes it back. It keeps the members the struct does
+// not name in its Extra field, records which named members were present (with zero values or
+// null) so they are written back, and sends a member whose JSON type does not fit its field
+// to Extra instead of failing. Values it has no fast path or Hook for go through
+// encoding/json. A Codec is built once per type and is safe for concurrent use.
+type Codec struct {
+	fields []codecField
+	byName map[string]int
+	extra  []int // index of the Extra field
+	cfg    *Config
+}
+
+// Config says how a Codec finds what the struct types keep beside their named fields.
+type Config struct {
+	// Extra is the type of the field that receives unknown members; its underlying type is
+	// map[string]json.RawMessage.
+	Extra reflect.Type
+	// State returns the Presence that v (an addressable struct) keeps, or nil when its type
+	// keeps none. Every type a Codec is built for keeps one.
+	State func(v reflect.Value) *Presence
+	// Hooks decode and encode the fields of the given types.
+	Hooks map[reflect.Type]Hook
+}
+
+// Hook decodes and encodes the fields of one type. Decode gets a validated value that is not
+// null; it reports fits=false when the value's JSON type does not fit (the member then goes
+// to Extra) and alt=true when the value came in the type's alternate form, which Encode is
+// given back (a time sent as a number rather than a string). A nil Encode means
+// encoding/json.
+type Hook struct {
+	Decode func(fv reflect.Value, val []byte) (fits, alt bool, err error)
+	Encode func(fv reflect.Value, alt bool) ([]byte, error)
+}
+
+// Presence records, per named field (by codec index), whether its member was present,
+// whether it was null, and whether a Hook decoded it in its alternate form. The struct types
+// keep it in an unexported field and hand it to the Codec through Config.State.
+type Presence struct{ present, null, alt uint64 }
+
+type fieldKind uint8
+
+const (
+	kString fieldKind = iota
+	kBool
+	kStrings
+	kRaw
+	kHook
+	kObject // pointer to a struct with a codec of its own
+	kOther  // anything else: encoding/json
+)
+
+type codecField struct {
+	name  string
+	index []int
+	kind  fieldKind
+	typ   reflect.Type
+	hook  *Hook
+	sub   *Codec
+}
+
+var (
+	rawType     = reflect.TypeOf(json.RawMessage(nil))
+	stringsType = reflect.TypeOf([]string(nil))
+	rawMapType  = reflect.TypeOf(map[string]json.RawMessage(nil))
+)
+
+// maxFields is how many named fields a Presence can track.
+const maxFields = 64
+
+// NewCodec builds the codec of struct type t. It follows embedded structs; a named field that
+// points to a struct keeping a Presence gets a codec of its own.
+func NewCodec(t reflect.Type, cfg *Config) (*Codec, error) {
+	if t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("jsonx: %v is not a struct", t)
+	}
+	if cfg == nil || cfg.State == nil || cfg.Extra == nil || cfg.Extra.Kind() != reflect.Map || !cfg.Extra.ConvertibleTo(rawMapType) {
+		return nil, errors.New("jsonx: Config needs State and an Extra map type")
+	}
+	c := &Codec{byName: map[string]int{}, cfg: cfg}
+	if err := c.collect(t, nil); err != nil {
+		return nil, err
+	}
+	switch {
+	case len(c.fields) > maxFields:
+		return nil, fmt.Errorf("jsonx: %v has more than %d fields", t, maxFields)
+	case c.extra == nil:
+		return nil, fmt.Errorf("jsonx: %v has no %v field", t, cfg.Extra)
+	case cfg.State(reflect.New(t).Elem()) == nil:
+		return nil, fmt.Errorf("jsonx: %v keeps no Presence", t)
+	}
+	return c, nil
+}
+
+func (c *Codec) collect(t reflect.Type, prefix []int) error {
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		index := append(append([]int(nil), prefix...), i)
+		if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
+			if err := c.collect(sf.Type, index); err != nil {
+				return err
+			}
+			continue
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		if sf.Type == c.cfg.Extra {
+			if c.extra == nil || len(index) < len(c.extra) {
+				c.extra = index
+			}
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		f := codecField{name: name, index: index, typ: sf.Type, kind: kOther}
+		if h, ok := c.cfg.Hooks[sf.Type]; ok {
+			f.kind, f.hook = kHook, &h
+		} else {
+			switch {
+			case sf.Type.Kind() == reflect.String:
+				f.kind = kString
+			case sf.Type.Kind() == reflect.Bool:
+				f.kind = kBool
+			case sf.Type == rawType:
+				f.kind = kRaw
+			case sf.Type == stringsType:
+				f.kind = kStrings
+			case sf.Type.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.Struct &&
+				c.cfg.State(reflect.New(sf.Type.Elem()).Elem()) != nil:
+				sub, err := NewCodec(sf.Type.Elem(), c.cfg)
+				if err != nil {
+					return err
+				}
+				f.kind, f.sub = kObject, sub
+			}
+		}
+		c.byName[name] = len(c.fields)
+		c.fields = append(c.fields, f)
+	}
+	return nil
+}
+
+// Decode validates data as one JSON object and sets v (an addressable struct of the codec's
+// type) from it. Values and Extra alias data.
+func (c *Codec) Decode(data []byte, v reflect.Value) error {
+	var buf [32]Member
+	members, err := ScanObject(data, buf[:0])
+	if err != nil {
+		return err
+	}
+	return c.DecodeMembers(members, v)
+}
+
+// DecodeMembers sets v (an addressable struct of the codec's type) from members, which
+// ScanObject validated. A repeated member replaces the earlier one, as in encoding/json.
+func (c *Codec) DecodeMembers(members []Member, v reflect.Value) error {
+	st := c.cfg.State(v)
+	*st = Presence{}
+	var extra map[string]json.RawMessage
+	for _, m := range members {
+		// Look the name up without allocating; only escaped and unknown names become strings.
+		inner := m.Key[1 : len(m.Key)-1]
+		var key string
+		var i int
+		var ok bool
+		if bytes.IndexByte(inner, '\\') < 0 {
+			i, ok = c.byName[string(inner)]
+		} else {
+			var err error
+			if key, err = Unquote(m.Key); err != nil {
+				return err
+			}
+			i, ok = c.byName[key]
+		}
+		if !ok {
+			if key == "" {
+				var err error
+				if key, err = Unquote(m.Key); err != nil {
+					return err
+				}
+			}
+			if extra == nil {
+				extra = make(map[string]json.RawMessage)
+			}
+			extra[key] = json.RawMessage(m.Val)
+			continue
+		}
+		f := &c.fields[i]
+		fv := v.FieldByIndex(f.index)
+		bit := uint64(1) << i
+		st.present &^= bit
+		st.null &^= bit
+		st.alt &^= bit
+		if extra != nil {
+			delete(extra, f.name)
+		}
+		fv.SetZero()
+		if string(m.Val) == "null" {
+			st.present |= bit
+			st.null |= bit
+			continue
+		}
+		fits, alt, err := c.set(f, fv, m.Val)
+		if err != nil {
+			return err
+		}
+		if !fits {
+			if extra == nil {
+				extra = make(map[string]json.RawMessage)
+			}
+			extra[f.name] = json.RawMessage(m.Val)
+			continue
+		}
+		st.present |= bit
+		if alt {
+			st.alt |= bit
+		}
+	}
+	v.FieldByIndex(c.extra).Set(reflect.ValueOf(extra).Convert(c.cfg.Extra))
+	return nil
+}
+
+// set decodes val into fv. It reports false when val's JSON type does not fit the field.
+func (c *Codec) set(f *codecField, fv reflect.Value, val []byte) (fits, alt bool, err error) {
+	switch f.kind {
+	case kString:
+		if val[0] != '"' {
+			return false, false, nil
+		}
+		s, err := Unquote(val)
+		if err != nil {
+			return false, false, err
+		}
+		fv.SetString(s)
+	case kBool:
+		switch string(val) {
+		case "true":
+			fv.SetBool(true)
+		case "false":
+		default:
+			return false, false, nil
+		}
+	case kRaw:
+		fv.SetBytes(val)
+	case kStrings:
+		list, ok, err := StringList(val)
+		if err != nil || !ok {
+			return false, false, err
+		}
+		*fv.Addr().Interface().(*[]string) = list
+	case kHook:
+		return f.hook.Decode(fv, val)
+	case kObject:
+		if val[0] != '{' {
+			return false, false, nil
+		}
+		p := reflect.New(f.typ.Elem())
+		if err := f.sub.Decode(val, p.Elem()); err != nil {
+			return false, false, err
+		}
+		fv.Set(p)
+	default:
+		fits, err := DecodeStd(fv, val)
+		return fits, false, err
+	}
+	return true, false, nil
+}
+
+// DecodeStd decodes val into fv (addressable) with encoding/json. It reports false when val's
+// JSON type does not fit fv's type.
+func DecodeStd(fv reflect.Value, val []byte) (bool, error) {
+	p := reflect.New(fv.Type())
+	if err := json.Unmarshal(val, p.Interface()); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return false, nil
+		}
+		return false, err
+	}
+	fv.Set(p.Elem())
+	return true, nil
+}
+
+// StringList decodes a validated JSON array of strings; ok is false for anything else.
+func StringList(val []byte) (list []string, ok bool, err error) {
+	list = make([]string, 0, 8)
+	isArr, err := EachElement(val, func(elem []byte) error {
+		if elem[0] != '"' {
+			return errNotFit
+		}
+		s, err := Unquote(elem)
+		if err != nil {
+			return err
+		}
+		list = append(list, s)
+		return nil
+	})
+	switch {
+	case errors.Is(err, errNotFit), !isArr:
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return list, true, nil
+}
+
+// errNotFit stops an EachElement walk at an element of the wrong JSON type.
+var errNotFit = errors.New("jsonx: element does not fit")
+
+// Encode writes v's named fields that hold a value or were present, then Extra's members in
+// sorted order (a named field that was written wins over an Extra member of the same name).
+func (c *Codec) Encode(v reflect.Value) ([]byte, error) {
+	st := c.cfg.State(v)
+	out := []byte{'{'}
+	var written uint64
+	for i := range c.fields {
+		f := &c.fields[i]
+		fv := v.FieldByIndex(f.index)
+		bit := uint64(1) << i
+		var val []byte
+		if fv.IsZero() {
+			switch {
+			case st.null&bit != 0:
+				val = []byte("null")
+			case st.present&bit == 0:
+				continue
+			}
+		}
+		if val == nil {
+			var err error
+			if val, err = c.encodeValue(f, fv, st.alt&bit != 0); err != nil {
+				return nil, fmt.Errorf("jsonx: encoding %s: %w", f.name, err)
+			}
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = AppendQuoted(out, f.name)
+		out = append(out, ':')
+		out = append(out, val...)
+		written |= bit
+	}
+	extra := v.FieldByIndex(c.extra).Convert(rawMapType).Interface().(map[string]json.RawMessage)
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		if i, ok := c.byName[k]; ok && written&(uint64(1)<<i) != 0 {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		val := []byte(extra[k])
+		if len(val) == 0 {
+			val = []byte("null")
+		}
+		if !json.Valid(val) {
+			return nil, fmt.Errorf("jsonx: invalid JSON in Extra member %q", k)
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = AppendQuoted(out, k)
+		out = append(out, ':')
+		out = append(out, val...)
+	}
+	return append(out, '}'), nil
+}
+
+func (c *Codec) encodeValue(f *codecField, fv reflect.Value, alt bool) ([]byte, error) {
+	switch f.kind {
+	case kString:
+		return AppendQuoted(nil, fv.String()), nil
+	case kHook:
+		if f.hook.Encode != nil {
+			return f.hook.Encode(fv, alt)
+		}
+	case kObject:
+		return f.sub.Encode(fv.Elem())
+	}
+	return json.Marshal(fv.Interface())
+}

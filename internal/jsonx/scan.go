@@ -1,0 +1,392 @@
+package jsonx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// errSyntax is matched by every syntax error of this package.
+var errSyntax = errors.New("jsonx: invalid JSON")
+
+// SyntaxError reports where JSON stopped being valid. It matches errSyntax.
+type SyntaxError struct {
+	Offset int
+	What   string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at offset %d: %s", e.Offset, e.What)
+}
+
+// Is makes errors.Is(err, errSyntax) hold for every syntax error.
+func (e *SyntaxError) Is(target error) bool { return target == errSyntax }
+
+// maxDepth bounds nesting like encoding/json does, so hostile input cannot exhaust the stack.
+const maxDepth = 10000
+
+// scanner is the package's one JSON reader. It has two ways to pass over a value: value
+// validates it (RFC 8259), for bytes nobody checked yet such as a webhook body; skip only
+// finds where a value ends, for bytes that were validated before (by value, or by
+// encoding/json), and is quicker over nested values. Both share the string and white-space
+// scanning.
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (s *scanner) errAt(what string) error { return &SyntaxError{Offset: s.i, What: what} }
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) eat(c byte) bool {
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// str passes over a string, checking its escapes and that it holds no control byte.
+func (s *scanner) str() error {
+	if !s.eat('"') {
+		return s.errAt("expected a string")
+	}
+	for s.i < len(s.b) {
+		// Skip plain bytes in a tight loop; only quotes, escapes and control bytes stop it.
+		for s.i < len(s.b) && plain[s.b[s.i]] {
+			s.i++
+		}
+		if s.i >= len(s.b) {
+			break
+		}
+		switch c := s.b[s.i]; {
+		case c == '"':
+			s.i++
+			return nil
+		case c == '\\':
+			if s.i+1 >= len(s.b) {
+				return s.errAt("unterminated escape")
+			}
+			switch s.b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(s.b) {
+					return s.errAt("short \\u escape")
+				}
+				for _, h := range s.b[s.i+2 : s.i+6] {
+					if !isHex(h) {
+						return s.errAt("bad \\u escape")
+					}
+				}
+				s.i += 6
+			default:
+				return s.errAt("bad escape")
+			}
+		default:
+			return s.errAt("control character in string")
+		}
+	}
+	return s.errAt("unterminated string")
+}
+
+// plain marks the bytes a JSON string may hold as they are. It is built once and only read.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// value validates one value.
+func (s *scanner) value(depth int) error {
+	if depth > maxDepth {
+		return s.errAt("nested too deeply")
+	}
+	if s.i >= len(s.b) {
+		return s.errAt("unexpected end")
+	}
+	switch c := s.b[s.i]; {
+	case c == '"':
+		return s.str()
+	case c == '{':
+		s.i++
+		s.ws()
+		if s.eat('}') {
+			return nil
+		}
+		for {
+			s.ws()
+			if err := s.str(); err != nil {
+				return err
+			}
+			s.ws()
+			if !s.eat(':') {
+				return s.errAt("expected ':'")
+			}
+			s.ws()
+			if err := s.value(depth + 1); err != nil {
+				return err
+			}
+			s.ws()
+			if s.eat(',') {
+				continue
+			}
+			if s.eat('}') {
+				return nil
+			}
+			return s.errAt("expected ',' or '}'")
+		}
+	case c == '[':
+		s.i++
+		s.ws()
+		if s.eat(']') {
+			return nil
+		}
+		for {
+			s.ws()
+			if err := s.value(depth + 1); err != nil {
+				return err
+			}
+			s.ws()
+			if s.eat(',') {
+				continue
+			}
+			if s.eat(']') {
+				return nil
+			}
+			return s.errAt("expected ',' or ']'")
+		}
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return s.number()
+	default:
+		return s.errAt("unexpected character")
+	}
+}
+
+func (s *scanner) literal(lit string) error {
+	if !bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
+		return s.errAt("bad literal")
+	}
+	s.i += len(lit)
+	return nil
+}
+
+func (s *scanner) number() error {
+	s.eat('-')
+	switch {
+	case s.eat('0'):
+	case s.i < len(s.b) && s.b[s.i] >= '1' && s.b[s.i] <= '9':
+		s.digits()
+	default:
+		return s.errAt("bad number")
+	}
+	if s.eat('.') {
+		if s.digits() == 0 {
+			return s.errAt("bad fraction")
+		}
+	}
+	if s.eat('e') || s.eat('E') {
+		if !s.eat('+') {
+			s.eat('-')
+		}
+		if s.digits() == 0 {
+			return s.errAt("bad exponent")
+		}
+	}
+	return nil
+}
+
+func (s *scanner) digits() int {
+	start := s.i
+	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		s.i++
+	}
+	return s.i - start
+}
+
+// skip passes over one value of validated JSON. On bytes that are not valid JSON it stops
+// with an error or at a wrong place, but never reads out of bounds.
+func (s *scanner) skip() error {
+	if s.i >= len(s.b) {
+		return s.errAt("unexpected end")
+	}
+	switch s.b[s.i] {
+	case '"':
+		return s.str()
+	case '{', '[':
+		depth := 0
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case '"':
+				if err := s.str(); err != nil {
+					return err
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					s.i++
+					return nil
+				}
+			}
+			s.i++
+		}
+		return s.errAt("unterminated value")
+	default:
+		start := s.i
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				if s.i == start {
+					return s.errAt("expected a value")
+				}
+				return nil
+			}
+			s.i++
+		}
+		if s.i == start {
+			return s.errAt("expected a value")
+		}
+		return nil
+	}
+}
+
+// Member is one member of a JSON object: the key with its quotes, and the value.
+type Member struct{ Key, Val []byte }
+
+// ScanObject validates data as one JSON object (with nothing but white space around it) and
+// appends its members to buf. It is the entry point for untrusted bytes: every value is
+// validated, nesting is bounded, and nothing is allocated beyond buf's growth.
+func ScanObject(data []byte, buf []Member) ([]Member, error) {
+	s := scanner{b: data}
+	s.ws()
+	if !s.eat('{') {
+		return nil, s.errAt("not a JSON object")
+	}
+	s.ws()
+	if !s.eat('}') {
+		for {
+			s.ws()
+			kStart := s.i
+			if err := s.str(); err != nil {
+				return nil, err
+			}
+			key := data[kStart:s.i]
+			s.ws()
+			if !s.eat(':') {
+				return nil, s.errAt("expected ':'")
+			}
+			s.ws()
+			vStart := s.i
+			if err := s.value(1); err != nil {
+				return nil, err
+			}
+			buf = append(buf, Member{Key: key, Val: data[vStart:s.i]})
+			s.ws()
+			if s.eat(',') {
+				continue
+			}
+			if s.eat('}') {
+				break
+			}
+			return nil, s.errAt("expected ',' or '}'")
+		}
+	}
+	s.ws()
+	if s.i != len(data) {
+		return nil, s.errAt("data after the object")
+	}
+	return buf, nil
+}
+
+// EachElement calls fn with each element of arr, a validated JSON array, in order. It
+// returns fn's first error; ok is false when arr is not an array.
+func EachElement(arr []byte, fn func(elem []byte) error) (ok bool, err error) {
+	if len(arr) == 0 || arr[0] != '[' {
+		return false, nil
+	}
+	s := scanner{b: arr, i: 1}
+	s.ws()
+	if s.eat(']') {
+		return true, nil
+	}
+	for {
+		s.ws()
+		start := s.i
+		if err := s.skip(); err != nil {
+			return true, err
+		}
+		if err := fn(arr[start:s.i]); err != nil {
+			return true, err
+		}
+		s.ws()
+		if s.eat(',') {
+			continue
+		}
+		if s.eat(']') {
+			return true, nil
+		}
+		return true, s.errAt("expected ',' or ']'")
+	}
+}
+
+// Unquote decodes a validated JSON string (with its quotes). Valid UTF-8 without escapes
+// takes the fast path; anything else is decoded as encoding/json does (invalid bytes become
+// U+FFFD).
+func Unquote(q []byte) (string, error) {
+	if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+		return "", &SyntaxError{What: "not a string"}
+	}
+	if inner := q[1 : len(q)-1]; plainKey(inner) {
+		return string(inner), nil
+	}
+	var s string
+	err := json.Unmarshal(q, &s)
+	return s, err
+}
+
+// plainKey reports whether a quoted string's inner bytes are its value: no escapes and valid
+// UTF-8 (encoding/json replaces invalid bytes with U+FFFD, and so must we).
+func plainKey(inner []byte) bool {
+	return bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner)
+}
+
+// IsNumber reports whether s is one JSON number.
+func IsNumber(s string) bool {
+	if s == "" || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
+		return false
+	}
+	sc := scanner{b: []byte(s)}
+	return sc.number() == nil && sc.i == len(s)
+}
+
+// AppendQuoted appends s as a JSON string, escaped as encoding/json escapes it.
+func AppendQuoted(dst []byte, s string) []byte {
+	b, _ := json.Marshal(s)
+	return append(dst, b...)
+}

@@ -1,0 +1,297 @@
+package ghl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+
+	"github.com/linkedphone/ghl-go/internal/jsonx"
+)
+
+// ErrMalformedWebhook is matched by every *WebhookPayloadError.
+var ErrMalformedWebhook = errors.New("ghl: malformed webhook payload")
+
+// WebhookPayloadError reports a payload that is not a JSON object, or lacks what the verifier
+// needs (a webhookId). From Verify it means the signature was valid: the sender signed
+// something that is not a usable event.
+type WebhookPayloadError struct {
+	Reason string
+	Err    error // the underlying syntax error, if any
+}
+
+// Error describes the failure for a human; it never contains a token or secret.
+func (e *WebhookPayloadError) Error() string {
+	if e.Err != nil {
+		return "ghl: malformed webhook payload: " + e.Reason + ": " + e.Err.Error()
+	}
+	return "ghl: malformed webhook payload: " + e.Reason
+}
+
+// Unwrap returns the underlying error, for errors.Is and errors.As.
+func (e *WebhookPayloadError) Unwrap() error { return e.Err }
+
+// Is matches ErrMalformedWebhook.
+func (e *WebhookPayloadError) Is(target error) bool { return target == ErrMalformedWebhook }
+
+// ParseEvent decodes a webhook payload without verifying it: use it on payloads that were
+// verified elsewhere, or in tests. The event's type comes from the "type" member; a type this
+// SDK does not know, or a payload without one, gives an *UnknownEvent, never an error. Only a body that is not a JSON object is an error (a
+// *WebhookPayloadError). The event keeps its own copy of body.
+//
+// A member whose JSON type does not fit its field (a number where GHL documents a string) is
+// kept in the event's Extra under its own name instead of failing the event, and a time in a
+// form that does not parse keeps its text with a zero time.
+func ParseEvent(body []byte) (Event, error) {
+	return parseEvent(append([]byte(nil), body...))
+}
+
+// parseEvent decodes body, which the event keeps (the caller passes its own copy).
+func parseEvent(body []byte) (Event, error) {
+	var buf [48]jsonx.Member
+	members, err := jsonx.ScanObject(body, buf[:0])
+	if err != nil {
+		return nil, &WebhookPayloadError{Reason: "not a JSON object", Err: err}
+	}
+	// The last "type" member decides, as encoding/json would.
+	k := unknownKind
+	for _, m := range members {
+		if string(m.Key) == `"type"` || (bytes.IndexByte(m.Key, '\\') >= 0 && unquotedIs(m.Key, "type")) {
+			var t string
+			if m.Val[0] == '"' {
+				t, _ = jsonx.Unquote(m.Val)
+			}
+			if found, ok := eventKinds[t]; ok {
+				k = found
+			} else {
+				k = unknownKind
+			}
+		}
+	}
+	ev := k.newEvent()
+	if err := k.codec.DecodeMembers(members, reflect.ValueOf(ev).Elem()); err != nil {
+		return nil, &WebhookPayloadError{Reason: "undecodable member", Err: err}
+	}
+	ev.envelope().raw = body
+	return ev, nil
+}
+
+// unquotedIs reports whether the JSON string q (with its quotes) decodes to name.
+func unquotedIs(q []byte, name string) bool {
+	s, err := jsonx.Unquote(q)
+	return err == nil && s == name
+}
+
+// eventKind says how to build and decode one event type.
+type eventKind struct {
+	newEvent func() Event
+	codec    *jsonx.Codec
+}
+
+func kindOf[T any, P interface {
+	*T
+	Event
+}]() eventKind {
+	return eventKind{
+		newEvent: func() Event { return P(new(T)) },
+		codec:    mustCodec(reflect.TypeOf((*T)(nil)).Elem()),
+	}
+}
+
+// eventKinds maps each type value to its event type. It is built once and only read.
+var eventKinds = map[string]eventKind{
+	EventContactCreate:        kindOf[ContactCreateEvent](),
+	EventContactUpdate:        kindOf[ContactUpdateEvent](),
+	EventContactDelete:        kindOf[ContactDeleteEvent](),
+	EventContactDndUpdate:     kindOf[ContactDndUpdateEvent](),
+	EventContactTagUpdate:     kindOf[ContactTagUpdateEvent](),
+	EventNoteCreate:           kindOf[NoteCreateEvent](),
+	EventNoteUpdate:           kindOf[NoteUpdateEvent](),
+	EventNoteDelete:           kindOf[NoteDeleteEvent](),
+	EventTaskCreate:           kindOf[TaskCreateEvent](),
+	EventTaskComplete:         kindOf[TaskCompleteEvent](),
+	EventTaskDelete:           kindOf[TaskDeleteEvent](),
+	EventAppointmentCreate:    kindOf[AppointmentCreateEvent](),
+	EventAppointmentUpdate:    kindOf[AppointmentUpdateEvent](),
+	EventAppointmentDelete:    kindOf[AppointmentDeleteEvent](),
+	EventAppInstall:           kindOf[AppInstallEvent](),
+	EventAppUninstall:         kindOf[AppUninstallEvent](),
+	EventPlanChange:           kindOf[PlanChangeEvent](),
+	EventCampaignStatusUpdate: kindOf[CampaignStatusUpdateEvent](),
+	EventAssociationCreate:    kindOf[AssociationCreateEvent](),
+	EventAssociationUpdate:    kindOf[AssociationUpdateEvent](),
+	EventAssociationDelete:    kindOf[AssociationDeleteEvent](),
+	EventRelationCreate:       kindOf[RelationCreateEvent](),
+	EventRelationDelete:       kindOf[RelationDeleteEvent](),
+}
+
+var unknownKind = kindOf[UnknownEvent]()
+
+// objectCodecs holds the codecs of the types that have JSON methods, by type, for
+// unmarshalEvent and marshalEvent. It is built once and only read.
+var objectCodecs = func() map[reflect.Type]*jsonx.Codec {
+	m := map[reflect.Type]*jsonx.Codec{}
+	for _, t := range []reflect.Type{
+		reflect.TypeOf(ContactPayload{}), reflect.TypeOf(NotePayload{}), reflect.TypeOf(TaskPayload{}),
+		reflect.TypeOf(AppointmentPayload{}), reflect.TypeOf(AppInstallEvent{}), reflect.TypeOf(AppUninstallEvent{}),
+		reflect.TypeOf(PlanChangeEvent{}), reflect.TypeOf(CampaignStatusUpdateEvent{}),
+		reflect.TypeOf(AssociationPayload{}), reflect.TypeOf(RelationPayload{}), reflect.TypeOf(UnknownEvent{}),
+		reflect.TypeOf(WebhookAppointment{}), reflect.TypeOf(AppTrial{}), reflect.TypeOf(WhitelabelDetails{}),
+	} {
+		m[t] = mustCodec(t)
+	}
+	return m
+}()
+
+// unmarshalEvent decodes a copy of b: values and Extra alias the event's own bytes, never the
+// caller's buffer.
+func unmarshalEvent(b []byte, ev Event) error {
+	b = append([]byte(nil), bytes.TrimSpace(b)...)
+	v := reflect.ValueOf(ev).Elem()
+	if err := objectCodecs[v.Type()].Decode(b, v); err != nil {
+		return err
+	}
+	ev.envelope().raw = b
+	return nil
+}
+
+func marshalEvent(ev Event) ([]byte, error) {
+	v := reflect.ValueOf(ev).Elem()
+	return objectCodecs[v.Type()].Encode(v)
+}
+
+// unmarshalObject decodes a copy of b into p, a struct nested in an event.
+func unmarshalObject(b []byte, p codecStater) error {
+	b = append([]byte(nil), b...)
+	v := reflect.ValueOf(p).Elem()
+	return objectCodecs[v.Type()].Decode(b, v)
+}
+
+func marshalObject(p codecStater) ([]byte, error) {
+	v := reflect.ValueOf(p).Elem()
+	return objectCodecs[v.Type()].Encode(v)
+}
+
+// codecStater is a struct that keeps the members' presence for its codec.
+type codecStater interface{ codecState() *jsonx.Presence }
+
+// eventCodecConfig tells the scanner's codec about the SDK's types: unknown members go to
+// Extra, the presence lives in each struct's unexported field, and times and custom fields
+// have fast paths of their own.
+var eventCodecConfig = &jsonx.Config{
+	Extra: reflect.TypeOf(Extra(nil)),
+	State: func(v reflect.Value) *jsonx.Presence {
+		if s, ok := v.Addr().Interface().(codecStater); ok {
+			return s.codecState()
+		}
+		return nil
+	},
+	Hooks: map[reflect.Type]jsonx.Hook{
+		reflect.TypeOf(Time{}):                  {Decode: decodeTimeField, Encode: encodeTimeField},
+		reflect.TypeOf([]CustomFieldValue(nil)): {Decode: decodeCustomFieldsField},
+	},
+}
+
+// mustCodec builds the codec of an event type. The types are fixed at compile time, so an
+// error is a defect that every test run finds at start-up.
+func mustCodec(t reflect.Type) *jsonx.Codec {
+	c, err := jsonx.NewCodec(t, eventCodecConfig)
+	if err != nil {
+		panic("ghl: " + err.Error())
+	}
+	return c
+}
+
+// decodeTimeField reads a time from a string or from a number (epoch milliseconds, the
+// alternate form, written back as a number). A form that does not parse keeps its text in Raw
+// with a zero time.
+func decodeTimeField(fv reflect.Value, val []byte) (fits, alt bool, err error) {
+	var s string
+	switch c := val[0]; {
+	case c == '"':
+		if s, err = jsonx.Unquote(val); err != nil {
+			return false, false, err
+		}
+	case c == '-' || (c >= '0' && c <= '9'):
+		s, alt = string(val), true
+	default:
+		return false, false, nil
+	}
+	t, perr := parseTime(s)
+	if perr != nil {
+		t = Time{}
+	}
+	t.Raw = s
+	*fv.Addr().Interface().(*Time) = t
+	return true, alt, nil
+}
+
+// encodeTimeField writes a decoded time back in the form it came in.
+func encodeTimeField(fv reflect.Value, alt bool) ([]byte, error) {
+	t := fv.Addr().Interface().(*Time)
+	switch {
+	case t.Raw != "" && alt && jsonx.IsNumber(t.Raw):
+		return []byte(t.Raw), nil
+	case t.Raw != "":
+		return jsonx.AppendQuoted(nil, t.Raw), nil
+	case t.Time.IsZero():
+		return []byte(`""`), nil // present but empty
+	}
+	return t.MarshalJSON()
+}
+
+// decodeCustomFieldsField decodes [{"id": "...", "value": ...}, ...] without encoding/json;
+// a list with other members or an id that is not a string goes through encoding/json.
+func decodeCustomFieldsField(fv reflect.Value, val []byte) (fits, alt bool, err error) {
+	list, ok, err := customFieldList(val)
+	if err != nil {
+		return false, false, err
+	}
+	if !ok {
+		fits, err := jsonx.DecodeStd(fv, val)
+		return fits, false, err
+	}
+	*fv.Addr().Interface().(*[]CustomFieldValue) = list
+	return true, false, nil
+}
+
+var errNotCustomField = errors.New("ghl: not a custom field value")
+
+func customFieldList(val []byte) ([]CustomFieldValue, bool, error) {
+	list := make([]CustomFieldValue, 0, 4)
+	var buf [4]jsonx.Member
+	isArr, err := jsonx.EachElement(val, func(item []byte) error {
+		if item[0] != '{' {
+			return errNotCustomField
+		}
+		members, err := jsonx.ScanObject(item, buf[:0])
+		if err != nil {
+			return err
+		}
+		var f CustomFieldValue
+		for _, m := range members {
+			switch string(m.Key) {
+			case `"id"`:
+				if m.Val[0] != '"' {
+					return errNotCustomField
+				}
+				if f.ID, err = jsonx.Unquote(m.Val); err != nil {
+					return err
+				}
+			case `"value"`:
+				f.Value = json.RawMessage(m.Val)
+			default:
+				return errNotCustomField
+			}
+		}
+		list = append(list, f)
+		return nil
+	})
+	switch {
+	case !isArr, errors.Is(err, errNotCustomField):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return list, true, nil
+}
