@@ -588,3 +588,49 @@ func TestUnauthorizedInvalidateErrorIsReturnedAsIs(t *testing.T) {
 	assert.Equal(t, boom, err)
 	assert.Equal(t, int32(1), calls.Load())
 }
+
+// takenBody takes a response's body unread, as a download does.
+type takenBody struct{ resp *http.Response }
+
+func (b *takenBody) take(resp *http.Response) { b.resp = resp }
+
+// TestRawBodiesAndStreamedResponses: a raw body (a multipart upload) is opened afresh for
+// every attempt, the 401 resend included, with its own content type; a download names what it
+// accepts and gets the body unread, to stream it.
+func TestRawBodiesAndStreamedResponses(t *testing.T) {
+	client, mux := setup(t, WithTokenSource(&countingSource{}))
+	var bodies, versions []string
+	mux.HandleFunc("POST /conversations/messages/upload", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		versions = append(versions, r.Header.Get("Version"))
+		assert.Equal(t, "multipart/form-data; boundary=b1", r.Header.Get("Content-Type"))
+		if len(bodies) == 1 {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, `{"uploadedFiles":{}}`)
+	})
+	_, err := client.do(context.Background(), &request{method: http.MethodPost, path: "/conversations/messages/upload",
+		route: "/conversations/messages/upload", contentType: "multipart/form-data; boundary=b1", family: APIConversations,
+		rawBody: func() (io.Reader, error) { return strings.NewReader("--b1 part"), nil }}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"--b1 part", "--b1 part"}, bodies)
+	assert.Equal(t, []string{"2021-04-15", "2021-04-15"}, versions)
+
+	mux.HandleFunc("GET /conversations/messages/m1/recording", func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "*/*", r.Header.Get("Accept"))
+		w.Header().Set("Content-Type", "audio/x-wav")
+		fmt.Fprint(w, "RIFF audio")
+	})
+	var tb takenBody
+	resp, err := client.do(context.Background(), &request{method: http.MethodGet, path: "/conversations/messages/m1/recording",
+		route: "/conversations/messages/{messageId}/recording", accept: []string{"*/*"}}, &tb)
+	require.NoError(t, err)
+	require.NotNil(t, tb.resp)
+	assert.Same(t, resp.Response, tb.resp)
+	data, err := io.ReadAll(tb.resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, tb.resp.Body.Close())
+	assert.Equal(t, "RIFF audio", string(data))
+}

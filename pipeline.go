@@ -43,6 +43,18 @@ type request struct {
 	// mayBeAbsent marks a method whose value is legitimately absent from a 2xx (a lookup
 	// that found nothing): fetch then returns the zero value instead of ErrEmptyResponse.
 	mayBeAbsent bool
+	// rawBody, if set, is sent instead of body, with contentType: it opens the body afresh
+	// for each attempt, so a multipart upload streams instead of being marshalled.
+	rawBody     func() (io.Reader, error)
+	contentType string
+	// accept replaces the Accept header (media downloads).
+	accept []string
+}
+
+// bodyTaker is a destination of do that takes a 2xx response's body unread, to stream it to
+// the caller (a call recording), who closes it.
+type bodyTaker interface {
+	take(resp *http.Response)
 }
 
 var jsonContentType = []string{"application/json"}
@@ -54,7 +66,7 @@ var jsonContentType = []string{"application/json"}
 // be absent.
 func fetch[E, T any](ctx context.Context, c *Client, req *request, pick func(*E) T) (T, *Response, error) {
 	var zero T
-	resp, data, st, err := c.send(ctx, req)
+	resp, data, st, err := c.send(ctx, req, false)
 	if err != nil {
 		return zero, resp, err
 	}
@@ -104,11 +116,16 @@ func emptyJSON(b []byte) bool {
 }
 
 // do sends req and decodes a 2xx JSON body into out (if non-nil); an empty body leaves out as
-// it is. Methods that return a value use fetch instead.
+// it is, and a bodyTaker takes the body unread. Methods that return a value use fetch instead.
 func (c *Client) do(ctx context.Context, req *request, out any) (*Response, error) {
-	resp, data, st, err := c.send(ctx, req)
+	taker, stream := out.(bodyTaker)
+	resp, data, st, err := c.send(ctx, req, stream)
 	if err != nil {
 		return resp, err
+	}
+	if stream {
+		taker.take(resp.Response)
+		return resp, nil
 	}
 	if out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := decodeResponse(data, out); err != nil {
@@ -133,10 +150,11 @@ func decodeResponse(data []byte, out any) error {
 	return json.Unmarshal(data, out)
 }
 
-// send runs req through the pipeline. On a 2xx it returns the body, read in full; otherwise
-// a typed error (with the response, if there was one). The call's state comes back for the
-// errors the caller may still build from the body.
-func (c *Client) send(ctx context.Context, req *request) (*Response, []byte, *callState, error) {
+// send runs req through the pipeline. On a 2xx it returns the body, read in full (or, with
+// stream, left unread in the response for the caller to read and close); otherwise a typed
+// error (with the response, if there was one). The call's state comes back for the errors the
+// caller may still build from the body.
+func (c *Client) send(ctx context.Context, req *request, stream bool) (*Response, []byte, *callState, error) {
 	if ctx == nil {
 		return nil, nil, nil, errors.New("ghl: nil context")
 	}
@@ -164,8 +182,11 @@ func (c *Client) send(ctx context.Context, req *request) (*Response, []byte, *ca
 	st := &cc.st
 	st.tokens = st.tokenBuf[:0]
 	var raw any
-	if body != nil {
+	switch {
+	case body != nil:
 		raw = body
+	case req.rawBody != nil:
+		raw = retryablehttp.ReaderFunc(req.rawBody)
 	}
 	rreq, err := retryablehttp.NewRequestWithContext(cc, req.method, u, raw)
 	if err != nil {
@@ -173,10 +194,16 @@ func (c *Client) send(ctx context.Context, req *request) (*Response, []byte, *ca
 	}
 	h := rreq.Header
 	h["Accept"] = jsonContentType
+	if req.accept != nil {
+		h["Accept"] = req.accept
+	}
 	h["Version"] = c.cfg.versions[apiOf(req.family, req.path)]
 	h["User-Agent"] = c.cfg.userAgentHeader
-	if body != nil {
+	switch {
+	case body != nil:
 		h["Content-Type"] = jsonContentType
+	case req.rawBody != nil:
+		h["Content-Type"] = []string{req.contentType}
 	}
 	httpResp, err := c.cfg.retry.Do(rreq)
 	if err != nil {
@@ -187,6 +214,9 @@ func (c *Client) send(ctx context.Context, req *request) (*Response, []byte, *ca
 		return &Response{Response: kept, RateLimit: st.hdr.rateLimit}, nil, st, err
 	}
 	resp := &Response{Response: httpResp, RateLimit: st.hdr.rateLimit}
+	if stream {
+		return resp, nil, st, nil
+	}
 	data, err := readBody(httpResp.Body, httpResp.ContentLength, maxResponseBody)
 	httpResp.Body.Close()
 	if err != nil {
@@ -528,12 +558,19 @@ func (t *attemptTransport) refreshAndResend(ctx context.Context, st *callState, 
 	if tok == nil || tok.AccessToken == "" || tok.AccessToken == rejected {
 		return resp, nil
 	}
-	t.reportRetry(ctx, st, RetryReasonUnauthorized)
 	r2 := *req
 	r2.Header = req.Header.Clone()
-	if st.body != nil {
+	switch {
+	case st.body != nil:
 		r2.Body = io.NopCloser(bytes.NewReader(st.body))
+	case req.GetBody != nil: // a raw body, opened afresh
+		b, err := req.GetBody()
+		if err != nil {
+			return nil, &permanentError{err}
+		}
+		r2.Body = b
 	}
+	t.reportRetry(ctx, st, RetryReasonUnauthorized)
 	return t.attempt(ctx, st, &r2, tok)
 }
 
