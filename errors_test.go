@@ -422,9 +422,7 @@ func errorCases() []errorCase {
 			return flowResult{err, resp, []string{testToken}}
 		}},
 		{"ErrNoCredentials", func(t *testing.T) flowResult {
-			base, err := NewClient(WithBaseURL("http://127.0.0.1:1"), WithLocationID("loc-1"))
-			require.NoError(t, err)
-			c, err := base.ForLocation("loc-2", nil)
+			c, err := NewClient(WithBaseURL("http://127.0.0.1:1"), WithLocationID("loc-1"))
 			require.NoError(t, err)
 			_, resp, err := c.Contacts.Get(context.Background(), "x")
 			return flowResult{err, resp, []string{"no-token-anywhere"}}
