@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"strconv"
 	"strings"
 	"time"
 
@@ -351,88 +350,6 @@ func RouteFromContext(ctx context.Context) (route string, ok bool) {
 		return st.route, true
 	}
 	return "", false
-}
-
-// respHeaders is what the pipeline reads from a response's headers. parseResponseHeaders makes
-// it once per response, as the response arrives; the limiter, the retry policy, the error and
-// *Response all read this one copy.
-type respHeaders struct {
-	rateLimit  RateLimit
-	retryAfter time.Duration // Retry-After, capped at maxRetryAfterHeader; 0 if absent
-}
-
-// Header values past these are clamped: a hostile or broken server cannot make the client
-// spend memory or time in proportion to a number it sends.
-const (
-	maxHeaderCount      = 1_000_000     // X-RateLimit-Max and -Remaining: requests per window
-	maxHeaderDaily      = 1_000_000_000 // X-RateLimit-Limit-Daily and -Daily-Remaining
-	maxHeaderInterval   = time.Hour     // X-RateLimit-Interval-Milliseconds (GHL: 10 s)
-	maxRetryAfterHeader = 24 * time.Hour
-)
-
-// parseResponseHeaders reads the X-RateLimit-* and Retry-After headers; now dates an HTTP-date
-// Retry-After. Every value is clamped before it is scaled.
-func parseResponseHeaders(h http.Header, now time.Time) respHeaders {
-	var r respHeaders
-	rl := &r.rateLimit
-	rl.Max, rl.Present = headerInt(h["X-Ratelimit-Max"], maxHeaderCount, rl.Present)
-	rl.Remaining, rl.Present = headerInt(h["X-Ratelimit-Remaining"], maxHeaderCount, rl.Present)
-	var ms int
-	ms, rl.Present = headerInt(h["X-Ratelimit-Interval-Milliseconds"], int(maxHeaderInterval/time.Millisecond), rl.Present)
-	rl.Interval = time.Duration(ms) * time.Millisecond
-	rl.DailyLimit, rl.Present = headerInt(h["X-Ratelimit-Limit-Daily"], maxHeaderDaily, rl.Present)
-	rl.DailyRemaining, rl.Present = headerInt(h["X-Ratelimit-Daily-Remaining"], maxHeaderDaily, rl.Present)
-	if v := h["Retry-After"]; len(v) > 0 {
-		r.retryAfter = retryAfterValue(v[0], now)
-	}
-	return r
-}
-
-// headerInt reads the first value of a header as a count of at most limit; a missing,
-// negative or unreadable value is 0 and leaves present as it was. Keys are looked up in
-// canonical form directly, avoiding Header.Get's canonicalisation on the hot path.
-func headerInt(v []string, limit int, present bool) (int, bool) {
-	if len(v) == 0 {
-		return 0, present
-	}
-	n, ok := digits(v[0], uint64(limit))
-	if !ok {
-		return 0, present
-	}
-	return int(n), true
-}
-
-// digits reads s (spaces around it allowed) as a decimal number of digits only, capped at
-// limit however many digits there are; ok is false for anything else.
-func digits(s string, limit uint64) (n uint64, ok bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || n > limit { // the only possible error is a value past uint64
-		return limit, true
-	}
-	return n, true
-}
-
-// retryAfterValue reads Retry-After in seconds or as an HTTP date, capped at
-// maxRetryAfterHeader before it is turned into a Duration; 0 if invalid or in the past.
-func retryAfterValue(v string, now time.Time) time.Duration {
-	if secs, ok := digits(v, uint64(maxRetryAfterHeader/time.Second)); ok {
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(strings.TrimSpace(v)); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return min(d, maxRetryAfterHeader)
-		}
-	}
-	return 0
 }
 
 // ContextTokenSource is a token source that takes the caller's context, so a wait for a token
