@@ -321,7 +321,7 @@ func (a *OAuthApp) postToken(ctx context.Context, grant, key, path string, form 
 	req.Header["User-Agent"] = []string{defaultUserAgent}
 	if bearer != "" {
 		req.Header["Authorization"] = []string{"Bearer " + bearer}
-		req.Header["Version"] = []string{DefaultAPIVersion}
+		req.Header["Version"] = []string{defaultVersion(APIOAuth)}
 	}
 	resp, err := a.hc.Do(req)
 	if err != nil {

@@ -119,7 +119,7 @@ func BenchmarkGet(b *testing.B) {
 				b.Fatal(err)
 			}
 			req.Header["Authorization"] = []string{"Bearer " + testToken}
-			req.Header["Version"] = []string{DefaultAPIVersion}
+			req.Header["Version"] = []string{version20210728}
 			req.Header["Accept"] = []string{"application/json"}
 			resp, err := hc.Do(req)
 			if err != nil {
@@ -182,7 +182,7 @@ func BenchmarkGetInterleaved(b *testing.B) {
 	raw := func() {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		req.Header["Authorization"] = []string{"Bearer " + testToken}
-		req.Header["Version"] = []string{DefaultAPIVersion}
+		req.Header["Version"] = []string{version20210728}
 		req.Header["Accept"] = []string{"application/json"}
 		resp, err := hc.Do(req)
 		if err != nil {
@@ -291,7 +291,7 @@ func naiveGet(hc *http.Client) func(*Client, *ghltest.Server, string) error {
 		for {
 			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/contacts/"+id, nil)
 			req.Header.Set("Authorization", "Bearer "+srv.Token())
-			req.Header.Set("Version", DefaultAPIVersion)
+			req.Header.Set("Version", version20210728)
 			resp, err := hc.Do(req)
 			if err != nil {
 				return err
@@ -314,7 +314,7 @@ func naiveBackoffGet(hc *http.Client) func(*Client, *ghltest.Server, string) err
 		for wait := time.Second; ; wait *= 2 {
 			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/contacts/"+id, nil)
 			req.Header.Set("Authorization", "Bearer "+srv.Token())
-			req.Header.Set("Version", DefaultAPIVersion)
+			req.Header.Set("Version", version20210728)
 			resp, err := hc.Do(req)
 			if err != nil {
 				return err
@@ -566,7 +566,7 @@ func BenchmarkGetStub(b *testing.B) {
 		for range b.N {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/contacts/"+id, nil)
 			req.Header["Authorization"] = []string{"Bearer " + testToken}
-			req.Header["Version"] = []string{DefaultAPIVersion}
+			req.Header["Version"] = []string{version20210728}
 			req.Header["Accept"] = []string{"application/json"}
 			resp, err := hc.Do(req)
 			if err != nil {

@@ -127,7 +127,7 @@ func (s *CalendarsService) List(ctx context.Context, opts *CalendarListOptions) 
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/calendars/", route: "/calendars/", query: q, family: apiCalendars},
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/calendars/", route: "/calendars/", query: q, family: APICalendars},
 		func(e *struct {
 			Calendars []*Calendar `json:"calendars"`
 		}) []*Calendar {
@@ -189,7 +189,7 @@ func (s *CalendarsService) FreeSlots(ctx context.Context, calendarID string, opt
 		}
 		q.Add("userIds", id)
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/calendars/" + ids[0] + "/free-slots", route: "/calendars/{calendarId}/free-slots", query: q, family: apiCalendars},
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/calendars/" + ids[0] + "/free-slots", route: "/calendars/{calendarId}/free-slots", query: q, family: APICalendars},
 		func(e *freeSlots) []time.Time {
 			if loc != nil {
 				for i, t := range e.slots {

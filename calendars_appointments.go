@@ -174,7 +174,7 @@ func (s *CalendarsService) Book(ctx context.Context, req *AppointmentRequest) (*
 	if body.EndTime != nil && !body.EndTime.After(body.StartTime) {
 		return nil, nil, &InvalidParamError{Param: "req.EndTime", Reason: "must be after StartTime"}
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodPost, path: "/calendars/events/appointments", route: "/calendars/events/appointments", body: &body, family: apiCalendars}, self[CalendarEvent])
+	return fetch(ctx, s.client, &request{method: http.MethodPost, path: "/calendars/events/appointments", route: "/calendars/events/appointments", body: &body, family: APICalendars}, self[CalendarEvent])
 }
 
 // UpdateAppointment changes an appointment: moves it (StartTime, EndTime, CalendarID),
@@ -206,7 +206,7 @@ func (s *CalendarsService) CancelAppointment(ctx context.Context, eventID string
 }
 
 func (s *CalendarsService) putAppointment(ctx context.Context, escapedID string, body *AppointmentUpdateRequest) (*CalendarEvent, *Response, error) {
-	return fetch(ctx, s.client, &request{method: http.MethodPut, path: "/calendars/events/appointments/" + escapedID, route: "/calendars/events/appointments/{eventId}", body: body, family: apiCalendars}, self[CalendarEvent])
+	return fetch(ctx, s.client, &request{method: http.MethodPut, path: "/calendars/events/appointments/" + escapedID, route: "/calendars/events/appointments/{eventId}", body: body, family: APICalendars}, self[CalendarEvent])
 }
 
 // GetAppointment fetches one appointment.
@@ -215,7 +215,7 @@ func (s *CalendarsService) GetAppointment(ctx context.Context, eventID string) (
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/calendars/events/appointments/" + ids[0], route: "/calendars/events/appointments/{eventId}", family: apiCalendars},
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/calendars/events/appointments/" + ids[0], route: "/calendars/events/appointments/{eventId}", family: APICalendars},
 		func(e *struct {
 			Event *CalendarEvent `json:"event"`
 		}) *CalendarEvent {
@@ -231,7 +231,7 @@ func (s *CalendarsService) DeleteEvent(ctx context.Context, eventID string) (*Re
 		return nil, err
 	}
 	// GHL's spec requires a body, an empty object.
-	return s.client.doAck(ctx, &request{method: http.MethodDelete, path: "/calendars/events/" + ids[0], route: "/calendars/events/{eventId}", body: struct{}{}, family: apiCalendars})
+	return s.client.doAck(ctx, &request{method: http.MethodDelete, path: "/calendars/events/" + ids[0], route: "/calendars/events/{eventId}", body: struct{}{}, family: APICalendars})
 }
 
 // EventListOptions says which events Events yields: those of one calendar, one user or one
@@ -295,7 +295,7 @@ func (s *CalendarsService) Events(ctx context.Context, opts *EventListOptions) i
 	}
 	const route = "/calendars/events"
 	return paginate(ctx, route, 0, func(ctx context.Context, _, _ int) (pageOf[*CalendarEvent, int], error) {
-		events, _, err := fetch(ctx, s.client, &request{method: http.MethodGet, path: route, route: route, query: q, family: apiCalendars},
+		events, _, err := fetch(ctx, s.client, &request{method: http.MethodGet, path: route, route: route, query: q, family: APICalendars},
 			func(e *struct {
 				Events []*CalendarEvent `json:"events"`
 			}) []*CalendarEvent {

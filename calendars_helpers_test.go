@@ -54,7 +54,7 @@ func assertCall(t *testing.T, r *http.Request, c call) {
 	assert.Equal(t, c.query, r.URL.RawQuery, "query")
 	assert.Equal(t, c.version, r.Header.Get("Version"), "Version header of %s %s", c.method, c.path)
 	assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"), "Authorization")
-	assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "ghl-go/"+Version), "User-Agent %q", r.Header.Get("User-Agent"))
+	assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "ghl-go/"+sdkVersion), "User-Agent %q", r.Header.Get("User-Agent"))
 	got, err := io.ReadAll(r.Body)
 	assert.NoError(t, err)
 	if c.body == "" {

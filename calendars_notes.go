@@ -108,7 +108,7 @@ func (s *CalendarsService) ListAppointmentNotes(ctx context.Context, appointment
 	}
 	// Both are required by GHL, so both are always sent.
 	q := url.Values{"limit": {strconv.Itoa(o.Limit)}, "offset": {strconv.Itoa(o.Offset)}}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/calendars/appointments/" + ids[0] + "/notes", route: appointmentNotesRoute, query: q, family: apiCalendars}, self[AppointmentNoteList])
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/calendars/appointments/" + ids[0] + "/notes", route: appointmentNotesRoute, query: q, family: APICalendars}, self[AppointmentNoteList])
 }
 
 // AppointmentNotes yields every note of an appointment, a page of MaxAppointmentNotesPage at
@@ -144,7 +144,7 @@ func (s *CalendarsService) CreateAppointmentNote(ctx context.Context, appointmen
 	if err := req.validate(); err != nil {
 		return nil, nil, err
 	}
-	return s.oneNote(ctx, &request{method: http.MethodPost, path: "/calendars/appointments/" + ids[0] + "/notes", route: appointmentNotesRoute, body: req, family: apiCalendars})
+	return s.oneNote(ctx, &request{method: http.MethodPost, path: "/calendars/appointments/" + ids[0] + "/notes", route: appointmentNotesRoute, body: req, family: APICalendars})
 }
 
 // UpdateAppointmentNote replaces a note's body (and author).
@@ -156,7 +156,7 @@ func (s *CalendarsService) UpdateAppointmentNote(ctx context.Context, appointmen
 	if err := req.validate(); err != nil {
 		return nil, nil, err
 	}
-	return s.oneNote(ctx, &request{method: http.MethodPut, path: appointmentNotePath(ids), route: appointmentNotesRoute + "/{noteId}", body: req, family: apiCalendars})
+	return s.oneNote(ctx, &request{method: http.MethodPut, path: appointmentNotePath(ids), route: appointmentNotesRoute + "/{noteId}", body: req, family: APICalendars})
 }
 
 // DeleteAppointmentNote deletes a note of an appointment.
@@ -165,7 +165,7 @@ func (s *CalendarsService) DeleteAppointmentNote(ctx context.Context, appointmen
 	if err != nil {
 		return nil, err
 	}
-	req := &request{method: http.MethodDelete, path: appointmentNotePath(ids), route: appointmentNotesRoute + "/{noteId}", family: apiCalendars}
+	req := &request{method: http.MethodDelete, path: appointmentNotePath(ids), route: appointmentNotesRoute + "/{noteId}", family: APICalendars}
 	// This endpoint acknowledges with {"success": true}, not the "succeded" of the others.
 	var a struct {
 		Success *bool `json:"success"`

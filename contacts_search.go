@@ -394,7 +394,7 @@ func (s *ContactsService) FindDuplicate(ctx context.Context, opts *DuplicateOpti
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/contacts/search/duplicate", route: "/contacts/search/duplicate", query: q}, contactOf)
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/contacts/search/duplicate", route: "/contacts/search/duplicate", query: q, mayBeAbsent: true}, contactOf)
 }
 
 // ContactList is a page of contacts from List or ListByBusiness.

@@ -201,7 +201,7 @@ func (s *ConversationsService) Search(ctx context.Context, opts *ConversationSea
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/conversations/search", route: "/conversations/search", query: q, family: apiConversations}, self[ConversationSearchResult])
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/conversations/search", route: "/conversations/search", query: q, family: APIConversations}, self[ConversationSearchResult])
 }
 
 // ConversationCreateRequest is the body of Create.
@@ -246,7 +246,7 @@ func (s *ConversationsService) Get(ctx context.Context, conversationID string) (
 	if err != nil {
 		return nil, nil, err
 	}
-	req := &request{method: http.MethodGet, path: "/conversations/" + ids[0], route: "/conversations/{conversationId}", family: apiConversations}
+	req := &request{method: http.MethodGet, path: "/conversations/" + ids[0], route: "/conversations/{conversationId}", family: APIConversations}
 	c, resp, err := fetch(ctx, s.client, req, func(e *conversationGetEnvelope) *Conversation { return e.conversation })
 	return required(c, resp, err, req, "conversation")
 }
@@ -311,13 +311,13 @@ func (s *ConversationsService) Delete(ctx context.Context, conversationID string
 	if err != nil {
 		return nil, err
 	}
-	return s.client.doSuccess(ctx, &request{method: http.MethodDelete, path: "/conversations/" + ids[0], route: "/conversations/{conversationId}", family: apiConversations})
+	return s.client.doSuccess(ctx, &request{method: http.MethodDelete, path: "/conversations/" + ids[0], route: "/conversations/{conversationId}", family: APIConversations})
 }
 
 // conversation sends req and returns the conversation of its envelope, failing when the
 // envelope reports {"success": false}.
 func (s *ConversationsService) conversation(ctx context.Context, req *request) (*Conversation, *Response, error) {
-	req.family = apiConversations
+	req.family = APIConversations
 	var env conversationEnvelope
 	resp, err := s.client.do(ctx, req, &env)
 	if err != nil {

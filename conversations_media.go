@@ -41,7 +41,7 @@ func (s *streamedBody) take(resp *http.Response) { s.resp = resp }
 
 // media sends a GET for a file and hands its body over as a stream.
 func (s *ConversationsService) media(ctx context.Context, req *request) (*Media, *Response, error) {
-	req.family = apiConversations
+	req.family = APIConversations
 	var sb streamedBody
 	resp, err := s.client.do(ctx, req, &sb)
 	if err != nil {
@@ -214,6 +214,6 @@ func (s *ConversationsService) Transcription(ctx context.Context, messageID stri
 		return nil, nil, err
 	}
 	req := &request{method: http.MethodGet, path: "/conversations/locations/" + loc + "/messages/" + ids[0] + "/transcription",
-		route: "/conversations/locations/{locationId}/messages/{messageId}/transcription", family: apiConversations}
+		route: "/conversations/locations/{locationId}/messages/{messageId}/transcription", family: APIConversations}
 	return fetch(ctx, s.client, req, func(t *transcript) []*TranscriptSentence { return t.sentences })
 }

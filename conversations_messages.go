@@ -21,7 +21,7 @@ func (s *ConversationsService) GetMessage(ctx context.Context, messageID string)
 	if err != nil {
 		return nil, nil, err
 	}
-	req := &request{method: http.MethodGet, path: "/conversations/messages/" + ids[0], route: "/conversations/messages/{id}", family: apiConversations}
+	req := &request{method: http.MethodGet, path: "/conversations/messages/" + ids[0], route: "/conversations/messages/{id}", family: APIConversations}
 	m, resp, err := fetch(ctx, s.client, req, func(e *messageEnvelope) *Message { return e.message })
 	return required(m, resp, err, req, "message")
 }
@@ -130,7 +130,7 @@ func (s *ConversationsService) MessagesPage(ctx context.Context, conversationID 
 	if err != nil {
 		return nil, nil, err
 	}
-	req := &request{method: http.MethodGet, path: "/conversations/" + ids[0] + "/messages", route: "/conversations/{conversationId}/messages", query: q, family: apiConversations}
+	req := &request{method: http.MethodGet, path: "/conversations/" + ids[0] + "/messages", route: "/conversations/{conversationId}/messages", query: q, family: APIConversations}
 	return fetch(ctx, s.client, req, self[MessagePage])
 }
 
@@ -258,7 +258,7 @@ func (s *ConversationsService) exportPage(ctx context.Context, o *MessageExportO
 	if err != nil {
 		return nil, nil, err
 	}
-	req := &request{method: http.MethodGet, path: "/conversations/messages/export", route: "/conversations/messages/export", query: q, family: apiConversations}
+	req := &request{method: http.MethodGet, path: "/conversations/messages/export", route: "/conversations/messages/export", query: q, family: APIConversations}
 	return fetch(ctx, s.client, req, self[ExportPage])
 }
 

@@ -122,7 +122,7 @@ func (s *ConversationsService) LogCall(ctx context.Context, req *CallLogRequest)
 	if req.Direction == DirectionOutbound {
 		path = "/conversations/messages/outbound"
 	}
-	r := &request{method: http.MethodPost, path: path, route: path, family: apiConversations}
+	r := &request{method: http.MethodPost, path: path, route: path, family: APIConversations}
 	if err := checkTarget("req", req.ContactID, req.ConversationID); err != nil {
 		return nil, nil, err
 	}
@@ -218,7 +218,7 @@ func (s *ConversationsService) AddInboundMessage(ctx context.Context, req *Inbou
 	if req == nil {
 		return nil, nil, &InvalidParamError{Param: "req", Reason: "must not be nil"}
 	}
-	r := &request{method: http.MethodPost, path: "/conversations/messages/inbound", route: "/conversations/messages/inbound", family: apiConversations}
+	r := &request{method: http.MethodPost, path: "/conversations/messages/inbound", route: "/conversations/messages/inbound", family: APIConversations}
 	switch req.Type {
 	case ChannelSMS, ChannelRCS, ChannelEmail, ChannelWhatsApp, ChannelGMB, ChannelIG, ChannelFB, ChannelWebChat,
 		ChannelLiveChat, ChannelIVRCall, ChannelTikTok, "Campaign_Call", "Campaign_VoiceMail", "ALL_IN_ONE_CHAT", "FORM_SUBMISSION":
@@ -385,7 +385,7 @@ func (s *ConversationsService) SendMessage(ctx context.Context, req *SendMessage
 	if req == nil {
 		return nil, nil, &InvalidParamError{Param: "req", Reason: "must not be nil"}
 	}
-	r := &request{method: http.MethodPost, path: "/conversations/messages", route: "/conversations/messages", body: req, family: apiConversations}
+	r := &request{method: http.MethodPost, path: "/conversations/messages", route: "/conversations/messages", body: req, family: APIConversations}
 	switch req.Type {
 	case ChannelSMS, ChannelRCS, ChannelEmail, ChannelWhatsApp, ChannelIG, ChannelFB, ChannelLiveChat, ChannelTikTok:
 	case ChannelCustom:
@@ -438,7 +438,7 @@ func (s *ConversationsService) SetAttachments(ctx context.Context, messageID str
 		Attachments []string `json:"attachments"`
 	}{urls}
 	return s.client.doSuccess(ctx, &request{method: http.MethodPut, path: "/conversations/messages/" + ids[0] + "/attachments",
-		route: "/conversations/messages/{messageId}/attachments", body: body, family: apiConversations})
+		route: "/conversations/messages/{messageId}/attachments", body: body, family: APIConversations})
 }
 
 // CancelScheduled cancels a message sent with a ScheduledTimestamp that has not gone out yet.
@@ -447,7 +447,7 @@ func (s *ConversationsService) CancelScheduled(ctx context.Context, messageID st
 	if err != nil {
 		return nil, err
 	}
-	r := &request{method: http.MethodDelete, path: "/conversations/messages/" + ids[0] + "/schedule", route: "/conversations/messages/{messageId}/schedule", family: apiConversations}
+	r := &request{method: http.MethodDelete, path: "/conversations/messages/" + ids[0] + "/schedule", route: "/conversations/messages/{messageId}/schedule", family: APIConversations}
 	// The body repeats a status code; GHL documents 404 "Failed cancel the scheduled message"
 	// in it.
 	var ack struct {

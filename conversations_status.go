@@ -74,7 +74,7 @@ func (s *ConversationsService) UpdateMessageStatus(ctx context.Context, messageI
 		wait = DefaultProviderStatusWait
 	}
 	r := &request{method: http.MethodPut, path: "/conversations/messages/" + ids[0] + "/status",
-		route: "/conversations/messages/{messageId}/status", body: req, family: apiConversations}
+		route: "/conversations/messages/{messageId}/status", body: req, family: APIConversations}
 	cfg := s.client.cfg
 	deadline := time.Now().Add(wait)
 	for attempt := 0; ; attempt++ {

@@ -28,7 +28,7 @@ type convWire struct {
 }
 
 // expectConv registers a handler on w.path that asserts the request matches w exactly,
-// Version 2021-04-15 included, and answers with w.resp. It returns the number of requests
+// sdkVersion 2021-04-15 included, and answers with w.resp. It returns the number of requests
 // served.
 func expectConv(t *testing.T, mux *http.ServeMux, w convWire) *atomic.Int32 {
 	t.Helper()
@@ -66,7 +66,7 @@ func assertConvHeaders(t *testing.T, r *http.Request, accept string, withJSONBod
 	assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"), "Authorization")
 	assert.Equal(t, "2021-04-15", r.Header.Get("Version"), "Version")
 	assert.Equal(t, accept, r.Header.Get("Accept"), "Accept")
-	assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "ghl-go/"+Version), "User-Agent")
+	assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "ghl-go/"+sdkVersion), "User-Agent")
 	ct := r.Header.Get("Content-Type")
 	if withJSONBody {
 		assert.Equal(t, "application/json", ct, "Content-Type")

@@ -125,7 +125,7 @@ func (s *ConversationsService) Upload(ctx context.Context, req *UploadRequest) (
 		return nil, nil, err
 	}
 	r := &request{method: http.MethodPost, path: "/conversations/messages/upload", route: "/conversations/messages/upload",
-		rawBody: body.open, contentType: "multipart/form-data; boundary=" + body.boundary, family: apiConversations}
+		rawBody: body.open, contentType: "multipart/form-data; boundary=" + body.boundary, family: APIConversations}
 	res, resp, err := fetch(ctx, s.client, r, func(e *UploadResult) *UploadResult { return e })
 	if err != nil {
 		return nil, resp, err

@@ -154,7 +154,7 @@ func (s *LocationsService) CustomFields(ctx context.Context, opts *CustomFieldLi
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: path, route: customFieldsRoute, query: q, family: apiLocations},
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: path, route: customFieldsRoute, query: q, family: APILocations},
 		func(e *struct {
 			CustomFields []*CustomField `json:"customFields"`
 		}) []*CustomField {
@@ -169,7 +169,7 @@ func (s *LocationsService) GetCustomField(ctx context.Context, idOrKey string) (
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.oneField(ctx, &request{method: http.MethodGet, path: path, route: customFieldRoute, family: apiLocations})
+	return s.oneField(ctx, &request{method: http.MethodGet, path: path, route: customFieldRoute, family: APILocations})
 }
 
 // CreateCustomField adds a custom field to the client's location and to the client's key
@@ -194,7 +194,7 @@ func (s *LocationsService) CreateCustomField(ctx context.Context, req *CustomFie
 	if err != nil {
 		return nil, nil, err
 	}
-	f, resp, err := s.oneField(ctx, &request{method: http.MethodPost, path: path, route: customFieldsRoute, body: &body, family: apiLocations})
+	f, resp, err := s.oneField(ctx, &request{method: http.MethodPost, path: path, route: customFieldsRoute, body: &body, family: APILocations})
 	if err == nil {
 		s.ContactFields().learn(f)
 	}
@@ -213,7 +213,7 @@ func (s *LocationsService) UpdateCustomField(ctx context.Context, id string, req
 	if err != nil {
 		return nil, nil, err
 	}
-	f, resp, err := s.oneField(ctx, &request{method: http.MethodPut, path: path, route: customFieldRoute, body: req, family: apiLocations})
+	f, resp, err := s.oneField(ctx, &request{method: http.MethodPut, path: path, route: customFieldRoute, body: req, family: APILocations})
 	if err == nil {
 		s.ContactFields().learn(f)
 	}
@@ -226,7 +226,7 @@ func (s *LocationsService) DeleteCustomField(ctx context.Context, id string) (*R
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.client.doAck(ctx, &request{method: http.MethodDelete, path: path, route: customFieldRoute, family: apiLocations})
+	resp, err := s.client.doAck(ctx, &request{method: http.MethodDelete, path: path, route: customFieldRoute, family: APILocations})
 	if err == nil {
 		s.ContactFields().forget(id)
 	}

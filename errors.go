@@ -2,10 +2,10 @@ package ghl
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -31,6 +31,11 @@ var (
 
 	// ErrInvalidParam is matched by every *InvalidParamError.
 	ErrInvalidParam = errors.New("ghl: invalid parameter")
+
+	// ErrEmptyResponse is matched by the *DecodeError of a 2xx response that holds no value
+	// where the method returns one: an empty body, null, {}, or an envelope whose object is
+	// null or missing ({"contact":null}).
+	ErrEmptyResponse = errors.New("ghl: response holds no value")
 )
 
 // APIError is a non-2xx response from GHL. It decodes every error body shape GHL sends.
@@ -54,7 +59,9 @@ type APIError struct {
 	Attempts int
 	// Body is the response body, capped at 1 MiB, with any token of this request removed.
 	Body []byte
-	// Response is the HTTP response; its body has been read and closed.
+	// Response is the HTTP response, safe to keep and to log: its body has been read (it is
+	// Body above), its request carries neither the Authorization header nor a body, and
+	// header values that held a token of this request are redacted.
 	Response *http.Response
 }
 
@@ -102,9 +109,13 @@ func (e *APIError) Is(target error) bool {
 }
 
 // RateLimitError is a 429 from GHL, or the client's refusal to send because the location's
-// daily budget is spent (then APIError is nil and Daily is true).
+// budget is spent for longer than the call may wait: the daily budget (Daily is true), a
+// pause the server asked for, or a wait that would end after the call's deadline. Then no
+// request was sent and the embedded APIError is zero (StatusCode 0). Every field is safe to
+// read in both cases.
 type RateLimitError struct {
-	*APIError
+	// APIError is the 429 response; zero when the client refused to send.
+	APIError
 	// RetryAfter is how long to wait before the budget allows another request.
 	RetryAfter time.Duration
 	RateLimit  RateLimit
@@ -114,7 +125,7 @@ type RateLimitError struct {
 
 // Error describes the failure for a human; it never contains a token or secret.
 func (e *RateLimitError) Error() string {
-	if e.APIError != nil {
+	if e.StatusCode != 0 {
 		return e.APIError.Error() + fmt.Sprintf(" (retry after %v)", e.RetryAfter)
 	}
 	what := "rate limit"
@@ -127,13 +138,49 @@ func (e *RateLimitError) Error() string {
 // Is matches ErrRateLimited.
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
 
-// Unwrap returns the underlying *APIError, if any.
+// Unwrap returns the 429's *APIError, or nil when nothing was sent.
 func (e *RateLimitError) Unwrap() error {
-	if e.APIError == nil {
+	if e.StatusCode == 0 {
 		return nil
 	}
-	return e.APIError
+	return &e.APIError
 }
+
+// DecodeError reports a 2xx response whose body did not decode into the expected type, or
+// held no value where the method returns one (Err is then ErrEmptyResponse).
+type DecodeError struct {
+	Method     string
+	Route      string
+	StatusCode int
+	// Body is the response body, capped at 1 MiB, with any token of this request removed.
+	Body []byte
+	Err  error
+}
+
+// Error describes the failure for a human; it never contains a token or secret.
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("ghl: %s %s: decoding %d response: %v", e.Method, e.Route, e.StatusCode, e.Err)
+}
+
+// Unwrap returns the underlying error, for errors.Is and errors.As.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// TransportError reports a request that got no usable HTTP response (connection refused or
+// reset, timeout, a redirect to another host) after the retries it was allowed.
+type TransportError struct {
+	Method   string
+	Route    string
+	Attempts int
+	Err      error
+}
+
+// Error describes the failure for a human; it never contains a token or secret.
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("ghl: %s %s: %v (after %d attempt(s))", e.Method, e.Route, e.Err, e.Attempts)
+}
+
+// Unwrap returns the underlying error, for errors.Is and errors.As.
+func (e *TransportError) Unwrap() error { return e.Err }
 
 // InvalidParamError reports a bad argument, found before anything was sent.
 type InvalidParamError struct {
@@ -164,28 +211,13 @@ type nestedError struct {
 	Details json.RawMessage `json:"details"`
 }
 
-// newAPIError reads and closes resp's body and builds the typed error.
-func (st *callState) newAPIError(resp *http.Response) error {
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := parseAPIError(resp, body, st.tokens)
-	e.Method, e.Route, e.Attempts = st.method, st.route, st.attempts
-	if resp.StatusCode == http.StatusTooManyRequests {
-		rl := parseRateLimit(resp.Header)
-		wait := parseRetryAfter(resp.Header, time.Now())
-		if wait == 0 {
-			wait = rl.Interval
-		}
-		return &RateLimitError{APIError: e, RetryAfter: wait, RateLimit: rl, Daily: rl.Present && rl.DailyLimit > 0 && rl.DailyRemaining == 0}
-	}
-	return e
-}
-
 // parseAPIError decodes body in any of GHL's error shapes. secrets are removed from
-// everything the error keeps, in case the server echoed the request.
+// everything the error keeps, in case the server echoed the request, and the response it keeps
+// is a copy that holds none (see keptResponse).
 func parseAPIError(resp *http.Response, body []byte, secrets []string) *APIError {
 	body = redactBytes(body, secrets)
-	e := &APIError{StatusCode: resp.StatusCode, Body: body, Response: resp}
+	kept := keptResponse(resp, secrets)
+	e := &APIError{StatusCode: resp.StatusCode, Body: body, Response: kept}
 	var eb errorBody
 	if json.Unmarshal(body, &eb) == nil {
 		e.TraceID = eb.TraceID
@@ -231,7 +263,7 @@ func parseAPIError(resp *http.Response, body []byte, secrets []string) *APIError
 	e.Message = strings.Join(e.Messages, "; ")
 	if e.TraceID == "" {
 		for _, h := range [...]string{"X-Trace-Id", "Traceid", "X-Request-Id"} {
-			if v := resp.Header.Get(h); v != "" {
+			if v := kept.Header.Get(h); v != "" {
 				e.TraceID = v
 				break
 			}
@@ -247,6 +279,61 @@ func redactBytes(b []byte, secrets []string) []byte {
 		if len(s) >= 8 && bytes.Contains(b, []byte(s)) {
 			b = bytes.ReplaceAll(b, []byte(s), []byte(redacted))
 		}
+	}
+	return b
+}
+
+func redactString(v string, secrets []string) string {
+	for _, s := range secrets {
+		if len(s) >= 8 && strings.Contains(v, s) {
+			v = strings.ReplaceAll(v, s, redacted)
+		}
+	}
+	return v
+}
+
+// keptResponse returns a copy of a response, whose body has been read, that is safe to keep in
+// an error and to log: its body is empty; its request is a copy without body, context (which
+// holds the call's state, tokens included), redirect response or secret headers; and header
+// values that hold one of secrets (a server echoing the request) are redacted.
+func keptResponse(resp *http.Response, secrets []string) *http.Response {
+	if resp == nil {
+		return nil
+	}
+	r := *resp
+	r.Body = http.NoBody
+	r.Header = redactHeader(resp.Header, secrets)
+	r.Trailer = redactHeader(resp.Trailer, secrets)
+	if req := resp.Request; req != nil {
+		kr := req.WithContext(context.Background())
+		kr.Header = redactHeader(req.Header, secrets)
+		for _, k := range [...]string{"Authorization", "Proxy-Authorization", "Cookie"} {
+			delete(kr.Header, k)
+		}
+		kr.Body, kr.GetBody, kr.Response = nil, nil, nil
+		kr.Trailer = nil
+		r.Request = kr
+	}
+	return &r
+}
+
+// redactHeader returns a copy of h whose values holding one of secrets are redacted.
+func redactHeader(h http.Header, secrets []string) http.Header {
+	if h == nil {
+		return nil
+	}
+	out := h.Clone()
+	for _, vs := range out {
+		for i, v := range vs {
+			vs[i] = redactString(v, secrets)
+		}
+	}
+	return out
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
 	}
 	return b
 }

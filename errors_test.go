@@ -5,8 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -174,4 +179,297 @@ func TestErrorsNeverContainTheToken(t *testing.T) {
 	require.ErrorAs(t, err, &te)
 	assert.NotContains(t, err.Error(), testToken)
 	assert.NotContains(t, err.Error(), "127.0.0.1:1/contacts/abc", "the URL (which can carry e-mails in its query) is not repeated")
+}
+
+// secretWalker looks, reflectively, for a secret anywhere reachable from a value: every field
+// (exported or not), pointer, interface, slice (to its capacity: bytes past the length are
+// still held), array and map key and value, so a header, a body, a kept request or its context
+// are all searched. sync/atomic values are read through their Load method. Channels, funcs and
+// other unsafe pointers cannot be followed.
+type secretWalker struct {
+	secrets []string
+	seen    map[walkVisit]bool
+	found   []string
+	nodes   int
+}
+
+type walkVisit struct {
+	typ reflect.Type
+	ptr uintptr
+}
+
+// secretsReachable returns the path of every string or byte slice reachable from v that holds
+// one of secrets.
+func secretsReachable(v any, secrets []string) []string {
+	w := &secretWalker{secrets: secrets, seen: map[walkVisit]bool{}}
+	w.walk(reflect.ValueOf(v), "err")
+	return w.found
+}
+
+func (w *secretWalker) check(s, path string) {
+	for _, sec := range w.secrets {
+		if strings.Contains(s, sec) {
+			w.found = append(w.found, path)
+			return
+		}
+	}
+}
+
+// readable drops reflect's read-only mark from a value reached through unexported fields, so
+// its methods can be called; only addressable values can be.
+func readable(v reflect.Value) reflect.Value {
+	if v.CanAddr() && !v.CanInterface() {
+		return reflect.NewAt(v.Type(), unsafe.Pointer(v.UnsafeAddr())).Elem()
+	}
+	return v
+}
+
+func (w *secretWalker) once(typ reflect.Type, ptr uintptr) bool {
+	k := walkVisit{typ, ptr}
+	if w.seen[k] {
+		return false
+	}
+	w.seen[k] = true
+	return true
+}
+
+func (w *secretWalker) walk(v reflect.Value, path string) {
+	if w.nodes++; w.nodes > 2_000_000 {
+		w.found = append(w.found, path+": too much to walk")
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		w.check(v.String(), path)
+	case reflect.Pointer:
+		if !v.IsNil() && w.once(v.Type(), v.Pointer()) {
+			w.walk(v.Elem(), "(*"+path+")")
+		}
+	case reflect.Interface:
+		if !v.IsNil() {
+			w.walk(v.Elem(), path)
+		}
+	case reflect.Struct:
+		v = readable(v)
+		for i := range v.NumField() {
+			w.walk(v.Field(i), path+"."+v.Type().Field(i).Name)
+		}
+		if v.Type().PkgPath() == "sync/atomic" && v.CanAddr() {
+			if m := v.Addr().MethodByName("Load"); m.IsValid() && m.Type().NumIn() == 0 && m.Type().NumOut() == 1 {
+				w.walk(m.Call(nil)[0], path+".Load()")
+			}
+		}
+	case reflect.Slice:
+		if v.IsNil() || !w.once(v.Type(), v.Pointer()) {
+			return
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			w.check(string(v.Slice(0, v.Cap()).Bytes()), path)
+			return
+		}
+		for i := range v.Len() {
+			w.walk(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.Array:
+		for i := range v.Len() {
+			w.walk(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.Map:
+		if v.IsNil() || !w.once(v.Type(), v.Pointer()) {
+			return
+		}
+		it := v.MapRange()
+		for it.Next() {
+			k := fmt.Sprint(it.Key())
+			w.walk(it.Key(), path+"[key "+k+"]")
+			w.walk(it.Value(), path+"["+k+"]")
+		}
+	}
+}
+
+// TestSecretWalkerFindsWhatIsReachable proves the walker can fail: it finds a token in a
+// request's header, in the call's state behind a request's context, in a client (its token
+// source) and behind an atomic pointer. (No live connection is walked: the race detector would
+// rightly object to reading a transport's buffers while it runs.)
+func TestSecretWalkerFindsWhatIsReachable(t *testing.T) {
+	req, err := http.NewRequest(http.MethodGet, "https://ghl.example/contacts/x", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	assert.Equal(t, []string{"(*(*err).Request).Header[Authorization][0]"},
+		secretsReachable(&http.Response{Request: req}, []string{testToken}))
+
+	cc := &callContext{Context: context.Background()}
+	cc.st.sent(testToken)
+	assert.Equal(t, []string{"(*(*(*err).Request).ctx).st.tokens[0]"},
+		secretsReachable(&http.Response{Request: (&http.Request{}).WithContext(cc)}, []string{testToken}))
+
+	c, err := NewClient(WithAccessToken(testToken), WithHTTPClient(&http.Client{Transport: &stubTransport{}}))
+	require.NoError(t, err)
+	assert.NotEmpty(t, secretsReachable(c, []string{testToken}))
+
+	var p atomic.Pointer[string]
+	tok := "atomic-" + testToken
+	p.Store(&tok)
+	holder := struct{ p *atomic.Pointer[string] }{&p}
+	assert.Equal(t, []string{"(*(*err.p).Load())"}, secretsReachable(holder, []string{testToken}))
+	assert.Empty(t, secretsReachable(struct{ a, b string }{"x", "y"}, []string{testToken}))
+}
+
+// errorCase makes an error through a real flow, and names the secrets that must not be
+// reachable from it (nor from the *Response returned with it). Another area's error types
+// (token endpoint, webhooks) join by adding rows to errorCases.
+type errorCase struct {
+	name string
+	make func(t *testing.T) flowResult
+}
+
+// flowResult is what a flow of errorCases ended with.
+type flowResult struct {
+	err     error
+	resp    any      // the *Response returned with err
+	secrets []string // every token the flow used
+}
+
+// echoAuth answers with the request's Authorization header everywhere a server could put it:
+// the body (in every error shape), a response header and the trace header.
+func echoAuth(status int, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		w.Header().Set("X-Echo-Authorization", auth)
+		w.Header().Set("X-Trace-Id", "trace "+auth)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprint(w, strings.ReplaceAll(body, "AUTH", auth))
+	}
+}
+
+// errorCases are the error values the pipeline produces, each through the flow that makes it.
+func errorCases() []errorCase {
+	get := func(t *testing.T, h http.HandlerFunc, opts ...Option) flowResult {
+		ts := &countingSource{}
+		client, mux := setup(t, append([]Option{WithTokenSource(ts)}, opts...)...)
+		mux.HandleFunc("/contacts/x", h)
+		_, resp, err := client.Contacts.Get(context.Background(), "x")
+		return flowResult{err, resp, ts.issued()}
+	}
+	return []errorCase{
+		{"APIError 422 echoing the token", func(t *testing.T) flowResult {
+			return get(t, echoAuth(422, `{"statusCode":422,"message":["AUTH","AUTH"],"error":{"code":"AUTH","details":{"h":"AUTH"}}}`))
+		}},
+		{"APIError 401 after a refresh, both tokens echoed", func(t *testing.T) flowResult {
+			return get(t, echoAuth(401, `{"statusCode":401,"message":"AUTH"}`))
+		}},
+		{"APIError 500 html echo, after retries", func(t *testing.T) flowResult {
+			return get(t, echoAuth(500, `<pre>AUTH</pre>`), fastRetries(2)...)
+		}},
+		{"RateLimitError 429 echoing the token", func(t *testing.T) flowResult {
+			return get(t, echoAuth(429, `{"statusCode":429,"message":"AUTH"}`))
+		}},
+		{"RateLimitError daily budget spent, nothing sent", func(t *testing.T) flowResult {
+			ts := &countingSource{}
+			client, mux := setup(t, WithTokenSource(ts))
+			mux.HandleFunc("/contacts/x", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("X-Ratelimit-Limit-Daily", "100")
+				w.Header().Set("X-Ratelimit-Daily-Remaining", "0")
+				echoAuth(200, `{"contact":{"id":"x","note":"AUTH"}}`)(w, r)
+			})
+			_, _, err := client.Contacts.Get(context.Background(), "x")
+			require.NoError(t, err)
+			_, resp, err := client.Contacts.Get(context.Background(), "x")
+			var rle *RateLimitError
+			require.ErrorAs(t, err, &rle)
+			return flowResult{err, resp, ts.issued()}
+		}},
+		{"DecodeError of a 2xx echoing the token", func(t *testing.T) flowResult {
+			return get(t, echoAuth(200, `{"contact":{"id":12,"auth":"AUTH"}}`))
+		}},
+		{"DecodeError of a 2xx without a value", func(t *testing.T) flowResult {
+			return get(t, echoAuth(200, `{"contact":null,"auth":"AUTH"}`))
+		}},
+		{"TransportError: redirect to another host", func(t *testing.T) flowResult {
+			return get(t, func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, "http://127.0.0.1:1/steal?auth="+url.QueryEscape(r.Header.Get("Authorization")), http.StatusFound)
+			})
+		}},
+		{"TransportError: connection reset", func(t *testing.T) flowResult {
+			return get(t, func(w http.ResponseWriter, r *http.Request) {
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+			})
+		}},
+		{"context deadline", func(t *testing.T) flowResult {
+			ts := &countingSource{}
+			client, mux := setup(t, WithTokenSource(ts))
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
+			mux.HandleFunc("/contacts/x", func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-release:
+				case <-r.Context().Done():
+				}
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			_, resp, err := client.Contacts.Get(ctx, "x")
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			return flowResult{err, resp, ts.issued()}
+		}},
+		{"InvalidParamError", func(t *testing.T) flowResult {
+			client, _ := setup(t)
+			_, resp, err := client.Contacts.Get(context.Background(), "..")
+			return flowResult{err, resp, []string{testToken}}
+		}},
+		{"ErrNoCredentials", func(t *testing.T) flowResult {
+			c, err := NewClient(WithBaseURL("http://127.0.0.1:1"), WithLocationID("loc-1"))
+			require.NoError(t, err)
+			_, resp, err := c.Contacts.Get(context.Background(), "x")
+			return flowResult{err, resp, []string{"no-token-anywhere"}}
+		}},
+	}
+}
+
+// TestNoSecretReachableFromErrors walks every error value (and the *Response returned with
+// it), reflectively, for a token of the call, and checks its text.
+func TestNoSecretReachableFromErrors(t *testing.T) {
+	for _, tc := range errorCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			res := tc.make(t)
+			err, resp, secrets := res.err, res.resp, res.secrets
+			require.Error(t, err)
+			require.NotEmpty(t, secrets, "the flow used a token")
+			assert.Empty(t, secretsReachable(err, secrets), "from the error")
+			assert.Empty(t, secretsReachable(resp, secrets), "from the *Response returned with it")
+			for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+				for _, s := range secrets {
+					assert.NotContains(t, text, s)
+				}
+			}
+		})
+	}
+}
+
+// TestEveryErrorFieldIsSafeToRead reads every field of the zero value of every error type, and
+// calls its methods: none may panic (a RateLimitError for a spent budget has no response).
+func TestEveryErrorFieldIsSafeToRead(t *testing.T) {
+	rl := &RateLimitError{Daily: true, RetryAfter: time.Hour}
+	assert.Equal(t, 0, rl.StatusCode)
+	assert.Empty(t, rl.Message)
+	assert.Nil(t, rl.Response)
+	assert.Equal(t, "ghl: daily rate limit reached; not sent; budget resets in 1h0m0s", rl.Error())
+	assert.Nil(t, rl.Unwrap())
+	assert.ErrorIs(t, rl, ErrRateLimited)
+	var apiErr *APIError
+	assert.False(t, errors.As(error(rl), &apiErr), "nothing was sent: no APIError")
+
+	for _, err := range []error{&APIError{}, &RateLimitError{}, &DecodeError{}, &TransportError{}, &InvalidParamError{}} {
+		assert.NotPanics(t, func() {
+			_ = err.Error()
+			_ = errors.Unwrap(err)
+			_ = errors.Is(err, ErrRateLimited)
+			_ = fmt.Sprintf("%+v %#v", err, err)
+			secretsReachable(err, []string{"x"})
+		}, "%T", err)
+	}
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -246,4 +249,327 @@ func TestSyncUnderFaultsMatchesFaultFreeRun(t *testing.T) {
 	assert.Positive(t, rep.resends, "no failed create had to be sent again")
 
 	settleGoroutines(t, before)
+}
+
+// A hostile or broken server cannot hurt the process: nothing it sends costs memory or time
+// in proportion to a value it chooses, and every wait it asks for is bounded.
+
+// TestHostileRateLimitHeadersCostNoMemory feeds a location's budget 1,000 responses that
+// claim 50,000,000 requests per window, none left, in a window of a day (one such header made
+// the limiter allocate about 1 GB), and compares with a server that claims 50.
+func TestHostileRateLimitHeadersCostNoMemory(t *testing.T) {
+	measure := func(maxHeader string) (uint64, *windowBudget) {
+		b := &windowBudget{limit: 100, window: 10 * time.Second, maxPause: time.Minute, learned: true}
+		hdr := parseResponseHeaders(http.Header{"X-Ratelimit-Max": {maxHeader}, "X-Ratelimit-Remaining": {"0"},
+			"X-Ratelimit-Interval-Milliseconds": {"86400000"}}, t0)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := range 1000 {
+			now := at(i)
+			b.observe(Observation{Sent: now, Received: now, StatusCode: 200, RateLimit: hdr.rateLimit}, now)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc, b
+	}
+	small, _ := measure("50")
+	huge, b := measure("50000000")
+	t.Logf("1,000 responses allocated %d bytes claiming 50 per window, %d bytes claiming 50,000,000", small, huge)
+	assert.LessOrEqual(t, huge, uint64(64<<10), "bounded, not in proportion to the header")
+	assert.LessOrEqual(t, huge, small+4<<10)
+	assert.Equal(t, maxHeaderCount, b.limit, "clamped")
+	assert.Equal(t, time.Hour, b.window, "clamped")
+	assert.LessOrEqual(t, len(b.buf), 1000, "one log entry per response, however many requests a header claims")
+	_, wait, err := b.admit(at(1000))
+	var rle *RateLimitError
+	require.ErrorAs(t, err, &rle, "a wait of an hour is not waited for")
+	assert.Equal(t, time.Hour-time.Second, wait, "until the first response's claim leaves the window")
+}
+
+// TestHostileRateLimitHeadersFailFast: one response saying "no request left in a window of a
+// day" blocked calls for a day; now the next call fails at once with a *RateLimitError, and
+// nothing is sent.
+func TestHostileRateLimitHeadersFailFast(t *testing.T) {
+	c, mux := setup(t)
+	var calls atomic.Int32
+	mux.HandleFunc("GET /contacts/c1", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("X-RateLimit-Max", "50000000")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Interval-Milliseconds", "86400000")
+		_, _ = io.WriteString(w, contactJSON)
+	})
+	_, _, err := c.Contacts.Get(context.Background(), "c1")
+	require.NoError(t, err)
+	start := time.Now()
+	_, _, err = c.Contacts.Get(context.Background(), "c1")
+	elapsed := time.Since(start)
+	var rle *RateLimitError
+	require.ErrorAs(t, err, &rle)
+	assert.ErrorIs(t, err, ErrRateLimited)
+	assert.Zero(t, rle.StatusCode, "nothing was sent")
+	assert.InDelta(t, float64(time.Hour), float64(rle.RetryAfter), float64(time.Minute), "the window, clamped to an hour")
+	assert.Less(t, elapsed, time.Second)
+	assert.Equal(t, int32(1), calls.Load())
+}
+
+// TestRateLimitWaitPastDeadlineFailsAtOnce: a limiter willing to wait out a 30 s window does
+// not start a wait that would end after the call's deadline; it fails at once with a
+// *RateLimitError, as x/time/rate's Wait does.
+func TestRateLimitWaitPastDeadlineFailsAtOnce(t *testing.T) {
+	c, mux := setup(t, WithRateLimiter(mustLimiter(WithMaxPause(48*time.Hour))))
+	var calls atomic.Int32
+	mux.HandleFunc("GET /contacts/c1", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("X-RateLimit-Max", "1")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Interval-Milliseconds", "30000")
+		_, _ = io.WriteString(w, contactJSON)
+	})
+	_, _, err := c.Contacts.Get(context.Background(), "c1")
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, _, err = c.Contacts.Get(ctx, "c1")
+	elapsed := time.Since(start)
+	var rle *RateLimitError
+	require.ErrorAs(t, err, &rle)
+	assert.ErrorIs(t, err, ErrRateLimited)
+	assert.NoError(t, ctx.Err(), "failed before the deadline")
+	assert.Less(t, elapsed, time.Second)
+	assert.Greater(t, rle.RetryAfter, 25*time.Second)
+	assert.LessOrEqual(t, rle.RetryAfter, 30*time.Second)
+	assert.Equal(t, 1, rle.RateLimit.Max)
+	assert.Equal(t, int32(1), calls.Load())
+}
+
+// TestRetryAfterPastDeadlineFailsAtOnce: a 429 whose Retry-After ends after the call's deadline
+// is returned at once instead of waited for until the deadline.
+func TestRetryAfterPastDeadlineFailsAtOnce(t *testing.T) {
+	c, mux := setup(t, fastRetries(3)...)
+	var calls atomic.Int32
+	mux.HandleFunc("GET /contacts/c1", scripted(t, &calls, []int{429}, http.Header{"Retry-After": {"2"}}, contactJSON))
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	_, _, err := c.Contacts.Get(ctx, "c1")
+	var rle *RateLimitError
+	require.ErrorAs(t, err, &rle)
+	assert.Equal(t, http.StatusTooManyRequests, rle.StatusCode)
+	assert.Equal(t, 2*time.Second, rle.RetryAfter)
+	assert.NoError(t, ctx.Err(), "failed before the deadline")
+	assert.Equal(t, int32(1), calls.Load())
+}
+
+// TestHugeRetryAfterIsCappedNotNegative: Retry-After: 9999999999 overflowed into a negative
+// wait; it is capped before it is scaled, so the 429 is returned at once with a day to wait,
+// and the location stays paused without anything sent.
+func TestHugeRetryAfterIsCappedNotNegative(t *testing.T) {
+	c, mux := setup(t, fastRetries(3)...)
+	var calls atomic.Int32
+	mux.HandleFunc("GET /contacts/c1", scripted(t, &calls, []int{429}, http.Header{"Retry-After": {"9999999999"}}, contactJSON))
+	_, _, err := c.Contacts.Get(context.Background(), "c1")
+	var rle *RateLimitError
+	require.ErrorAs(t, err, &rle)
+	assert.Equal(t, http.StatusTooManyRequests, rle.StatusCode)
+	assert.Equal(t, 24*time.Hour, rle.RetryAfter)
+	assert.Equal(t, int32(1), calls.Load())
+
+	_, _, err = c.Contacts.Get(context.Background(), "c1")
+	require.ErrorAs(t, err, &rle)
+	assert.Zero(t, rle.StatusCode, "refused by the paused limiter, not sent")
+	assert.InDelta(t, float64(24*time.Hour), float64(rle.RetryAfter), float64(time.Minute))
+	assert.Equal(t, int32(1), calls.Load())
+}
+
+// TestRefusedRedirectIsFinal: a redirect to another host was retried (4 requests) and a
+// redirect loop made 40; each is now one call's worth of requests, with retries allowed.
+func TestRefusedRedirectIsFinal(t *testing.T) {
+	var leaked atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { leaked.Add(1) }))
+	defer other.Close()
+	c, mux := setup(t, fastRetries(3)...)
+	var away, loop atomic.Int32
+	mux.HandleFunc("GET /contacts/away", func(w http.ResponseWriter, r *http.Request) {
+		away.Add(1)
+		http.Redirect(w, r, other.URL+"/contacts/away", http.StatusFound)
+	})
+	mux.HandleFunc("GET /contacts/loop", func(w http.ResponseWriter, r *http.Request) {
+		loop.Add(1)
+		http.Redirect(w, r, testBasePath+"/contacts/loop", http.StatusFound)
+	})
+
+	_, _, err := c.Contacts.Get(context.Background(), "away")
+	var te *TransportError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, "ghl: GET /contacts/{contactId}: ghl: refused redirect to another host ("+strings.TrimPrefix(other.URL, "http://")+") (after 1 attempt(s))", err.Error())
+	assert.Equal(t, int32(1), away.Load())
+	assert.Zero(t, leaked.Load())
+
+	_, _, err = c.Contacts.Get(context.Background(), "loop")
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, "ghl: stopped after 10 redirects", te.Err.Error())
+	assert.Equal(t, int32(10), loop.Load())
+	assert.Equal(t, 10, te.Attempts, "every hop is an attempt")
+}
+
+// stallTransport answers with a 200 announcing a 60 MiB body, sends 1 KiB of it and stalls
+// until released, as a hostile server can.
+type stallTransport struct {
+	stalled sync.WaitGroup // done when a body is read past what was sent
+	release chan struct{}
+}
+
+func (s *stallTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: 60 << 20, Request: r,
+		Body: &stallBody{t: s, left: 1 << 10}}, nil
+}
+
+type stallBody struct {
+	t       *stallTransport
+	left    int
+	stalled bool
+}
+
+func (b *stallBody) Read(p []byte) (int, error) {
+	if b.left > 0 {
+		n := min(len(p), b.left)
+		for i := range n {
+			p[i] = ' '
+		}
+		b.left -= n
+		return n, nil
+	}
+	if !b.stalled {
+		b.stalled = true
+		b.t.stalled.Done()
+	}
+	<-b.t.release
+	return 0, io.ErrUnexpectedEOF
+}
+
+func (b *stallBody) Close() error { return nil }
+
+// TestStalledBodiesHoldWhatWasSent: the body buffer was allocated from Content-Length, so 8
+// responses announcing 60 MiB and stalling held 513 MiB; it grows as bytes arrive.
+func TestStalledBodiesHoldWhatWasSent(t *testing.T) {
+	const calls = 8
+	st := &stallTransport{release: make(chan struct{})}
+	st.stalled.Add(calls)
+	c, err := NewClient(WithBaseURL("http://ghl.stub"), WithAccessToken(testToken), WithLocationID(testLocationID),
+		WithHTTPClient(&http.Client{Transport: st}), WithRateLimiter(mustLimiter(WithDefaultLimit(100, time.Second))))
+	require.NoError(t, err)
+	var before, during runtime.MemStats
+	runtime.ReadMemStats(&before)
+	errs := make(chan error, calls)
+	for range calls {
+		go func() {
+			_, _, err := c.Contacts.Get(context.Background(), "c1")
+			errs <- err
+		}()
+	}
+	st.stalled.Wait()
+	runtime.ReadMemStats(&during)
+	allocated := during.TotalAlloc - before.TotalAlloc
+	close(st.release)
+	for range calls {
+		assert.ErrorIs(t, <-errs, io.ErrUnexpectedEOF)
+	}
+	t.Logf("%d responses announcing 60 MiB each and stalling after 1 KiB: %d bytes allocated in all", calls, allocated)
+	assert.Less(t, allocated, uint64(1<<20))
+}
+
+// TestResponseWithoutValueIsAnError: a 2xx with an empty body, null, {} or an envelope whose
+// object is null returned a nil value and a nil error; every method that returns a value now
+// returns a *DecodeError matching ErrEmptyResponse. An envelope without its list is an empty
+// list; methods that return nothing, and a lookup whose value may be absent, are unaffected.
+func TestResponseWithoutValueIsAnError(t *testing.T) {
+	ctx := context.Background()
+	var body atomic.Value
+	c, mux := setup(t)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, body.Load().(string))
+	})
+	empty := func(b string, call func() error) {
+		t.Helper()
+		body.Store(b)
+		err := call()
+		var de *DecodeError
+		if assert.ErrorAs(t, err, &de, "body %q", b) {
+			assert.ErrorIs(t, err, ErrEmptyResponse)
+			assert.Equal(t, http.StatusOK, de.StatusCode)
+			assert.Equal(t, b, string(de.Body))
+		}
+	}
+	for _, b := range []string{``, `null`, `{}`, " { }\n", `{"contact":null}`, `{"traceId":"t-1"}`} {
+		empty(b, func() error {
+			ct, _, err := c.Contacts.Get(ctx, "c1")
+			assert.Nil(t, ct)
+			return err
+		})
+		empty(b, func() error {
+			_, _, err := c.Contacts.Update(ctx, "c1", &ContactUpdateRequest{City: Ptr("Porto")})
+			return err
+		})
+	}
+	for _, b := range []string{``, `null`, `{}`} {
+		empty(b, func() error { _, _, err := c.Notes.List(ctx, "c1"); return err })
+	}
+	empty(`{"task":null}`, func() error { _, _, err := c.Tasks.Get(ctx, "c1", "t1"); return err })
+	empty(`{}`, func() error {
+		_, _, err := c.Contacts.Upsert(ctx, &ContactUpsertRequest{LocationID: testLocationID, Email: "a@b.co"})
+		return err
+	})
+
+	for _, b := range []string{`{"notes":[]}`, `{"notes":null}`, `{"traceId":"t-1"}`} {
+		body.Store(b)
+		notes, _, err := c.Notes.List(ctx, "c1")
+		require.NoError(t, err, "an empty list is a value: %s", b)
+		assert.Empty(t, notes)
+	}
+	for _, b := range []string{``, `{}`} {
+		body.Store(b)
+		_, err := c.Contacts.Delete(ctx, "c1")
+		assert.NoError(t, err, "Delete returns nothing: %q", b)
+		found, _, err := c.Contacts.FindDuplicate(ctx, &DuplicateOptions{LocationID: testLocationID, Email: "a@b.co"})
+		assert.NoError(t, err, "no duplicate: %q", b)
+		assert.Nil(t, found)
+		var out struct{ ID string }
+		_, err = c.Do(ctx, &RawRequest{Method: http.MethodGet, Path: "/custom"}, &out)
+		assert.NoError(t, err, "Do decodes what there is: %q", b)
+	}
+}
+
+// TestReadBody reads bodies with and without a length, and refuses one over the limit
+// whatever its length says.
+func TestReadBody(t *testing.T) {
+	big := strings.Repeat("x", 200<<10)
+	for _, tc := range []struct {
+		name    string
+		body    string
+		n       int64
+		limit   int64
+		want    string
+		wantErr string
+	}{
+		{"small with length", `{"a":1}`, 7, 1 << 20, `{"a":1}`, ""},
+		{"empty with length", ``, 0, 1 << 20, ``, ""},
+		{"large with length", big, int64(len(big)), 1 << 20, big, ""},
+		{"large without length", big, -1, 1 << 20, big, ""},
+		{"at the limit without length", big[:1000], -1, 1000, big[:1000], ""},
+		{"over the limit without length", big[:1001], -1, 1000, "", "response is over the 1000-byte limit"},
+		{"length over the limit", big, int64(len(big)), 1000, "", "response of 204800 bytes is over the 1000-byte limit"},
+		{"shorter than its length", big[:100<<10], int64(len(big)), 1 << 20, "", "unexpected EOF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := readBody(io.LimitReader(strings.NewReader(tc.body), int64(len(tc.body))), tc.n, tc.limit)
+			if tc.wantErr != "" {
+				require.EqualError(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, string(got))
+		})
+	}
 }

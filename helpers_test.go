@@ -102,10 +102,11 @@ func testHeaders(t *testing.T, r *http.Request, withBody bool) {
 	if got := r.Header.Get("Authorization"); got != "Bearer "+testToken {
 		t.Errorf("Authorization = %q", got)
 	}
-	if got := r.Header.Get("Version"); got != DefaultAPIVersion {
-		t.Errorf("Version = %q, want %q", got, DefaultAPIVersion)
+	// Every operation of the Contacts API takes its Version from the table.
+	if got, want := r.Header.Get("Version"), defaultVersion(APIContacts); got != want {
+		t.Errorf("Version = %q, want %q", got, want)
 	}
-	if got := r.Header.Get("User-Agent"); !strings.HasPrefix(got, "ghl-go/"+Version) {
+	if got := r.Header.Get("User-Agent"); !strings.HasPrefix(got, "ghl-go/"+sdkVersion) {
 		t.Errorf("User-Agent = %q", got)
 	}
 	ct := r.Header.Get("Content-Type")

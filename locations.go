@@ -138,7 +138,7 @@ func (s *LocationsService) Get(ctx context.Context, locationID string) (*Locatio
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/locations/" + ids[0], route: "/locations/{locationId}", family: apiLocations},
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/locations/" + ids[0], route: "/locations/{locationId}", family: APILocations},
 		func(e *struct {
 			Location *Location `json:"location"`
 		}) *Location {
@@ -221,7 +221,7 @@ func (s *LocationsService) Tags(ctx context.Context) ([]*LocationTag, *Response,
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: path, route: "/locations/{locationId}/tags", family: apiLocations},
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: path, route: "/locations/{locationId}/tags", family: APILocations},
 		func(e *struct {
 			Tags []*LocationTag `json:"tags"`
 		}) []*LocationTag {
@@ -241,7 +241,7 @@ func (s *LocationsService) CreateTag(ctx context.Context, name string) (*Locatio
 	body := struct {
 		Name string `json:"name"`
 	}{name}
-	return fetch(ctx, s.client, &request{method: http.MethodPost, path: path, route: "/locations/{locationId}/tags", body: body, family: apiLocations},
+	return fetch(ctx, s.client, &request{method: http.MethodPost, path: path, route: "/locations/{locationId}/tags", body: body, family: APILocations},
 		func(e *struct {
 			Tag *LocationTag `json:"tag"`
 		}) *LocationTag {

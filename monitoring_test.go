@@ -150,7 +150,7 @@ func runMonitored(t *testing.T) *monitoredRun {
 	// Webhook receiver: fails the first ContactCreate and the first ContactUpdate once.
 	verifier, err := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(),
 		ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()),
-		ghl.WithWebhookObserver(obs), ghl.WithWebhookLogger(logger))
+		ghl.WithObserver(obs), ghl.WithLogger(logger))
 	require.NoError(t, err)
 	var hmu sync.Mutex
 	failedOnce := map[string]bool{}

@@ -6,101 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// TestCountingObserverCounts feeds every kind of event and checks the snapshot.
-func TestCountingObserverCounts(t *testing.T) {
-	ctx := context.Background()
-	var c CountingObserver // the zero value is ready
-	assert.Equal(t, Counts{AttemptsByStatus: map[int]int64{}, RetriesByReason: map[string]int64{},
-		Webhooks: map[string]int64{}, WebhookRejections: map[string]int64{}, Locations: map[string]LocationCounts{}}, c.Counts())
-
-	c.OnAttempt(ctx, AttemptInfo{LocationID: "loc-a", StatusCode: 200,
-		RateLimit: RateLimit{DailyLimit: 200_000, DailyRemaining: 150_000, Present: true}})
-	c.OnAttempt(ctx, AttemptInfo{LocationID: "loc-a", StatusCode: 200,
-		RateLimit: RateLimit{DailyLimit: 200_000, DailyRemaining: 149_999, Present: true}})
-	// A response without the daily headers keeps the last figures.
-	c.OnAttempt(ctx, AttemptInfo{LocationID: "loc-a", StatusCode: 0, Err: errors.New("reset")})
-	c.OnAttempt(ctx, AttemptInfo{LocationID: "loc-b", StatusCode: 429})
-	c.OnAttempt(ctx, AttemptInfo{LocationID: "loc-b", StatusCode: 1000}) // out of range: counted as 599
-
-	c.OnRetry(ctx, RetryInfo{Reason: RetryReasonTransport})
-	c.OnRetry(ctx, RetryInfo{Reason: RetryReasonRateLimited})
-	c.OnRetry(ctx, RetryInfo{Reason: RetryReasonRateLimited})
-	c.OnRetry(ctx, RetryInfo{Reason: RetryReasonServer})
-	c.OnRetry(ctx, RetryInfo{Reason: RetryReasonTimeout})
-	c.OnRetry(ctx, RetryInfo{Reason: "something new"})
-
-	c.OnRateLimitWait(ctx, RateLimitWaitInfo{LocationID: "loc-b", Waited: 3 * time.Second})
-	c.OnRateLimitWait(ctx, RateLimitWaitInfo{LocationID: "loc-b", Waited: 2 * time.Second})
-
-	c.OnTokenRefresh(ctx, TokenRefreshInfo{Kind: GrantRefreshToken})
-	c.OnTokenRefresh(ctx, TokenRefreshInfo{Kind: GrantLocationToken})
-	c.OnTokenRefresh(ctx, TokenRefreshInfo{Kind: GrantRefreshToken, Err: ErrReauthorizationRequired})
-
-	c.OnWebhook(ctx, WebhookInfo{Outcome: WebhookAccepted})
-	c.OnWebhook(ctx, WebhookInfo{Outcome: WebhookAccepted})
-	c.OnWebhook(ctx, WebhookInfo{Outcome: WebhookDuplicate, Err: ErrReplayedWebhook})
-	c.OnWebhook(ctx, WebhookInfo{Outcome: WebhookFailed, Err: errors.New("handler")})
-	c.OnWebhook(ctx, WebhookInfo{Outcome: WebhookRejected, Err: ErrMissingSignature})
-	c.OnWebhook(ctx, WebhookInfo{Outcome: WebhookRejected, Err: fmt.Errorf("%w: bad", ErrInvalidSignature)})
-	c.OnWebhook(ctx, WebhookInfo{Outcome: WebhookRejected, Err: errors.New("replay store down")})
-
-	assert.Equal(t, Counts{
-		Attempts:         5,
-		AttemptsByStatus: map[int]int64{200: 2, 0: 1, 429: 1, 599: 1},
-		Retries:          6,
-		RetriesByReason: map[string]int64{RetryReasonTransport: 1, RetryReasonRateLimited: 2, RetryReasonServer: 1,
-			RetryReasonTimeout: 1, "other": 1},
-		RateLimitWaits:       2,
-		RateLimitWaited:      5 * time.Second,
-		TokenRefreshes:       2,
-		TokenRefreshFailures: 1,
-		Webhooks:             map[string]int64{WebhookAccepted: 2, WebhookDuplicate: 1, WebhookFailed: 1, WebhookRejected: 3},
-		WebhookRejections: map[string]int64{WebhookRejectMissingSignature: 1, WebhookRejectInvalidSignature: 1,
-			WebhookRejectOther: 1},
-		Locations: map[string]LocationCounts{
-			"loc-a": {Attempts: 3, DailyLimit: 200_000, DailyRemaining: 149_999},
-			"loc-b": {Attempts: 2, RateLimitWaited: 5 * time.Second},
-		},
-	}, c.Counts())
-}
-
-// TestCountingObserverConcurrent checks the totals under concurrent reporting (run with
-// -race).
-func TestCountingObserverConcurrent(t *testing.T) {
-	ctx := context.Background()
-	var c CountingObserver
-	var wg sync.WaitGroup
-	const workers, each = 8, 200
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			loc := fmt.Sprintf("loc-%d", w%2)
-			for range each {
-				c.OnAttempt(ctx, AttemptInfo{LocationID: loc, StatusCode: 200})
-				c.OnRetry(ctx, RetryInfo{Reason: RetryReasonServer})
-				c.OnRateLimitWait(ctx, RateLimitWaitInfo{LocationID: loc, Waited: time.Millisecond})
-				c.OnWebhook(ctx, WebhookInfo{Outcome: WebhookAccepted})
-				_ = c.Counts()
-			}
-		}()
-	}
-	wg.Wait()
-	got := c.Counts()
-	assert.Equal(t, int64(workers*each), got.Attempts)
-	assert.Equal(t, map[string]int64{RetryReasonServer: workers * each}, got.RetriesByReason)
-	assert.Equal(t, time.Duration(workers*each)*time.Millisecond, got.RateLimitWaited)
-	assert.Equal(t, map[string]int64{WebhookAccepted: workers * each}, got.Webhooks)
-	assert.Equal(t, int64(workers*each/2), got.Locations["loc-0"].Attempts)
-	assert.Equal(t, int64(workers*each/2), got.Locations["loc-1"].Attempts)
-}
 
 func TestWebhookRejection(t *testing.T) {
 	cases := map[string]struct {
@@ -121,50 +33,6 @@ func TestWebhookRejection(t *testing.T) {
 			assert.Equal(t, tc.want, WebhookRejection(tc.err))
 		})
 	}
-}
-
-// recordAll keeps every event, in order, as text.
-type recordAll struct {
-	name   string
-	mu     *sync.Mutex
-	events *[]string
-}
-
-func (r recordAll) add(s string) {
-	r.mu.Lock()
-	*r.events = append(*r.events, r.name+":"+s)
-	r.mu.Unlock()
-}
-
-func (r recordAll) OnAttempt(_ context.Context, i AttemptInfo) {
-	r.add(fmt.Sprint("attempt ", i.Attempt))
-}
-func (r recordAll) OnRetry(_ context.Context, i RetryInfo) { r.add("retry " + i.Reason) }
-func (r recordAll) OnRateLimitWait(_ context.Context, i RateLimitWaitInfo) {
-	r.add("wait " + i.Waited.String())
-}
-func (r recordAll) OnTokenRefresh(_ context.Context, i TokenRefreshInfo) { r.add("refresh " + i.Kind) }
-func (r recordAll) OnWebhook(_ context.Context, i WebhookInfo)           { r.add("webhook " + i.Outcome) }
-
-func TestMultiObserverFansOutInOrder(t *testing.T) {
-	ctx := context.Background()
-	var mu sync.Mutex
-	var events []string
-	a, b := recordAll{"a", &mu, &events}, recordAll{"b", &mu, &events}
-	m := MultiObserver(a, nil, b)
-	m.OnAttempt(ctx, AttemptInfo{Attempt: 1})
-	m.OnRetry(ctx, RetryInfo{Reason: RetryReasonServer})
-	m.OnRateLimitWait(ctx, RateLimitWaitInfo{Waited: time.Second})
-	m.OnTokenRefresh(ctx, TokenRefreshInfo{Kind: GrantRefreshToken})
-	m.OnWebhook(ctx, WebhookInfo{Outcome: WebhookAccepted})
-	assert.Equal(t, []string{
-		"a:attempt 1", "b:attempt 1", "a:retry server_error", "b:retry server_error",
-		"a:wait 1s", "b:wait 1s", "a:refresh refresh_token", "b:refresh refresh_token",
-		"a:webhook accepted", "b:webhook accepted",
-	}, events)
-
-	// No observers at all is valid and does nothing.
-	MultiObserver().OnAttempt(ctx, AttemptInfo{})
 }
 
 // TestClientReportsAttemptsToObserver checks the fields of AttemptInfo and RetryInfo for a
@@ -253,4 +121,192 @@ func TestRouteFromContextInTransport(t *testing.T) {
 	route, ok := RouteFromContext(context.Background())
 	assert.False(t, ok)
 	assert.Empty(t, route)
+}
+
+// CountingObserver is the test copy of the Observer that examples/monitoring publishes: running
+// totals in memory (requests by status, retries by reason, rate-limit waits, token refreshes,
+// webhooks by outcome, per-location requests, waits and daily budget). The package's tests and
+// benchmarks (and, through this exported name, the external tests) use it to check exactly
+// what the SDK reported. The zero value is ready to use; it is safe for concurrent use.
+type CountingObserver struct {
+	attempts atomic.Int64
+	byStatus [maxCountedStatus + 1]atomic.Int64 // index 0: no response; out of range: maxCountedStatus
+
+	retries  atomic.Int64
+	byReason [len(retryReasons) + 1]atomic.Int64 // last: a reason not listed
+
+	waits  atomic.Int64
+	waited atomic.Int64 // nanoseconds
+
+	refreshOK     atomic.Int64
+	refreshFailed atomic.Int64
+
+	webhooks   [len(webhookOutcomes) + 1]atomic.Int64 // last: an outcome not listed
+	rejections [len(webhookRejections)]atomic.Int64
+
+	mu        sync.Mutex
+	locations map[string]*LocationCounts
+}
+
+const maxCountedStatus = 599
+
+var (
+	retryReasons      = [...]string{RetryReasonTransport, RetryReasonRateLimited, RetryReasonServer, RetryReasonTimeout, RetryReasonUnauthorized}
+	webhookOutcomes   = [...]string{WebhookAccepted, WebhookRejected, WebhookDuplicate, WebhookFailed}
+	webhookRejections = [...]string{WebhookRejectMissingSignature, WebhookRejectInvalidSignature, WebhookRejectStale,
+		WebhookRejectTooLarge, WebhookRejectMalformed, WebhookRejectOther}
+)
+
+// Counts is a snapshot of a CountingObserver. Maps hold only non-zero entries.
+type Counts struct {
+	Attempts int64 // HTTP attempts, retries included
+	// AttemptsByStatus counts attempts by HTTP status; key 0 counts attempts that got no
+	// response (a transport error).
+	AttemptsByStatus map[int]int64
+	Retries          int64
+	RetriesByReason  map[string]int64 // keyed by the RetryReason constants
+	RateLimitWaits   int64            // attempts that waited for the rate limiter
+	RateLimitWaited  time.Duration    // total time those attempts waited
+	TokenRefreshes   int64            // token requests that succeeded (all kinds)
+	// TokenRefreshFailures counts token requests that failed; each one was also logged at
+	// warn level.
+	TokenRefreshFailures int64
+	Webhooks             map[string]int64 // deliveries by WebhookOutcome
+	WebhookRejections    map[string]int64 // rejected deliveries by WebhookRejection reason
+	// Locations holds per-location figures, keyed by location ID ("" for a client without one).
+	Locations map[string]LocationCounts
+}
+
+// LocationCounts are a CountingObserver's figures for one location.
+type LocationCounts struct {
+	Attempts        int64
+	RateLimitWaited time.Duration
+	// DailyLimit and DailyRemaining are the daily budget and what is left of it, as the last
+	// response that carried X-RateLimit-Limit-Daily and X-RateLimit-Daily-Remaining said
+	// (both 0 until one did).
+	DailyLimit     int
+	DailyRemaining int
+}
+
+// OnAttempt implements Observer.
+func (c *CountingObserver) OnAttempt(_ context.Context, info AttemptInfo) {
+	c.attempts.Add(1)
+	s := info.StatusCode
+	if s < 0 || s > maxCountedStatus {
+		s = maxCountedStatus
+	}
+	c.byStatus[s].Add(1)
+	c.mu.Lock()
+	l := c.location(info.LocationID)
+	l.Attempts++
+	if rl := info.RateLimit; rl.DailyLimit > 0 {
+		l.DailyLimit, l.DailyRemaining = rl.DailyLimit, rl.DailyRemaining
+	}
+	c.mu.Unlock()
+}
+
+// location returns id's counters; c.mu must be held.
+func (c *CountingObserver) location(id string) *LocationCounts {
+	l := c.locations[id]
+	if l == nil {
+		if c.locations == nil {
+			c.locations = map[string]*LocationCounts{}
+		}
+		l = &LocationCounts{}
+		c.locations[id] = l
+	}
+	return l
+}
+
+// OnRetry implements Observer.
+func (c *CountingObserver) OnRetry(_ context.Context, info RetryInfo) {
+	c.retries.Add(1)
+	c.byReason[indexOf(retryReasons[:], info.Reason)].Add(1)
+}
+
+// OnRateLimitWait implements Observer.
+func (c *CountingObserver) OnRateLimitWait(_ context.Context, info RateLimitWaitInfo) {
+	c.waits.Add(1)
+	c.waited.Add(int64(info.Waited))
+	c.mu.Lock()
+	c.location(info.LocationID).RateLimitWaited += info.Waited
+	c.mu.Unlock()
+}
+
+// OnTokenRefresh implements Observer.
+func (c *CountingObserver) OnTokenRefresh(_ context.Context, info TokenRefreshInfo) {
+	if info.Err != nil {
+		c.refreshFailed.Add(1)
+		return
+	}
+	c.refreshOK.Add(1)
+}
+
+// OnWebhook implements Observer.
+func (c *CountingObserver) OnWebhook(_ context.Context, info WebhookInfo) {
+	c.webhooks[indexOf(webhookOutcomes[:], info.Outcome)].Add(1)
+	if info.Outcome == WebhookRejected {
+		c.rejections[indexOf(webhookRejections[:len(webhookRejections)-1], WebhookRejection(info.Err))].Add(1)
+	}
+}
+
+// indexOf returns v's index in list, or len(list) when it is not there.
+func indexOf(list []string, v string) int {
+	for i, s := range list {
+		if s == v {
+			return i
+		}
+	}
+	return len(list)
+}
+
+// Counts returns a snapshot of the totals. Figures taken while events are being reported may
+// be a few events apart from one another.
+func (c *CountingObserver) Counts() Counts {
+	out := Counts{
+		Attempts:             c.attempts.Load(),
+		AttemptsByStatus:     map[int]int64{},
+		Retries:              c.retries.Load(),
+		RetriesByReason:      map[string]int64{},
+		RateLimitWaits:       c.waits.Load(),
+		RateLimitWaited:      time.Duration(c.waited.Load()),
+		TokenRefreshes:       c.refreshOK.Load(),
+		TokenRefreshFailures: c.refreshFailed.Load(),
+		Webhooks:             map[string]int64{},
+		WebhookRejections:    map[string]int64{},
+		Locations:            map[string]LocationCounts{},
+	}
+	for s := range c.byStatus {
+		if n := c.byStatus[s].Load(); n > 0 {
+			out.AttemptsByStatus[s] = n
+		}
+	}
+	for i := range c.byReason {
+		if n := c.byReason[i].Load(); n > 0 {
+			out.RetriesByReason[labelAt(retryReasons[:], i)] = n
+		}
+	}
+	for i := range c.webhooks {
+		if n := c.webhooks[i].Load(); n > 0 {
+			out.Webhooks[labelAt(webhookOutcomes[:], i)] = n
+		}
+	}
+	for i := range c.rejections {
+		if n := c.rejections[i].Load(); n > 0 {
+			out.WebhookRejections[webhookRejections[i]] = n
+		}
+	}
+	c.mu.Lock()
+	for id, l := range c.locations {
+		out.Locations[id] = *l
+	}
+	c.mu.Unlock()
+	return out
+}
+
+func labelAt(list []string, i int) string {
+	if i < len(list) {
+		return list[i]
+	}
+	return "other"
 }

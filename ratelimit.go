@@ -2,10 +2,10 @@ package ghl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,8 +22,8 @@ import (
 //     daily budget); it blocks while the window is full; it returns ctx.Err() as soon as ctx is
 //     done, and then holds no reservation. It fails fast with a *RateLimitError instead of
 //     blocking when the wait is known to be long: the daily budget is spent (Daily is true,
-//     RetryAfter runs to the reset) or the server asked for a pause longer than the limiter is
-//     willing to block.
+//     RetryAfter runs to the reset), the wait is longer than the limiter is willing to block,
+//     or it would end after ctx's deadline (as golang.org/x/time/rate's Wait does).
 //   - Observe is called exactly once for every Wait that returned nil, after the attempt, with
 //     what the server said (the X-RateLimit-* headers, the status, Retry-After). It releases
 //     the reservation. Observation.NotSent means the attempt never reached the network (the
@@ -31,11 +31,10 @@ import (
 //
 // A shared implementation (one budget for many processes) must keep the same meaning:
 // reservations made by Wait count against the window until the response is received, and
-// each response's receipt time is what the window is measured from. WindowBudget holds that
-// logic with no locking, timers or storage, so such an implementation can reuse it.
+// each response's receipt time is what the window is measured from.
 type Limiter interface {
 	// Wait blocks until a request for the location key may be sent, or returns ctx's error.
-	// It returns a *RateLimitError at once when the daily budget is spent.
+	// It returns a *RateLimitError at once when the wait is known to be too long.
 	Wait(ctx context.Context, key string) error
 	// Observe reports the outcome of an attempt that Wait admitted.
 	Observe(key string, obs Observation)
@@ -61,7 +60,8 @@ const (
 	DefaultRateLimit  = 100              // requests per window
 	DefaultRateWindow = 10 * time.Second // the burst window
 	DefaultDailyLimit = 200_000          // requests per day
-	// DefaultMaxPause is the longest a 429's pause makes Wait block before it fails fast.
+	// DefaultMaxPause is the longest Wait blocks (for a 429's pause or a full window) before
+	// it fails fast.
 	DefaultMaxPause = time.Minute
 )
 
@@ -86,7 +86,7 @@ type limiterConfig struct {
 func WithDefaultLimit(n int, window time.Duration) LimiterOption {
 	return func(c *limiterConfig) error {
 		if n <= 0 || window <= 0 {
-			return fmt.Errorf("ghl: WithDefaultLimit(%d, %v): both must be positive", n, window)
+			return &InvalidParamError{Param: "WithDefaultLimit", Reason: fmt.Sprintf("(%d, %v): both must be positive", n, window)}
 		}
 		c.limit, c.window = n, window
 		return nil
@@ -99,7 +99,7 @@ func WithDefaultLimit(n int, window time.Duration) LimiterOption {
 func WithDailyLimit(n int) LimiterOption {
 	return func(c *limiterConfig) error {
 		if n < 0 {
-			return fmt.Errorf("ghl: WithDailyLimit(%d): negative", n)
+			return &InvalidParamError{Param: "WithDailyLimit", Reason: fmt.Sprintf("%d is negative", n)}
 		}
 		c.daily = n
 		return nil
@@ -113,19 +113,20 @@ func WithDailyLimit(n int) LimiterOption {
 func WithDailyReset(loc *time.Location) LimiterOption {
 	return func(c *limiterConfig) error {
 		if loc == nil {
-			return errors.New("ghl: WithDailyReset: nil *time.Location")
+			return &InvalidParamError{Param: "WithDailyReset", Reason: "nil *time.Location"}
 		}
 		c.resetLoc = loc
 		return nil
 	}
 }
 
-// WithMaxPause sets the longest a 429's Retry-After makes Wait block (default one minute);
-// beyond it Wait fails fast with a *RateLimitError carrying the remaining pause.
+// WithMaxPause sets the longest Wait blocks, for a 429's Retry-After or for a slot of the
+// window to free (default one minute); beyond it Wait fails fast with a *RateLimitError
+// carrying the wait.
 func WithMaxPause(d time.Duration) LimiterOption {
 	return func(c *limiterConfig) error {
 		if d <= 0 {
-			return fmt.Errorf("ghl: WithMaxPause(%v): must be positive", d)
+			return &InvalidParamError{Param: "WithMaxPause", Reason: fmt.Sprintf("%v is not positive", d)}
 		}
 		c.maxPause = d
 		return nil
@@ -140,21 +141,9 @@ func WithMaxPause(d time.Duration) LimiterOption {
 func WithSmoothing(burst int) LimiterOption {
 	return func(c *limiterConfig) error {
 		if burst <= 0 {
-			return fmt.Errorf("ghl: WithSmoothing(%d): burst must be positive", burst)
+			return &InvalidParamError{Param: "WithSmoothing", Reason: fmt.Sprintf("burst %d is not positive", burst)}
 		}
 		c.smoothing = burst
-		return nil
-	}
-}
-
-// WithLimiterClock makes the limiter read time from now, for tests of daily resets and
-// eviction. Waits still use real timers.
-func WithLimiterClock(now func() time.Time) LimiterOption {
-	return func(c *limiterConfig) error {
-		if now == nil {
-			return errors.New("ghl: WithLimiterClock: nil clock")
-		}
-		c.now = now
 		return nil
 	}
 }
@@ -184,16 +173,8 @@ func WithLimiterClock(now func() time.Time) LimiterOption {
 // through a common store (the redisstore module) keeps them exact.
 //
 // An invalid option is an error; NewLimiter() with no options never fails.
-func NewLimiter(opts ...LimiterOption) (*WindowLimiter, error) {
-	cfg := limiterConfig{
-		limit:      DefaultRateLimit,
-		window:     DefaultRateWindow,
-		daily:      DefaultDailyLimit,
-		resetLoc:   time.UTC,
-		maxPause:   DefaultMaxPause,
-		sweepEvery: time.Minute,
-		now:        time.Now,
-	}
+func NewLimiter(opts ...LimiterOption) (Limiter, error) {
+	cfg := defaultLimiterConfig()
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -202,25 +183,52 @@ func NewLimiter(opts ...LimiterOption) (*WindowLimiter, error) {
 			return nil, err
 		}
 	}
-	l := &WindowLimiter{cfg: cfg}
-	l.lastSweep.Store(cfg.now().UnixNano())
-	return l, nil
+	return newWindowLimiter(cfg), nil
 }
 
-// WindowLimiter is the default Limiter; see NewLimiter. It is safe for concurrent use.
-type WindowLimiter struct {
+func defaultLimiterConfig() limiterConfig {
+	return limiterConfig{
+		limit:      DefaultRateLimit,
+		window:     DefaultRateWindow,
+		daily:      DefaultDailyLimit,
+		resetLoc:   time.UTC,
+		maxPause:   DefaultMaxPause,
+		sweepEvery: time.Minute,
+		now:        time.Now,
+	}
+}
+
+func newWindowLimiter(cfg limiterConfig) *windowLimiter {
+	l := &windowLimiter{cfg: cfg}
+	l.lastSweep.Store(cfg.now().UnixNano())
+	return l
+}
+
+// RateLimit is the budget GHL reports in its X-RateLimit-* headers. A zero field means the
+// header was absent. Values are clamped to sane ranges (a window of at most an hour, at most a
+// million requests per window), so a broken header cannot stall or flood the limiter.
+type RateLimit struct {
+	Max            int           // X-RateLimit-Max: requests allowed per interval
+	Remaining      int           // X-RateLimit-Remaining: requests left in this interval
+	Interval       time.Duration // X-RateLimit-Interval-Milliseconds
+	DailyLimit     int           // X-RateLimit-Limit-Daily
+	DailyRemaining int           // X-RateLimit-Daily-Remaining
+	// Present reports whether the response carried any of the headers.
+	Present bool
+}
+
+// windowLimiter is the default Limiter; see NewLimiter. It is safe for concurrent use.
+type windowLimiter struct {
 	cfg       limiterConfig
 	keys      sync.Map // string -> *limiterKey
 	lastSweep atomic.Int64
 	sweeping  atomic.Bool
 }
 
-var _ Limiter = (*WindowLimiter)(nil)
-
 // limiterKey is one location's budget and the requests waiting for it, served in order.
 type limiterKey struct {
 	mu      sync.Mutex
-	b       WindowBudget
+	b       windowBudget
 	waiters []*waiter
 	timer   *time.Timer
 	smooth  *rate.Limiter
@@ -233,30 +241,30 @@ type waiter struct {
 	err     error
 }
 
-func (l *WindowLimiter) newBudget() WindowBudget {
-	return WindowBudget{
-		Limit:      l.cfg.limit,
-		Window:     l.cfg.window,
-		DailyLimit: l.cfg.daily,
-		ResetIn:    l.cfg.resetLoc,
-		MaxPause:   l.cfg.maxPause,
+func (l *windowLimiter) newBudget() windowBudget {
+	return windowBudget{
+		limit:      l.cfg.limit,
+		window:     l.cfg.window,
+		dailyLimit: l.cfg.daily,
+		resetIn:    l.cfg.resetLoc,
+		maxPause:   l.cfg.maxPause,
 	}
 }
 
-func (l *WindowLimiter) lookup(key string) *limiterKey {
+func (l *windowLimiter) lookup(key string) *limiterKey {
 	if v, ok := l.keys.Load(key); ok {
 		return v.(*limiterKey)
 	}
 	k := &limiterKey{b: l.newBudget()}
 	if l.cfg.smoothing > 0 {
-		k.smooth = rate.NewLimiter(perSecond(k.b.Limit, k.b.Window), l.cfg.smoothing)
+		k.smooth = rate.NewLimiter(perSecond(k.b.limit, k.b.window), l.cfg.smoothing)
 	}
 	v, _ := l.keys.LoadOrStore(key, k)
 	return v.(*limiterKey)
 }
 
 // lock returns key's live state, locked.
-func (l *WindowLimiter) lock(key string) *limiterKey {
+func (l *windowLimiter) lock(key string) *limiterKey {
 	for {
 		k := l.lookup(key)
 		k.mu.Lock()
@@ -268,23 +276,32 @@ func (l *WindowLimiter) lock(key string) *limiterKey {
 }
 
 // Wait implements Limiter.
-func (l *WindowLimiter) Wait(ctx context.Context, key string) error {
+func (l *windowLimiter) Wait(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	now := l.cfg.now()
 	l.maybeSweep(now)
 	k := l.lock(key)
+	var retryIn time.Duration
+	var err error
 	if len(k.waiters) == 0 {
-		ok, _, err := k.b.Admit(now)
-		if err != nil {
-			k.mu.Unlock()
-			return err
-		}
+		var ok bool
+		ok, retryIn, err = k.b.admit(now)
 		if ok {
 			k.mu.Unlock()
 			return l.space(ctx, k)
 		}
+	} else {
+		// Others wait already: this request cannot go before the budget's next opening.
+		_, retryIn, err = k.b.check(now)
+	}
+	if err == nil {
+		err = outlastsDeadline(ctx, retryIn, k.b.last)
+	}
+	if err != nil {
+		k.mu.Unlock()
+		return err
 	}
 	w := &waiter{ch: make(chan struct{})}
 	k.waiters = append(k.waiters, w)
@@ -295,14 +312,19 @@ func (l *WindowLimiter) Wait(ctx context.Context, key string) error {
 		if w.err != nil {
 			return w.err
 		}
+		if err := ctx.Err(); err != nil {
+			// Admitted as ctx ended: a done ctx never gets a slot, so hand it back.
+			k.mu.Lock()
+			l.release(k)
+			k.mu.Unlock()
+			return err
+		}
 		return l.space(ctx, k)
 	case <-ctx.Done():
 		k.mu.Lock()
 		switch {
 		case w.granted:
-			// Admitted as ctx ended: hand the slot back so the next waiter can have it.
-			k.b.Cancel()
-			l.dispatch(k, l.cfg.now())
+			l.release(k)
 		case w.err == nil:
 			for i, x := range k.waiters {
 				if x == w {
@@ -316,8 +338,27 @@ func (l *WindowLimiter) Wait(ctx context.Context, key string) error {
 	}
 }
 
+// outlastsDeadline returns the *RateLimitError of a wait of d (0: unknown, until a response
+// frees a slot) that would end after ctx's deadline: waiting would only end in ctx's error.
+func outlastsDeadline(ctx context.Context, d time.Duration, last RateLimit) error {
+	if d <= 0 {
+		return nil
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return &RateLimitError{RetryAfter: d, RateLimit: last}
+	}
+	return nil
+}
+
+// release returns a slot granted to a request that will not be sent, and lets the next
+// waiter have it. k.mu must be held.
+func (l *windowLimiter) release(k *limiterKey) {
+	k.b.cancel()
+	l.dispatch(k, l.cfg.now())
+}
+
 // space applies WithSmoothing's token bucket to a request the window admitted.
-func (l *WindowLimiter) space(ctx context.Context, k *limiterKey) error {
+func (l *windowLimiter) space(ctx context.Context, k *limiterKey) error {
 	if k.smooth == nil {
 		return nil
 	}
@@ -334,8 +375,7 @@ func (l *WindowLimiter) space(ctx context.Context, k *limiterKey) error {
 	case <-ctx.Done():
 		r.Cancel()
 		k.mu.Lock()
-		k.b.Cancel()
-		l.dispatch(k, l.cfg.now())
+		l.release(k)
 		k.mu.Unlock()
 		return ctx.Err()
 	}
@@ -343,9 +383,9 @@ func (l *WindowLimiter) space(ctx context.Context, k *limiterKey) error {
 
 // dispatch admits waiters in order while the budget allows, and otherwise arms the key's
 // timer for when it will. k.mu must be held.
-func (l *WindowLimiter) dispatch(k *limiterKey, now time.Time) {
+func (l *windowLimiter) dispatch(k *limiterKey, now time.Time) {
 	for len(k.waiters) > 0 {
-		ok, retryIn, err := k.b.Admit(now)
+		ok, retryIn, err := k.b.admit(now)
 		if err != nil {
 			for _, w := range k.waiters {
 				w.err = err
@@ -369,7 +409,7 @@ func (l *WindowLimiter) dispatch(k *limiterKey, now time.Time) {
 	}
 }
 
-func (l *WindowLimiter) arm(k *limiterKey, d time.Duration) {
+func (l *windowLimiter) arm(k *limiterKey, d time.Duration) {
 	if k.timer == nil {
 		k.timer = time.AfterFunc(d, func() {
 			k.mu.Lock()
@@ -384,13 +424,13 @@ func (l *WindowLimiter) arm(k *limiterKey, d time.Duration) {
 }
 
 // Observe implements Limiter.
-func (l *WindowLimiter) Observe(key string, obs Observation) {
+func (l *windowLimiter) Observe(key string, obs Observation) {
 	now := l.cfg.now()
 	k := l.lock(key)
-	limit, window := k.b.Limit, k.b.Window
-	k.b.Observe(obs, now)
-	if k.smooth != nil && (k.b.Limit != limit || k.b.Window != window) {
-		k.smooth.SetLimit(perSecond(k.b.Limit, k.b.Window))
+	limit, window := k.b.limit, k.b.window
+	k.b.observe(obs, now)
+	if k.smooth != nil && (k.b.limit != limit || k.b.window != window) {
+		k.smooth.SetLimit(perSecond(k.b.limit, k.b.window))
 	}
 	if len(k.waiters) > 0 {
 		l.dispatch(k, now)
@@ -398,8 +438,8 @@ func (l *WindowLimiter) Observe(key string, obs Observation) {
 	k.mu.Unlock()
 }
 
-// Len returns how many locations the limiter currently remembers.
-func (l *WindowLimiter) Len() int {
+// len returns how many locations the limiter currently remembers.
+func (l *windowLimiter) len() int {
 	n := 0
 	l.keys.Range(func(any, any) bool { n++; return true })
 	return n
@@ -407,7 +447,7 @@ func (l *WindowLimiter) Len() int {
 
 // maybeSweep drops idle locations, at most once per sweep interval, on the caller's
 // goroutine: the limiter runs no goroutine of its own, so it needs no Close.
-func (l *WindowLimiter) maybeSweep(now time.Time) {
+func (l *windowLimiter) maybeSweep(now time.Time) {
 	last := l.lastSweep.Load()
 	if now.UnixNano()-last < int64(l.cfg.sweepEvery) || !l.sweeping.CompareAndSwap(false, true) {
 		return
@@ -421,7 +461,7 @@ func (l *WindowLimiter) maybeSweep(now time.Time) {
 		if !k.mu.TryLock() {
 			return true // busy, so not idle
 		}
-		if len(k.waiters) == 0 && k.b.Idle(now) {
+		if len(k.waiters) == 0 && k.b.idle(now) {
 			k.dead = true
 			if k.timer != nil {
 				k.timer.Stop()
@@ -437,299 +477,84 @@ func perSecond(n int, w time.Duration) rate.Limit {
 	return rate.Limit(float64(n) / w.Seconds())
 }
 
-// WindowBudget is one location's budget as the default limiter models it: a sliding-window
-// log of at most Limit requests per Window, where a request occupies a slot from the moment it
-// is admitted until Window after its response was received, plus the daily budget. It is pure
-// state with no locking, timers or clock of its own (every method takes the time), so a limiter
-// that keeps budgets elsewhere can reuse it. The zero value is not usable: set Limit and Window.
-type WindowBudget struct {
-	Limit  int           // requests per window; updated from X-RateLimit-Max
-	Window time.Duration // updated from X-RateLimit-Interval-Milliseconds
-	// DailyLimit is the daily budget counted locally until the server reports one; 0: none.
-	DailyLimit int
-	// ResetIn is the zone whose midnight ends the day (nil: UTC).
-	ResetIn *time.Location
-	// MaxPause is the longest pause Admit asks the caller to wait out; beyond it Admit fails
-	// fast (0: no limit).
-	MaxPause time.Duration
-	// InFlight counts requests admitted and not yet observed.
-	InFlight int
-
-	// stamps holds receipt times (ns since base) in ascending order, in buf[start:]; the
-	// window ending at the last time asked about starts at buf[cursor].
-	buf    []int64
-	start  int
-	cursor int
-	base   time.Time
-
-	pausedUntil time.Time
-	learned     bool // a response has been observed, so Limit and Window are the server's
-	last        RateLimit
-
-	dailyKnown bool
-	dailyAvail int       // daily requests left, not counting InFlight
-	dayEnd     time.Time // when dailyAvail stops applying
+// respHeaders is what the pipeline reads from a response's headers. parseResponseHeaders makes
+// it once per response, as the response arrives; the limiter, the retry policy, the error and
+// *Response all read this one copy.
+type respHeaders struct {
+	rateLimit  RateLimit
+	retryAfter time.Duration // Retry-After, capped at maxRetryAfterHeader; 0 if absent
 }
 
-// Admit reserves a slot for a request to be sent at now. It reports ok when the request may
-// go. Otherwise, with a nil error, retryIn says when to ask again (0: after the next Observe,
-// because only in-flight requests fill the window); with a non-nil error (a *RateLimitError)
-// the caller should give up: the daily budget is spent, or a pause longer than MaxPause is in
-// force. Before the first response only one request is let in flight, so a location whose
-// limit is below the default is not overrun by the first burst.
-func (b *WindowBudget) Admit(now time.Time) (ok bool, retryIn time.Duration, err error) {
-	b.rollDay(now)
-	if b.dailyKnown && b.dailyAvail <= 0 {
-		return false, 0, &RateLimitError{RetryAfter: b.dayEnd.Sub(now), RateLimit: b.last, Daily: true}
-	}
-	if d := b.pausedUntil.Sub(now); d > 0 {
-		if b.MaxPause > 0 && d > b.MaxPause {
-			return false, 0, &RateLimitError{RetryAfter: d, RateLimit: b.last}
-		}
-		return false, d, nil
-	}
-	if !b.learned && b.InFlight > 0 {
-		return false, 0, nil
-	}
-	first := b.window(now)
-	n := len(b.buf) - first
-	if n+b.InFlight < b.Limit {
-		b.InFlight++
-		if b.dailyKnown {
-			b.dailyAvail--
-		}
-		return true, 0, nil
-	}
-	// The k oldest slots must expire before one is free; in-flight ones free nothing by time.
-	k := n + b.InFlight - b.Limit + 1
-	if k > n {
-		return false, 0, nil
-	}
-	at := b.buf[first+k-1] + int64(b.Window)
-	return false, max(time.Duration(at-b.off(now)), time.Nanosecond), nil
-}
+// Header values past these are clamped: a hostile or broken server cannot make the client
+// spend memory or time in proportion to a number it sends.
+const (
+	maxHeaderCount      = 1_000_000     // X-RateLimit-Max and -Remaining: requests per window
+	maxHeaderDaily      = 1_000_000_000 // X-RateLimit-Limit-Daily and -Daily-Remaining
+	maxHeaderInterval   = time.Hour     // X-RateLimit-Interval-Milliseconds (GHL: 10 s)
+	maxRetryAfterHeader = 24 * time.Hour
+)
 
-// Cancel returns a reservation that Admit granted and that will not be sent.
-func (b *WindowBudget) Cancel() {
-	if b.InFlight > 0 {
-		b.InFlight--
-		if b.dailyKnown {
-			b.dailyAvail++
-		}
-	}
-}
-
-// Observe records the outcome of an admitted request: its slot is stamped with obs.Received
-// (now if zero), and the headers update the limit, the window, the count of requests the
-// server knows about and the daily budget. A 429 pauses the budget for obs.RetryAfter, or for
-// the window when the server gave none.
-func (b *WindowBudget) Observe(obs Observation, now time.Time) {
-	if obs.NotSent {
-		b.Cancel()
-		return
-	}
-	if b.InFlight > 0 {
-		b.InFlight--
-	}
-	if obs.Err == nil || obs.StatusCode != 0 {
-		b.learned = true
-	}
-	r := obs.Received
-	if r.IsZero() {
-		r = now
-	}
-	b.insert(b.off(r))
-	rl := obs.RateLimit
-	if rl.Present {
-		b.last = rl
-	}
-	if rl.Max > 0 {
-		b.Limit = rl.Max
-	}
-	if rl.Interval > 0 {
-		b.Window = rl.Interval
-	}
-	if rl.DailyLimit > 0 {
-		b.rollDay(r)
-		b.dailyKnown = true
-		b.dailyAvail = rl.DailyRemaining - b.InFlight
-		b.dayEnd = NextDailyReset(r, b.ResetIn)
-	}
-	if obs.StatusCode == http.StatusTooManyRequests {
-		pause := obs.RetryAfter
-		if pause <= 0 {
-			pause = b.Window
-		}
-		if until := r.Add(pause); until.After(b.pausedUntil) {
-			b.pausedUntil = until
-		}
-		return
-	}
-	if rl.Max > 0 {
-		// The server has counted Limit-Remaining requests when this one arrived, at or after
-		// Sent, so its window started no earlier than Sent-Window. Any request of ours it
-		// counted is in flight or was received after that; those it counted beyond them were
-		// sent by someone else, and are assumed to expire a window after this receipt.
-		// Stamps are kept for two windows, so the count is exact for round trips up to one.
-		since := r
-		if !obs.Sent.IsZero() && obs.Sent.Before(r) {
-			since = obs.Sent
-		}
-		if lo := r.Add(-b.Window); since.Before(lo) {
-			since = lo
-		}
-		known := b.countAfter(b.off(since)-int64(b.Window)) + b.InFlight
-		for extra := b.Limit - rl.Remaining - known; extra > 0; extra-- {
-			b.insert(b.off(r))
-		}
-	}
-}
-
-// Idle reports whether forgetting the budget loses nothing that matters: nothing in flight,
-// nothing in the window, no pause and no spent daily budget.
-func (b *WindowBudget) Idle(now time.Time) bool {
-	return b.InFlight == 0 && b.window(now) == len(b.buf) && !b.pausedUntil.After(now) &&
-		!(b.dailyKnown && b.dailyAvail <= 0 && now.Before(b.dayEnd))
-}
-
-// Used returns how many slots of the current window are taken (in flight or received within
-// the window).
-func (b *WindowBudget) Used(now time.Time) int {
-	return len(b.buf) - b.window(now) + b.InFlight
-}
-
-// DailyRemaining returns the daily requests left and whether the budget knows it.
-func (b *WindowBudget) DailyRemaining(now time.Time) (int, bool) {
-	b.rollDay(now)
-	return b.dailyAvail, b.dailyKnown
-}
-
-// rollDay starts a new day's count once the old one has ended.
-func (b *WindowBudget) rollDay(now time.Time) {
-	if b.dailyKnown && now.Before(b.dayEnd) {
-		return
-	}
-	b.dailyKnown = false
-	if b.DailyLimit > 0 {
-		b.dailyKnown = true
-		b.dailyAvail = b.DailyLimit - b.InFlight
-		b.dayEnd = NextDailyReset(now, b.ResetIn)
-	}
-}
-
-func (b *WindowBudget) off(t time.Time) int64 {
-	if b.base.IsZero() {
-		b.base = t
-	}
-	return int64(t.Sub(b.base))
-}
-
-// window returns the index in buf of the first stamp inside the window that ends at now. It
-// drops stamps older than two windows: the second window is kept so that Observe can tell
-// which requests the server still counted when a request sent a while ago arrived. The window's
-// start is a cursor that moves with time, so this is O(1) however many stamps there are.
-func (b *WindowBudget) window(now time.Time) int {
-	t := b.off(now)
-	cut := t - 2*int64(b.Window)
-	for b.start < len(b.buf) && b.buf[b.start] <= cut {
-		b.start++
-	}
-	if b.start == len(b.buf) {
-		b.buf, b.start, b.cursor = b.buf[:0], 0, 0
-		return 0
-	}
-	edge := t - int64(b.Window)
-	c := max(b.cursor, b.start)
-	for c < len(b.buf) && b.buf[c] <= edge {
-		c++
-	}
-	for c > b.start && b.buf[c-1] > edge { // now may step back a little between callers
-		c--
-	}
-	b.cursor = c
-	return c
-}
-
-// countAfter returns how many stamps are later than t (a binary search: stamps are sorted).
-func (b *WindowBudget) countAfter(t int64) int {
-	lo, hi := b.start, len(b.buf)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if b.buf[mid] > t {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return len(b.buf) - lo
-}
-
-// insert adds a stamp in order; stamps almost always arrive in order, so this is O(1).
-// When the buffer is full, stamps that left are dropped: in place when they are at least half
-// of it, otherwise into a buffer twice the size of what is kept, so each stamp is copied O(1)
-// times on average.
-func (b *WindowBudget) insert(t int64) {
-	if len(b.buf) == cap(b.buf) {
-		keep := len(b.buf) - b.start
-		if b.start >= keep {
-			copy(b.buf, b.buf[b.start:])
-			b.buf = b.buf[:keep]
-		} else {
-			nb := make([]int64, keep, max(2*keep, 16))
-			copy(nb, b.buf[b.start:])
-			b.buf = nb
-		}
-		b.cursor -= b.start
-		b.start = 0
-	}
-	b.buf = append(b.buf, t)
-	i := len(b.buf) - 1
-	for i > b.start && b.buf[i-1] > t {
-		b.buf[i] = b.buf[i-1]
-		i--
-	}
-	b.buf[i] = t
-	if i < b.cursor {
-		b.cursor++ // an older stamp went in before the window's start
-	}
-}
-
-// NextDailyReset returns the end of the day that contains now: the next midnight in loc
-// (nil: UTC). GHL does not document its reset time; midnight UTC is the assumption.
-func NextDailyReset(now time.Time, loc *time.Location) time.Time {
-	if loc == nil {
-		loc = time.UTC
-	}
-	t := now.In(loc)
-	y, m, d := t.Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
-}
-
-// ParseRateLimit reads GHL's X-RateLimit-* response headers.
-func ParseRateLimit(h http.Header) RateLimit { return parseRateLimit(h) }
-
-func parseRateLimit(h http.Header) RateLimit {
-	var rl RateLimit
-	rl.Max, rl.Present = headerInt(h, "X-Ratelimit-Max", rl.Present)
-	rl.Remaining, rl.Present = headerInt(h, "X-Ratelimit-Remaining", rl.Present)
+// parseResponseHeaders reads the X-RateLimit-* and Retry-After headers; now dates an HTTP-date
+// Retry-After. Every value is clamped before it is scaled.
+func parseResponseHeaders(h http.Header, now time.Time) respHeaders {
+	var r respHeaders
+	rl := &r.rateLimit
+	rl.Max, rl.Present = headerInt(h["X-Ratelimit-Max"], maxHeaderCount, rl.Present)
+	rl.Remaining, rl.Present = headerInt(h["X-Ratelimit-Remaining"], maxHeaderCount, rl.Present)
 	var ms int
-	ms, rl.Present = headerInt(h, "X-Ratelimit-Interval-Milliseconds", rl.Present)
+	ms, rl.Present = headerInt(h["X-Ratelimit-Interval-Milliseconds"], int(maxHeaderInterval/time.Millisecond), rl.Present)
 	rl.Interval = time.Duration(ms) * time.Millisecond
-	rl.DailyLimit, rl.Present = headerInt(h, "X-Ratelimit-Limit-Daily", rl.Present)
-	rl.DailyRemaining, rl.Present = headerInt(h, "X-Ratelimit-Daily-Remaining", rl.Present)
-	return rl
+	rl.DailyLimit, rl.Present = headerInt(h["X-Ratelimit-Limit-Daily"], maxHeaderDaily, rl.Present)
+	rl.DailyRemaining, rl.Present = headerInt(h["X-Ratelimit-Daily-Remaining"], maxHeaderDaily, rl.Present)
+	if v := h["Retry-After"]; len(v) > 0 {
+		r.retryAfter = retryAfterValue(v[0], now)
+	}
+	return r
 }
 
-// headerInt reads a canonical header key directly, avoiding the canonicalisation cost of
-// Header.Get on the hot path.
-func headerInt(h http.Header, key string, present bool) (int, bool) {
-	v := h[key]
+// headerInt reads the first value of a header as a count of at most limit; a missing,
+// negative or unreadable value is 0 and leaves present as it was. Keys are looked up in
+// canonical form directly, avoiding Header.Get's canonicalisation on the hot path.
+func headerInt(v []string, limit int, present bool) (int, bool) {
 	if len(v) == 0 {
 		return 0, present
 	}
-	n, err := strconv.Atoi(v[0])
-	if err != nil || n < 0 {
+	n, ok := digits(v[0], uint64(limit))
+	if !ok {
 		return 0, present
 	}
+	return int(n), true
+}
+
+// digits reads s (spaces around it allowed) as a decimal number of digits only, capped at
+// limit however many digits there are; ok is false for anything else.
+func digits(s string, limit uint64) (n uint64, ok bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n > limit { // the only possible error is a value past uint64
+		return limit, true
+	}
 	return n, true
+}
+
+// retryAfterValue reads Retry-After in seconds or as an HTTP date, capped at
+// maxRetryAfterHeader before it is turned into a Duration; 0 if invalid or in the past.
+func retryAfterValue(v string, now time.Time) time.Duration {
+	if secs, ok := digits(v, uint64(maxRetryAfterHeader/time.Second)); ok {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(strings.TrimSpace(v)); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return min(d, maxRetryAfterHeader)
+		}
+	}
+	return 0
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,22 +24,22 @@ func ghlHeaders(maxN, remaining int, window time.Duration, daily, dailyLeft int)
 	return RateLimit{Max: maxN, Remaining: remaining, Interval: window, DailyLimit: daily, DailyRemaining: dailyLeft, Present: true}
 }
 
-func newBudget(limit int, window time.Duration) *WindowBudget {
-	return &WindowBudget{Limit: limit, Window: window}
+func newBudget(limit int, window time.Duration) *windowBudget {
+	return &windowBudget{limit: limit, window: window}
 }
 
 // admitted asserts that Admit lets a request go at now.
-func admitted(t *testing.T, b *WindowBudget, now time.Time) {
+func admitted(t *testing.T, b *windowBudget, now time.Time) {
 	t.Helper()
-	ok, wait, err := b.Admit(now)
+	ok, wait, err := b.admit(now)
 	require.NoError(t, err)
-	require.True(t, ok, "refused at %v (retry in %v, used %d)", now.Sub(t0), wait, b.Used(now))
+	require.True(t, ok, "refused at %v (retry in %v, used %d)", now.Sub(t0), wait, b.used(now))
 }
 
 // refused asserts that Admit refuses at now and returns when to retry.
-func refused(t *testing.T, b *WindowBudget, now time.Time) time.Duration {
+func refused(t *testing.T, b *windowBudget, now time.Time) time.Duration {
 	t.Helper()
-	ok, wait, err := b.Admit(now)
+	ok, wait, err := b.admit(now)
 	require.NoError(t, err)
 	require.False(t, ok, "admitted at %v", now.Sub(t0))
 	return wait
@@ -49,9 +50,9 @@ func TestWindowBudgetProbesThenAdmitsLimitPerWindow(t *testing.T) {
 	admitted(t, b, at(0))
 	// Until a response says what the limit is, one request at a time.
 	assert.Equal(t, time.Duration(0), refused(t, b, at(1)))
-	b.Observe(Observation{Received: at(10), StatusCode: 200, RateLimit: ghlHeaders(3, 2, time.Second, 1000, 999)}, at(10))
-	assert.Equal(t, 3, b.Limit)
-	assert.Equal(t, time.Second, b.Window)
+	b.observe(Observation{Received: at(10), StatusCode: 200, RateLimit: ghlHeaders(3, 2, time.Second, 1000, 999)}, at(10))
+	assert.Equal(t, 3, b.limit)
+	assert.Equal(t, time.Second, b.window)
 	admitted(t, b, at(20))
 	admitted(t, b, at(20))
 	// Full: the oldest slot frees one window after its response was received.
@@ -67,9 +68,9 @@ func TestWindowBudgetStampsAtReceiptNotSend(t *testing.T) {
 	admitted(t, b, at(0))
 	// Both in flight: only a response can start the clock.
 	assert.Equal(t, time.Duration(0), refused(t, b, at(500)))
-	b.Observe(Observation{Received: at(700), StatusCode: 200}, at(700))
-	b.Observe(Observation{Received: at(600), StatusCode: 200}, at(700)) // out of order
-	assert.Equal(t, 2, b.Used(at(1599)))
+	b.observe(Observation{Received: at(700), StatusCode: 200}, at(700))
+	b.observe(Observation{Received: at(600), StatusCode: 200}, at(700)) // out of order
+	assert.Equal(t, 2, b.used(at(1599)))
 	assert.Equal(t, time.Millisecond, refused(t, b, at(1599)))
 	admitted(t, b, at(1600)) // the 600 stamp expired, not the 0 send time
 	assert.Equal(t, 100*time.Millisecond, refused(t, b, at(1600)))
@@ -77,14 +78,14 @@ func TestWindowBudgetStampsAtReceiptNotSend(t *testing.T) {
 
 func TestWindowBudgetNotSentFreesSlot(t *testing.T) {
 	b := newBudget(1, time.Second)
-	b.DailyLimit = 5
+	b.dailyLimit = 5
 	admitted(t, b, at(0))
-	left, known := b.DailyRemaining(at(0))
+	left, known := b.dailyRemaining(at(0))
 	require.True(t, known)
 	assert.Equal(t, 4, left)
-	b.Observe(Observation{Received: at(1), NotSent: true, Err: errors.New("no token")}, at(1))
-	assert.Equal(t, 0, b.Used(at(1)))
-	left, _ = b.DailyRemaining(at(1))
+	b.observe(Observation{Received: at(1), NotSent: true, Err: errors.New("no token")}, at(1))
+	assert.Equal(t, 0, b.used(at(1)))
+	left, _ = b.dailyRemaining(at(1))
 	assert.Equal(t, 5, left)
 	admitted(t, b, at(2))
 }
@@ -93,27 +94,27 @@ func TestWindowBudgetRemainingCorrectsForOtherClients(t *testing.T) {
 	b := newBudget(10, time.Second)
 	admitted(t, b, at(0))
 	// The server counted 8 of 10: 7 were sent by someone else.
-	b.Observe(Observation{Received: at(5), StatusCode: 200, RateLimit: ghlHeaders(10, 2, time.Second, 0, 0)}, at(5))
-	assert.Equal(t, 8, b.Used(at(5)))
+	b.observe(Observation{Received: at(5), StatusCode: 200, RateLimit: ghlHeaders(10, 2, time.Second, 0, 0)}, at(5))
+	assert.Equal(t, 8, b.used(at(5)))
 	admitted(t, b, at(6))
 	admitted(t, b, at(6))
 	assert.Equal(t, 999*time.Millisecond, refused(t, b, at(6)))
 	// A server that counted fewer than the log holds changes nothing.
-	b.Observe(Observation{Received: at(7), StatusCode: 200, RateLimit: ghlHeaders(10, 9, time.Second, 0, 0)}, at(7))
-	assert.Equal(t, 10, b.Used(at(7)))
+	b.observe(Observation{Received: at(7), StatusCode: 200, RateLimit: ghlHeaders(10, 9, time.Second, 0, 0)}, at(7))
+	assert.Equal(t, 10, b.used(at(7)))
 }
 
 func TestWindowBudgetCorrectionCountsFromSendTime(t *testing.T) {
 	b := newBudget(2, time.Second)
 	b.learned = true
 	admitted(t, b, at(0))
-	b.Observe(Observation{Sent: at(0), Received: at(100), StatusCode: 200, RateLimit: ghlHeaders(2, 1, time.Second, 0, 0)}, at(100))
+	b.observe(Observation{Sent: at(0), Received: at(100), StatusCode: 200, RateLimit: ghlHeaders(2, 1, time.Second, 0, 0)}, at(100))
 	admitted(t, b, at(1050))
 	// The server counted both (the first arrived within a window of this one's arrival). By
 	// receipt time the first stamp has expired locally, but not by send time: no one else's
 	// requests are involved, so nothing may be added.
-	b.Observe(Observation{Sent: at(1050), Received: at(1150), StatusCode: 200, RateLimit: ghlHeaders(2, 0, time.Second, 0, 0)}, at(1150))
-	assert.Equal(t, 1, b.Used(at(1150)))
+	b.observe(Observation{Sent: at(1050), Received: at(1150), StatusCode: 200, RateLimit: ghlHeaders(2, 0, time.Second, 0, 0)}, at(1150))
+	assert.Equal(t, 1, b.used(at(1150)))
 	admitted(t, b, at(1150))
 }
 
@@ -121,19 +122,19 @@ func TestWindowBudgetCorrectionSurvivesLaterAdmits(t *testing.T) {
 	b := newBudget(5, time.Second)
 	b.learned = true
 	admitted(t, b, at(0))
-	b.Observe(Observation{Sent: at(0), Received: at(100), StatusCode: 200}, at(100))
+	b.observe(Observation{Sent: at(0), Received: at(100), StatusCode: 200}, at(100))
 	admitted(t, b, at(1050))
 	// Other callers look at the window while the request is out; the first stamp leaves it.
-	assert.Equal(t, 1, b.Used(at(1200)))
+	assert.Equal(t, 1, b.used(at(1200)))
 	// The server counted both requests: nothing unknown, nothing to add.
-	b.Observe(Observation{Sent: at(1050), Received: at(1250), StatusCode: 200, RateLimit: ghlHeaders(5, 3, time.Second, 0, 0)}, at(1250))
-	assert.Equal(t, 1, b.Used(at(1250)))
+	b.observe(Observation{Sent: at(1050), Received: at(1250), StatusCode: 200, RateLimit: ghlHeaders(5, 3, time.Second, 0, 0)}, at(1250))
+	assert.Equal(t, 1, b.used(at(1250)))
 }
 
 func TestWindowBudgetPausesAfter429(t *testing.T) {
 	b := newBudget(100, 10*time.Second)
 	admitted(t, b, at(0))
-	b.Observe(Observation{Received: at(10), StatusCode: 429, RetryAfter: 2 * time.Second,
+	b.observe(Observation{Received: at(10), StatusCode: 429, RetryAfter: 2 * time.Second,
 		RateLimit: ghlHeaders(100, 0, 10*time.Second, 0, 0)}, at(10))
 	assert.Equal(t, 1990*time.Millisecond, refused(t, b, at(20)))
 	admitted(t, b, at(2010))
@@ -141,16 +142,16 @@ func TestWindowBudgetPausesAfter429(t *testing.T) {
 	// Without Retry-After the pause is the window.
 	b2 := newBudget(100, 3*time.Second)
 	admitted(t, b2, at(0))
-	b2.Observe(Observation{Received: at(10), StatusCode: 429}, at(10))
+	b2.observe(Observation{Received: at(10), StatusCode: 429}, at(10))
 	assert.Equal(t, 3*time.Second, refused(t, b2, at(10)))
 }
 
 func TestWindowBudgetLongPauseFailsFast(t *testing.T) {
 	b := newBudget(100, 10*time.Second)
-	b.MaxPause = time.Minute
+	b.maxPause = time.Minute
 	admitted(t, b, at(0))
-	b.Observe(Observation{Received: at(0), StatusCode: 429, RetryAfter: time.Hour}, at(0))
-	ok, _, err := b.Admit(at(1000))
+	b.observe(Observation{Received: at(0), StatusCode: 429, RetryAfter: time.Hour}, at(0))
+	ok, _, err := b.admit(at(1000))
 	require.False(t, ok)
 	var rle *RateLimitError
 	require.ErrorAs(t, err, &rle)
@@ -162,13 +163,13 @@ func TestWindowBudgetLongPauseFailsFast(t *testing.T) {
 func TestWindowBudgetDailyBudgetFromHeaders(t *testing.T) {
 	b := newBudget(100, 10*time.Second)
 	admitted(t, b, at(0))
-	b.Observe(Observation{Received: at(10), StatusCode: 200, RateLimit: ghlHeaders(100, 99, 10*time.Second, 200000, 0)}, at(10))
-	ok, _, err := b.Admit(at(20))
+	b.observe(Observation{Received: at(10), StatusCode: 200, RateLimit: ghlHeaders(100, 99, 10*time.Second, 200000, 0)}, at(10))
+	ok, _, err := b.admit(at(20))
 	require.False(t, ok)
 	var rle *RateLimitError
 	require.ErrorAs(t, err, &rle)
 	assert.True(t, rle.Daily)
-	assert.Nil(t, rle.APIError)
+	assert.Zero(t, rle.StatusCode, "nothing was sent")
 	// Resets at the next midnight UTC: 12 h after t0, less the 20 ms.
 	assert.Equal(t, 12*time.Hour-20*time.Millisecond, rle.RetryAfter)
 	assert.Equal(t, 200000, rle.RateLimit.DailyLimit)
@@ -179,12 +180,12 @@ func TestWindowBudgetDailyBudgetFromHeaders(t *testing.T) {
 
 func TestWindowBudgetDailyBudgetCountedLocally(t *testing.T) {
 	b := newBudget(100, 10*time.Second)
-	b.DailyLimit = 2
-	b.ResetIn = time.FixedZone("UTC-5", -5*3600)
+	b.dailyLimit = 2
+	b.resetIn = time.FixedZone("UTC-5", -5*3600)
 	admitted(t, b, at(0))
-	b.Observe(Observation{Received: at(1), StatusCode: 200}, at(1))
+	b.observe(Observation{Received: at(1), StatusCode: 200}, at(1))
 	admitted(t, b, at(2))
-	_, _, err := b.Admit(at(3))
+	_, _, err := b.admit(at(3))
 	var rle *RateLimitError
 	require.ErrorAs(t, err, &rle)
 	assert.True(t, rle.Daily)
@@ -195,31 +196,68 @@ func TestWindowBudgetDailyBudgetCountedLocally(t *testing.T) {
 func TestWindowBudgetDaily429StopsAtOnce(t *testing.T) {
 	b := newBudget(100, 10*time.Second)
 	admitted(t, b, at(0))
-	b.Observe(Observation{Received: at(1), StatusCode: 429, RateLimit: ghlHeaders(100, 50, 10*time.Second, 10, 0)}, at(1))
-	_, _, err := b.Admit(at(2))
+	b.observe(Observation{Received: at(1), StatusCode: 429, RateLimit: ghlHeaders(100, 50, 10*time.Second, 10, 0)}, at(1))
+	_, _, err := b.admit(at(2))
 	var rle *RateLimitError
 	require.ErrorAs(t, err, &rle)
 	assert.True(t, rle.Daily)
 }
 
 func TestNextDailyReset(t *testing.T) {
-	assert.Equal(t, time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC), NextDailyReset(t0, nil))
-	assert.Equal(t, time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC), NextDailyReset(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), time.UTC))
+	assert.Equal(t, time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC), nextDailyReset(t0, nil))
+	assert.Equal(t, time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC), nextDailyReset(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), time.UTC))
 }
 
-func TestParseRateLimit(t *testing.T) {
+// TestParseResponseHeaders reads GHL's headers, and clamps what a broken or hostile server
+// sends before any of it is scaled: nothing may wrap around or grow with the value.
+func TestParseResponseHeaders(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	h := http.Header{}
 	h.Set("X-RateLimit-Max", "100")
 	h.Set("X-RateLimit-Remaining", "0")
 	h.Set("X-RateLimit-Interval-Milliseconds", "10000")
 	h.Set("X-RateLimit-Limit-Daily", "200000")
 	h.Set("X-RateLimit-Daily-Remaining", "199000")
-	assert.Equal(t, RateLimit{Max: 100, Remaining: 0, Interval: 10 * time.Second, DailyLimit: 200000, DailyRemaining: 199000, Present: true}, ParseRateLimit(h))
-	assert.Equal(t, RateLimit{}, ParseRateLimit(http.Header{"X-Ratelimit-Max": {"lots"}}))
+	h.Set("Retry-After", "7")
+	assert.Equal(t, respHeaders{rateLimit: RateLimit{Max: 100, Remaining: 0, Interval: 10 * time.Second, DailyLimit: 200000, DailyRemaining: 199000, Present: true},
+		retryAfter: 7 * time.Second}, parseResponseHeaders(h, now))
+	assert.Equal(t, respHeaders{}, parseResponseHeaders(http.Header{"X-Ratelimit-Max": {"lots"}, "Retry-After": {"soon"}}, now))
+	assert.Equal(t, respHeaders{}, parseResponseHeaders(http.Header{"X-Ratelimit-Max": {"-5"}, "Retry-After": {"-3"}}, now))
+	assert.Equal(t, respHeaders{}, parseResponseHeaders(http.Header{}, now))
+
+	hostile := http.Header{
+		"X-Ratelimit-Max":                   {"50000000"},
+		"X-Ratelimit-Remaining":             {"99999999999999999999999"}, // past int64
+		"X-Ratelimit-Interval-Milliseconds": {"86400000"},
+		"X-Ratelimit-Limit-Daily":           {"9223372036854775807"},
+		"X-Ratelimit-Daily-Remaining":       {"-99999999999999999999999"},
+		"Retry-After":                       {"9999999999"},
+	}
+	assert.Equal(t, respHeaders{rateLimit: RateLimit{Max: maxHeaderCount, Remaining: maxHeaderCount, Interval: time.Hour,
+		DailyLimit: maxHeaderDaily, Present: true}, retryAfter: 24 * time.Hour}, parseResponseHeaders(hostile, now))
+
+	for v, want := range map[string]time.Duration{
+		"0":   0,
+		"90":  90 * time.Second,
+		"+9":  0,
+		"1e3": 0,
+		now.Add(90 * time.Second).Format(http.TimeFormat):    90 * time.Second,
+		now.Add(-90 * time.Second).Format(http.TimeFormat):   0,
+		now.AddDate(300, 0, 0).Format(http.TimeFormat):       24 * time.Hour,
+		"184467440737095516150":                              24 * time.Hour, // past uint64
+		strings.Repeat("9", 400):                             24 * time.Hour,
+		now.Add(time.Second).Format(time.RFC850):             time.Second,
+		" " + now.Add(2*time.Second).Format(http.TimeFormat): 2 * time.Second,
+		"Mon, 99 Jan 2026 00:00:00 GMT":                      0,
+		"9999999999" + strings.Repeat("9", 10) + ".5":        0,
+		"": 0,
+	} {
+		assert.Equal(t, want, parseResponseHeaders(http.Header{"Retry-After": {v}}, now).retryAfter, "Retry-After: %q", v)
+	}
 }
 
 func TestLimiterWaitHonoursContextAndFreesReservation(t *testing.T) {
-	l := mustLimiter(WithDefaultLimit(1, time.Hour))
+	l := mustLimiter(WithDefaultLimit(1, time.Hour), WithMaxPause(2*time.Hour))
 	ctx := context.Background()
 	require.NoError(t, l.Wait(ctx, "loc"))
 	l.Observe("loc", Observation{Received: time.Now(), StatusCode: 200})
@@ -234,7 +272,7 @@ func TestLimiterWaitHonoursContextAndFreesReservation(t *testing.T) {
 	waitForWaiters(t, l, "loc", 0)
 
 	k := l.lock("loc")
-	used := k.b.Used(time.Now())
+	used := k.b.used(time.Now())
 	k.mu.Unlock()
 	assert.Equal(t, 1, used, "a cancelled Wait must not hold a slot")
 
@@ -244,30 +282,41 @@ func TestLimiterWaitHonoursContextAndFreesReservation(t *testing.T) {
 	require.ErrorIs(t, l.Wait(done2, "other"), context.Canceled)
 }
 
+// TestLimiterCancelledAfterGrantReturnsSlot grants a queued waiter its slot after its context
+// ended, before it runs again: whichever of the two it sees first, it returns ctx's error and
+// the slot is free for the next caller. The clock is the test's and the window an hour long, so
+// the limiter's own timer never fires: the test alone decides when the slot frees.
 func TestLimiterCancelledAfterGrantReturnsSlot(t *testing.T) {
-	l := mustLimiter(WithDefaultLimit(1, 30*time.Millisecond))
-	ctx := context.Background()
-	require.NoError(t, l.Wait(ctx, "k"))
-	l.Observe("k", Observation{Received: time.Now(), StatusCode: 200})
-	cctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- l.Wait(cctx, "k") }()
-	waitForWaiters(t, l, "k", 1)
-	// Hold the key while the slot frees and the timer fires, then cancel: whichever of the
-	// grant and the cancellation runs first, the slot must end up free.
-	k := l.lock("k")
-	time.Sleep(60 * time.Millisecond)
-	cancel()
-	time.Sleep(10 * time.Millisecond)
-	k.mu.Unlock()
-	require.ErrorIs(t, <-done, context.Canceled)
-	k = l.lock("k")
-	defer k.mu.Unlock()
-	assert.Equal(t, 0, k.b.InFlight)
-	assert.Empty(t, k.waiters)
+	for run := range 20 { // the waiter's select picks at random between two ready cases
+		var now atomic.Int64
+		now.Store(t0.UnixNano())
+		clock := func() time.Time { return time.Unix(0, now.Load()) }
+		l := mustLimiter(WithDefaultLimit(1, time.Hour), WithMaxPause(2*time.Hour), withClock(clock))
+		ctx := context.Background()
+		require.NoError(t, l.Wait(ctx, "k"))
+		l.Observe("k", Observation{Received: clock(), StatusCode: 200})
+
+		cctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- l.Wait(cctx, "k") }()
+		waitForWaiters(t, l, "k", 1)
+		k := l.lock("k")
+		cancel()
+		now.Add(int64(time.Hour + time.Millisecond))
+		l.dispatch(k, clock())
+		require.Equal(t, 1, k.b.inFlight, "run %d: the slot was granted", run)
+		require.Empty(t, k.waiters)
+		k.mu.Unlock()
+
+		require.ErrorIs(t, <-done, context.Canceled, "run %d", run)
+		k = l.lock("k")
+		assert.Equal(t, 0, k.b.inFlight, "run %d: the slot was handed back", run)
+		k.mu.Unlock()
+		require.NoError(t, l.Wait(ctx, "k"), "run %d: the next caller gets it at once", run)
+	}
 }
 
-func waitForWaiters(t *testing.T, l *WindowLimiter, key string, n int) {
+func waitForWaiters(t *testing.T, l *windowLimiter, key string, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		k := l.lock(key)
@@ -318,7 +367,7 @@ func TestLimiterServesWaitersInOrder(t *testing.T) {
 }
 
 func TestLimiterDailySpentFailsWaitersFast(t *testing.T) {
-	l := mustLimiter(WithDefaultLimit(1, time.Hour), WithDailyLimit(0))
+	l := mustLimiter(WithDefaultLimit(1, time.Hour), WithDailyLimit(0), WithMaxPause(2*time.Hour))
 	ctx := context.Background()
 	require.NoError(t, l.Wait(ctx, "k"))
 	done := make(chan error, 1)
@@ -336,7 +385,7 @@ func TestLimiterDropsIdleKeys(t *testing.T) {
 	var now atomic.Int64
 	now.Store(t0.UnixNano())
 	clock := func() time.Time { return time.Unix(0, now.Load()) }
-	l := mustLimiter(WithDefaultLimit(10, time.Second), WithLimiterClock(clock))
+	l := mustLimiter(WithDefaultLimit(10, time.Second), withClock(clock))
 	ctx := context.Background()
 	for i := range 5000 {
 		key := "loc-" + itoa(i)
@@ -345,10 +394,10 @@ func TestLimiterDropsIdleKeys(t *testing.T) {
 	}
 	// One key stays busy: it must survive the sweep.
 	require.NoError(t, l.Wait(ctx, "busy"))
-	assert.Equal(t, 5001, l.Len())
+	assert.Equal(t, 5001, l.len())
 	now.Add(int64(2 * time.Minute))
 	require.NoError(t, l.Wait(ctx, "fresh"))
-	assert.Equal(t, 2, l.Len())
+	assert.Equal(t, 2, l.len())
 	l.Observe("busy", Observation{Received: clock(), StatusCode: 200})
 	// A dropped key starts again from the defaults.
 	require.NoError(t, l.Wait(ctx, "loc-1"))
@@ -417,7 +466,7 @@ func TestClientFailsFastWhenDailyBudgetSpent(t *testing.T) {
 	var rle *RateLimitError
 	require.ErrorAs(t, err, &rle)
 	assert.True(t, rle.Daily)
-	assert.Nil(t, rle.APIError, "refused by the client, not the server")
+	assert.Zero(t, rle.StatusCode, "refused by the client, not the server")
 	assert.Greater(t, rle.RetryAfter, time.Duration(0))
 	assert.LessOrEqual(t, rle.RetryAfter, 24*time.Hour)
 	assert.Equal(t, 2, srv.Requests(http.MethodGet, "/contacts/"+id), "nothing sent once the budget is spent")
@@ -468,7 +517,7 @@ func runConcurrent(workers, n int, fn func()) {
 	wg.Wait()
 }
 
-// TestWindowBudgetMatchesNaiveModel drives a budget with random admissions and receipts (some
+// TestwindowBudgetMatchesNaiveModel drives a budget with random admissions and receipts (some
 // out of order, the clock sometimes stepping back a little) and compares its count of used
 // slots with a plain list of every stamp.
 func TestWindowBudgetMatchesNaiveModel(t *testing.T) {
@@ -487,11 +536,11 @@ func TestWindowBudgetMatchesNaiveModel(t *testing.T) {
 		switch {
 		case inFlight > 0 && rng.IntN(2) == 0:
 			r := now - rng.IntN(5)
-			b.Observe(Observation{Received: at(r), StatusCode: 200}, at(now))
+			b.observe(Observation{Received: at(r), StatusCode: 200}, at(now))
 			stamps = append(stamps, r)
 			inFlight--
 		default:
-			if ok, _, err := b.Admit(at(now)); err == nil && ok {
+			if ok, _, err := b.admit(at(now)); err == nil && ok {
 				inFlight++
 			}
 		}
@@ -501,19 +550,28 @@ func TestWindowBudgetMatchesNaiveModel(t *testing.T) {
 				want++
 			}
 		}
-		require.Equal(t, want, b.Used(at(now)), "step %d at %d ms", step, now)
+		require.Equal(t, want, b.used(at(now)), "step %d at %d ms", step, now)
 		require.LessOrEqual(t, want, 50+1, "never more than the limit in a window")
 	}
 	assert.Less(t, cap(b.buf), 4*50+64, "the buffer stays proportional to the window's contents")
 }
 
 // mustLimiter builds a limiter from options the test knows to be valid.
-func mustLimiter(opts ...LimiterOption) *WindowLimiter {
+func mustLimiter(opts ...LimiterOption) *windowLimiter {
 	l, err := NewLimiter(opts...)
 	if err != nil {
 		panic(err)
 	}
-	return l
+	return l.(*windowLimiter)
+}
+
+// withClock makes a limiter read time from now, for tests of daily resets and eviction.
+// Waits still use real timers.
+func withClock(now func() time.Time) LimiterOption {
+	return func(c *limiterConfig) error {
+		c.now = now
+		return nil
+	}
 }
 
 func TestLimiterOptionsValidate(t *testing.T) {
@@ -521,16 +579,16 @@ func TestLimiterOptionsValidate(t *testing.T) {
 		opt  LimiterOption
 		want string
 	}{
-		{WithDefaultLimit(0, time.Second), "ghl: WithDefaultLimit(0, 1s): both must be positive"},
-		{WithDefaultLimit(10, 0), "ghl: WithDefaultLimit(10, 0s): both must be positive"},
-		{WithDailyLimit(-1), "ghl: WithDailyLimit(-1): negative"},
-		{WithDailyReset(nil), "ghl: WithDailyReset: nil *time.Location"},
-		{WithMaxPause(0), "ghl: WithMaxPause(0s): must be positive"},
-		{WithSmoothing(0), "ghl: WithSmoothing(0): burst must be positive"},
-		{WithLimiterClock(nil), "ghl: WithLimiterClock: nil clock"},
+		{WithDefaultLimit(0, time.Second), "ghl: invalid WithDefaultLimit: (0, 1s): both must be positive"},
+		{WithDefaultLimit(10, 0), "ghl: invalid WithDefaultLimit: (10, 0s): both must be positive"},
+		{WithDailyLimit(-1), "ghl: invalid WithDailyLimit: -1 is negative"},
+		{WithDailyReset(nil), "ghl: invalid WithDailyReset: nil *time.Location"},
+		{WithMaxPause(0), "ghl: invalid WithMaxPause: 0s is not positive"},
+		{WithSmoothing(0), "ghl: invalid WithSmoothing: burst 0 is not positive"},
 	} {
 		l, err := NewLimiter(tt.opt)
 		assert.Nil(t, l)
 		assert.EqualError(t, err, tt.want)
+		assert.ErrorIs(t, err, ErrInvalidParam)
 	}
 }

@@ -8,10 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // RetryPolicy sets how long the client waits between attempts; WithMaxRetries sets how many
@@ -19,14 +16,17 @@ import (
 //
 // Which requests are retried is fixed:
 //   - what: a transport error (no response: refused, reset, timed out), 408, 429, and 5xx
-//     other than 501 (which will not change); never another 4xx;
+//     other than 501 (which will not change); never another 4xx, nor a redirect the client
+//     refused (to another host, or past ten hops). A 401 is sent once more, with a new token,
+//     when the token source is a TokenInvalidator that has one;
 //   - which methods: GET, PUT and DELETE always; POST only on 429 (the server did not act on
 //     it), when the connection could not even be opened, or when the call is idempotent
 //     (search, upsert, tag and follower changes, or a context marked with IdempotentContext),
 //     because GHL has no idempotency key and a resent create makes a duplicate;
 //   - how long: a 429's or 503's Retry-After is honoured up to MaxRetryAfter; a 429 that asks
-//     for more, or that says the daily budget is spent, is not retried but returned at once as
-//     a *RateLimitError. A 429 without Retry-After waits X-RateLimit-Interval-Milliseconds.
+//     for more, that says the daily budget is spent, or whose wait would end after the call's
+//     deadline, is not retried but returned at once as a *RateLimitError. A 429 without
+//     Retry-After waits X-RateLimit-Interval-Milliseconds.
 //     Everything else backs off exponentially from MinWait, doubling up to MaxWait, with equal
 //     jitter (half the step fixed, half random);
 //   - when to stop: at once when the call's context is done (ctx.Err() is returned, wrapped),
@@ -49,8 +49,8 @@ func DefaultRetryPolicy() RetryPolicy {
 
 func (p RetryPolicy) validate() error {
 	if p.MinWait <= 0 || p.MaxWait < p.MinWait || p.MaxRetryAfter < 0 {
-		return fmt.Errorf("ghl: invalid RetryPolicy: need 0 < MinWait <= MaxWait and MaxRetryAfter >= 0 (got %v, %v, %v)",
-			p.MinWait, p.MaxWait, p.MaxRetryAfter)
+		return &InvalidParamError{Param: "RetryPolicy", Reason: fmt.Sprintf("need 0 < MinWait <= MaxWait and MaxRetryAfter >= 0 (got %v, %v, %v)",
+			p.MinWait, p.MaxWait, p.MaxRetryAfter)}
 	}
 	return nil
 }
@@ -71,87 +71,51 @@ func idempotentFromContext(ctx context.Context) bool {
 
 // Reasons a request is retried, as reported to the Observer and in logs.
 const (
-	RetryReasonTransport   = "transport"    // no response: connection refused, reset, timeout
-	RetryReasonRateLimited = "rate_limited" // 429
-	RetryReasonServer      = "server_error" // 5xx other than 501
-	RetryReasonTimeout     = "timeout"      // 408
+	RetryReasonTransport    = "transport"    // no response: connection refused, reset, timeout
+	RetryReasonRateLimited  = "rate_limited" // 429
+	RetryReasonServer       = "server_error" // 5xx other than 501
+	RetryReasonTimeout      = "timeout"      // 408
+	RetryReasonUnauthorized = "unauthorized" // 401, sent again with the token source's new token
 )
 
-func newRetryClient(cfg *config) *retryablehttp.Client {
-	p := cfg.retryPolicy
-	return &retryablehttp.Client{
-		HTTPClient:   cfg.httpClient,
-		Logger:       nil, // the SDK logs through slog, never to stderr
-		RetryWaitMin: p.MinWait,
-		RetryWaitMax: p.MaxWait,
-		RetryMax:     cfg.maxRetries,
-		CheckRetry:   checkRetry,
-		Backoff:      p.backoff,
-		ErrorHandler: keepLastResponse,
-		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, i int) {
-			if i == 0 {
-				return
-			}
-			ctx := req.Context()
-			st := callStateFrom(ctx)
-			if st == nil {
-				return
-			}
-			waited := time.Since(st.lastEnd)
-			cfg.observer.OnRetry(ctx, RetryInfo{Method: st.method, Route: st.route, LocationID: st.client.locationID, Attempt: i + 1, Reason: st.retryReason, Waited: waited})
-			cfg.logger.InfoContext(ctx, "ghl: retrying request", "method", st.method, "route", st.route,
-				"location", st.client.locationID, "attempt", i+1, "reason", st.retryReason, "waited", waited)
-		},
-	}
-}
-
-// checkRetry decides whether an attempt is retried. It never retries once ctx is done, and
-// never resends a non-idempotent POST that the server may have acted on.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, ctxErr
-	}
-	st := callStateFrom(ctx)
-	if st == nil {
-		return false, err
-	}
-	safe := st.idempotent || st.method != http.MethodPost
+// decide says whether an attempt is retried, and why. status is 0 when err is a transport
+// error; hdr holds the response's headers; a 429 whose wait would end after deadline (if
+// non-zero) is not waited for, so the caller gets the *RateLimitError at once.
+func (p RetryPolicy) decide(method string, idempotent bool, status int, hdr respHeaders, err error, now, deadline time.Time) (reason string, retry bool) {
+	safe := idempotent || method != http.MethodPost
 	if err != nil {
 		var perm *permanentError
-		if errors.As(err, &perm) {
-			return false, err
-		}
+		var redirect *redirectError
 		var certErr *x509.UnknownAuthorityError
-		if errors.As(err, &certErr) {
-			return false, err
+		switch {
+		case errors.As(err, &perm), errors.As(err, &redirect), errors.As(err, &certErr):
+			return "", false
+		case safe || notSent(err):
+			return RetryReasonTransport, true
 		}
-		if safe || notSent(err) {
-			st.retryReason = RetryReasonTransport
-			return true, nil
-		}
-		return false, err
+		return "", false
 	}
-	switch code := resp.StatusCode; {
-	case code == http.StatusTooManyRequests:
+	switch {
+	case status == http.StatusTooManyRequests:
 		// The server did not act on the request, so even a create may be resent, unless
-		// waiting is pointless: the daily budget is spent, or the server asks for longer
-		// than the policy lets a call wait. The caller then gets the *RateLimitError at once.
-		if rl := parseRateLimit(resp.Header); rl.DailyLimit > 0 && rl.DailyRemaining == 0 {
-			return false, nil
+		// waiting is pointless: the daily budget is spent, the server asks for longer than
+		// the policy lets a call wait, or the wait would outlast the call's deadline.
+		if rl := hdr.rateLimit; rl.DailyLimit > 0 && rl.DailyRemaining == 0 {
+			return "", false
 		}
-		if ra := parseRetryAfter(resp.Header, time.Now()); ra > st.client.cfg.retryPolicy.MaxRetryAfter {
-			return false, nil
+		if hdr.retryAfter > p.MaxRetryAfter {
+			return "", false
 		}
-		st.retryReason = RetryReasonRateLimited
-		return true, nil
-	case code == http.StatusRequestTimeout:
-		st.retryReason = RetryReasonTimeout
-		return safe, nil
-	case code >= 500 && code != http.StatusNotImplemented:
-		st.retryReason = RetryReasonServer
-		return safe, nil
+		if !deadline.IsZero() && now.Add(p.rateLimitWait(hdr)).After(deadline) {
+			return "", false
+		}
+		return RetryReasonRateLimited, true
+	case status == http.StatusRequestTimeout:
+		return RetryReasonTimeout, safe
+	case status >= 500 && status != http.StatusNotImplemented:
+		return RetryReasonServer, safe
 	}
-	return false, nil
+	return "", false
 }
 
 // notSent reports an error that happened before the request left this machine, so even a
@@ -161,20 +125,29 @@ func notSent(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
-// backoff honours a 429's or 503's Retry-After (capped at MaxRetryAfter) and otherwise waits
-// exponentially with equal jitter: half the step fixed, half random, so concurrent callers
-// spread out without any of them retrying at once.
-func (p RetryPolicy) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if d := parseRetryAfter(resp.Header, time.Now()); d > 0 {
-			return min(d, p.MaxRetryAfter)
+// rateLimitWait is how long a 429 asks the client to wait: its Retry-After, or else GHL's
+// window length, the longest a 429 can last; capped at MaxRetryAfter.
+func (p RetryPolicy) rateLimitWait(hdr respHeaders) time.Duration {
+	d := hdr.retryAfter
+	if d == 0 {
+		d = hdr.rateLimit.Interval
+	}
+	return min(d, p.MaxRetryAfter)
+}
+
+// wait returns how long to wait before the retry that follows attempt (0 for the first
+// attempt) whose response had status (0: none) and headers hdr. A 429's or 503's Retry-After
+// is honoured (capped at MaxRetryAfter), a 429 without one waits the window; everything else
+// backs off exponentially with equal jitter: half the step fixed, half random, so concurrent
+// callers spread out without any of them retrying at once.
+func (p RetryPolicy) wait(minWait, maxWait time.Duration, attempt, status int, hdr respHeaders) time.Duration {
+	switch {
+	case status == http.StatusTooManyRequests:
+		if d := p.rateLimitWait(hdr); d > 0 {
+			return d
 		}
-		if resp.StatusCode == http.StatusTooManyRequests {
-			// No Retry-After: GHL's window length is the longest a 429 can last.
-			if rl := parseRateLimit(resp.Header); rl.Interval > 0 {
-				return min(rl.Interval, p.MaxRetryAfter)
-			}
-		}
+	case status == http.StatusServiceUnavailable && hdr.retryAfter > 0:
+		return min(hdr.retryAfter, p.MaxRetryAfter)
 	}
 	step := minWait << min(attempt, 30)
 	if step <= 0 || step > maxWait {
@@ -182,40 +155,4 @@ func (p RetryPolicy) backoff(minWait, maxWait time.Duration, attempt int, resp *
 	}
 	half := step / 2
 	return half + rand.N(half+1)
-}
-
-// keepLastResponse hands the last response to the caller when retries run out, so it becomes
-// a typed *APIError instead of a bare "giving up".
-func keepLastResponse(resp *http.Response, err error, _ int) (*http.Response, error) {
-	if resp != nil && err == nil {
-		return resp, nil
-	}
-	if resp != nil {
-		drainClose(resp.Body)
-	}
-	return nil, err
-}
-
-// ParseRetryAfter reads a Retry-After header given in seconds or as an HTTP date, relative to
-// now; 0 if absent or invalid.
-func ParseRetryAfter(h http.Header, now time.Time) time.Duration { return parseRetryAfter(h, now) }
-
-// parseRetryAfter reads Retry-After in seconds or as an HTTP date; 0 if absent or invalid.
-func parseRetryAfter(h http.Header, now time.Time) time.Duration {
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

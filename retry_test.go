@@ -157,13 +157,13 @@ func TestRetryDaily429NotRetried(t *testing.T) {
 	var rle *RateLimitError
 	require.ErrorAs(t, err, &rle)
 	assert.True(t, rle.Daily)
-	assert.NotNil(t, rle.APIError)
+	assert.Equal(t, http.StatusTooManyRequests, rle.StatusCode)
 	assert.Equal(t, int32(1), calls.Load())
 	// The limiter now knows: the next call is refused without being sent.
 	_, _, err = c.Contacts.Get(context.Background(), "c1")
 	require.ErrorAs(t, err, &rle)
 	assert.True(t, rle.Daily)
-	assert.Nil(t, rle.APIError)
+	assert.Zero(t, rle.StatusCode, "nothing was sent")
 	assert.Equal(t, int32(1), calls.Load())
 }
 
@@ -242,15 +242,13 @@ func TestRetryConnectionRefusedPOSTIsResent(t *testing.T) {
 
 func TestRetryBackoff(t *testing.T) {
 	p := RetryPolicy{MinWait: 100 * time.Millisecond, MaxWait: time.Second, MaxRetryAfter: 5 * time.Second}
-	resp := func(code int, h http.Header) *http.Response { return &http.Response{StatusCode: code, Header: h} }
+	ra := func(d time.Duration) respHeaders { return respHeaders{retryAfter: d} }
 
-	assert.Equal(t, 3*time.Second, p.backoff(p.MinWait, p.MaxWait, 0, resp(429, http.Header{"Retry-After": {"3"}})))
-	assert.Equal(t, 2*time.Second, p.backoff(p.MinWait, p.MaxWait, 0, resp(503, http.Header{"Retry-After": {"2"}})))
-	assert.Equal(t, 5*time.Second, p.backoff(p.MinWait, p.MaxWait, 0, resp(503, http.Header{"Retry-After": {"60"}})), "capped")
-	date := time.Now().Add(4 * time.Second).UTC().Format(http.TimeFormat)
-	d := p.backoff(p.MinWait, p.MaxWait, 0, resp(429, http.Header{"Retry-After": {date}}))
-	assert.InDelta(t, float64(3500*time.Millisecond), float64(d), float64(time.Second))
-	assert.Equal(t, 1500*time.Millisecond, p.backoff(p.MinWait, p.MaxWait, 0, resp(429, http.Header{"X-Ratelimit-Interval-Milliseconds": {"1500"}})),
+	assert.Equal(t, 3*time.Second, p.wait(p.MinWait, p.MaxWait, 0, 429, ra(3*time.Second)))
+	assert.Equal(t, 2*time.Second, p.wait(p.MinWait, p.MaxWait, 0, 503, ra(2*time.Second)))
+	assert.Equal(t, 5*time.Second, p.wait(p.MinWait, p.MaxWait, 0, 503, ra(time.Minute)), "capped")
+	assert.Equal(t, 5*time.Second, p.wait(p.MinWait, p.MaxWait, 0, 429, ra(24*time.Hour)), "capped")
+	assert.Equal(t, 1500*time.Millisecond, p.wait(p.MinWait, p.MaxWait, 0, 429, respHeaders{rateLimit: RateLimit{Interval: 1500 * time.Millisecond}}),
 		"a 429 without Retry-After waits the window")
 
 	// Exponential with equal jitter: attempt i waits within [step/2, step], step = min(MinWait*2^i, MaxWait).
@@ -261,7 +259,7 @@ func TestRetryBackoff(t *testing.T) {
 		}
 		seen := map[time.Duration]bool{}
 		for range 50 {
-			d := p.backoff(p.MinWait, p.MaxWait, i, resp(500, nil))
+			d := p.wait(p.MinWait, p.MaxWait, i, 500, respHeaders{})
 			assert.GreaterOrEqual(t, d, step/2)
 			assert.LessOrEqual(t, d, step)
 			seen[d] = true
@@ -269,9 +267,33 @@ func TestRetryBackoff(t *testing.T) {
 		assert.Greater(t, len(seen), 1, "jittered")
 	}
 	// A transport error (no response) backs off the same way; huge attempts do not overflow.
-	d = p.backoff(p.MinWait, p.MaxWait, 200, nil)
+	d := p.wait(p.MinWait, p.MaxWait, 200, 0, respHeaders{})
 	assert.GreaterOrEqual(t, d, 500*time.Millisecond)
 	assert.LessOrEqual(t, d, time.Second)
+}
+
+// TestRetryBackoffReadsTheParsedHeaders checks that go-retryablehttp's Backoff hook waits what
+// the response's headers said, as parsed when the response arrived: a 429 asking for 50 ms
+// holds the retry back at least that long.
+func TestRetryBackoffReadsTheParsedHeaders(t *testing.T) {
+	c, mux := setup(t, fastRetries(1)...)
+	var calls atomic.Int32
+	var first time.Time
+	var gap time.Duration
+	mux.HandleFunc("GET /contacts/c1", func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			first = time.Now()
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		gap = time.Since(first)
+		_, _ = io.WriteString(w, contactJSON)
+	})
+	_, _, err := c.Contacts.Get(context.Background(), "c1")
+	require.NoError(t, err)
+	assert.Equal(t, int32(2), calls.Load())
+	assert.GreaterOrEqual(t, gap, time.Second, "the retry waited the 503's Retry-After")
 }
 
 func TestRetryPolicyValidation(t *testing.T) {
@@ -281,15 +303,6 @@ func TestRetryPolicyValidation(t *testing.T) {
 	}
 	d := DefaultRetryPolicy()
 	assert.Equal(t, RetryPolicy{MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second, MaxRetryAfter: time.Minute}, d)
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	assert.Equal(t, 7*time.Second, ParseRetryAfter(http.Header{"Retry-After": {"7"}}, now))
-	assert.Equal(t, time.Duration(0), ParseRetryAfter(http.Header{"Retry-After": {"-3"}}, now))
-	assert.Equal(t, time.Duration(0), ParseRetryAfter(http.Header{"Retry-After": {"soon"}}, now))
-	assert.Equal(t, 90*time.Second, ParseRetryAfter(http.Header{"Retry-After": {now.Add(90 * time.Second).Format(http.TimeFormat)}}, now))
-	assert.Equal(t, time.Duration(0), ParseRetryAfter(http.Header{}, now))
 }
 
 // TestRetryObserverSeesRetries checks the retry reasons reported to observers.

@@ -159,7 +159,7 @@ func (s *UsersService) search(ctx context.Context, o *UserSearchOptions) (*UserS
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/users/search", route: "/users/search", query: q, family: apiUsers}, self[UserSearchResult])
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/users/search", route: "/users/search", query: q, family: APIUsers}, self[UserSearchResult])
 }
 
 // SearchAll yields every user that opts matches, paging by skip and limit (opts.Limit is the
@@ -214,7 +214,7 @@ func (s *UsersService) Get(ctx context.Context, userID string) (*User, *Response
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/users/" + ids[0], route: "/users/{userId}", family: apiUsers}, self[User])
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/users/" + ids[0], route: "/users/{userId}", family: APIUsers}, self[User])
 }
 
 // ExtensionConflictError reports a phone extension that more than one user of the location

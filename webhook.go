@@ -248,30 +248,6 @@ func WithMaxBodyBytes(n int64) WebhookOption {
 	})
 }
 
-// WithWebhookObserver reports every verdict to o.OnWebhook.
-func WithWebhookObserver(o Observer) WebhookOption {
-	return webhookOptionFunc(func(opts *webhookOptions) error {
-		if isNil(o) {
-			return &InvalidParamError{Param: "WithWebhookObserver", Reason: "nil observer"}
-		}
-		opts.observer = o
-		return nil
-	})
-}
-
-// WithWebhookLogger logs rejections (warn), deliveries answered 429 (error when something
-// failed, info for a copy in flight), duplicates (info) and accepted events (debug). Log lines
-// carry the reason, type, location and webhook ID, never the body or a signature.
-func WithWebhookLogger(l *slog.Logger) WebhookOption {
-	return webhookOptionFunc(func(o *webhookOptions) error {
-		if l == nil {
-			return &InvalidParamError{Param: "WithWebhookLogger", Reason: "nil logger"}
-		}
-		o.logger = l
-		return nil
-	})
-}
-
 // isNil reports whether v is nil or a nil pointer in an interface, which would panic when
 // called later, far from the mistake.
 func isNil(v any) bool {

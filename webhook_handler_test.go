@@ -156,7 +156,7 @@ func TestWebhookHandlerAnswers(t *testing.T) {
 			obs := &recordingObserver{}
 			var logs bytes.Buffer
 			v := newTestVerifier(t, signer, &testClock{now: webhookTestNow}, WithReplayStore(s.store), WithMaxBodyBytes(2048),
-				WithWebhookObserver(obs), WithWebhookLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+				WithObserver(obs), WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 			var calls atomic.Int32
 			h := v.Handler(func(context.Context, Event) error {
 				calls.Add(1)
@@ -209,7 +209,7 @@ func TestWebhookHandlerRetriesUntilHandledOnce(t *testing.T) {
 	store := &flakyStore{ReplayStore: newMemoryReplayStore(time.Now, 1000)}
 	obs := &recordingObserver{}
 	v, err := NewWebhookVerifier(WithoutDefaultKeys(), WithEd25519PublicKeys(signer.edPub),
-		WithReplayStore(store), WithWebhookObserver(obs))
+		WithReplayStore(store), WithObserver(obs))
 	require.NoError(t, err)
 	body := contactPayload(time.Now().UTC().Format(time.RFC3339), "wh-fails")
 	sig := signer.edSig(body)

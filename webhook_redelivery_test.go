@@ -30,7 +30,7 @@ func TestWebhookRedeliveriesCarryingTheFirstTimestamp(t *testing.T) {
 		t.Run(fmt.Sprintf("handled at retry %d", healthyAt), func(t *testing.T) {
 			clock := &testClock{now: webhookTestNow}
 			obs := &recordingObserver{}
-			v := newTestVerifier(t, signer, clock, WithWebhookObserver(obs))
+			v := newTestVerifier(t, signer, clock, WithObserver(obs))
 			var calls, handled int
 			h := v.Handler(func(_ context.Context, ev Event) error {
 				calls++
@@ -101,7 +101,7 @@ func TestWebhookWindowRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := &testClock{now: webhookTestNow}
 			obs := &recordingObserver{}
-			v := newTestVerifier(t, signer, clock, WithWebhookObserver(obs))
+			v := newTestVerifier(t, signer, clock, WithObserver(obs))
 			body := contactPayload(tc.ts.Format(time.RFC3339), "wh-window")
 
 			_, err := v.Verify(context.Background(), http.Header{HeaderGHLSignature: {signer.edSig(body)}}, body)
@@ -137,7 +137,7 @@ func TestWebhookReplayInsideTheWindowIsRefusedByItsID(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := &testClock{now: webhookTestNow}
 			obs := &recordingObserver{}
-			v := newTestVerifier(t, signer, clock, WithWebhookObserver(obs))
+			v := newTestVerifier(t, signer, clock, WithObserver(obs))
 			body := contactPayload(webhookTestNow.Add(tc.ahead).Format(time.RFC3339), "wh-replay")
 			calls := 0
 			h := v.Handler(func(context.Context, Event) error { calls++; return nil })

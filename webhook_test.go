@@ -293,7 +293,7 @@ func TestWebhookVerifyTable(t *testing.T) {
 
 			// The Handler, on another verifier with the same state.
 			obs := &recordingObserver{}
-			hv := newTestVerifier(t, signer, clock, WithWebhookObserver(obs))
+			hv := newTestVerifier(t, signer, clock, WithObserver(obs))
 			for _, id := range tc.processed {
 				require.NoError(t, hv.store.MarkProcessed(ctx, id, time.Hour))
 			}
@@ -332,7 +332,7 @@ func TestWebhookLogsRejectionsWithoutSecrets(t *testing.T) {
 	signer := newTestSigner(t)
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	v := newTestVerifier(t, signer, &testClock{now: webhookTestNow}, WithWebhookLogger(logger))
+	v := newTestVerifier(t, signer, &testClock{now: webhookTestNow}, WithLogger(logger))
 	body := contactPayload(webhookTestNow.Format(time.RFC3339), "wh-log")
 	sig := newTestSigner(t).edSig(body) // a wrong key
 	h := v.Handler(func(context.Context, Event) error { return nil })
@@ -410,9 +410,9 @@ func TestNewWebhookVerifierKeysAndOptions(t *testing.T) {
 		{[]WebhookOption{WithReplayStore(nil)}, "ghl: invalid WithReplayStore: nil store"},
 		{[]WebhookOption{WithReplayStore(nilStore)}, "ghl: invalid WithReplayStore: nil store"},
 		{[]WebhookOption{WithMaxBodyBytes(0)}, "ghl: invalid WithMaxBodyBytes: 0 is not positive"},
-		{[]WebhookOption{WithWebhookObserver(nil)}, "ghl: invalid WithWebhookObserver: nil observer"},
-		{[]WebhookOption{WithWebhookObserver(nilObserver)}, "ghl: invalid WithWebhookObserver: nil observer"},
-		{[]WebhookOption{WithWebhookLogger(nil)}, "ghl: invalid WithWebhookLogger: nil logger"},
+		{[]WebhookOption{WithObserver(nil)}, "ghl: invalid WithObserver: nil observer"},
+		{[]WebhookOption{WithObserver(nilObserver)}, "ghl: invalid WithObserver: nil observer"},
+		{[]WebhookOption{WithLogger(nil)}, "ghl: invalid WithLogger: nil logger"},
 	} {
 		v, err := NewWebhookVerifier(tc.opts...)
 		assert.Nil(t, v, tc.want)
@@ -454,7 +454,7 @@ func TestWebhookEntryPointsRefuseNilInputs(t *testing.T) {
 
 	// A nil function fails every delivery, as a typed error, and the event stays retryable.
 	obs := &recordingObserver{}
-	hv := newTestVerifier(t, signer, &testClock{now: webhookTestNow}, WithWebhookObserver(obs))
+	hv := newTestVerifier(t, signer, &testClock{now: webhookTestNow}, WithObserver(obs))
 	rec = httptest.NewRecorder()
 	hv.Handler(nil).ServeHTTP(rec, signedRequest(signer, body))
 	assertRetryAnswer(t, rec, "webhook handler failed; retry later\n")
@@ -496,7 +496,7 @@ func TestWebhookEndToEndWithGhltest(t *testing.T) {
 	obs := &recordingObserver{}
 	v, err := NewWebhookVerifier(WithoutDefaultKeys(),
 		WithEd25519PublicKeys(srv.WebhookPublicKey()), WithRSAPublicKeys(srv.WebhookRSAPublicKey()),
-		WithWebhookObserver(obs))
+		WithObserver(obs))
 	require.NoError(t, err)
 
 	got := make(chan Event, 16)

@@ -1,8 +1,8 @@
-// Command monitoring shows how to watch what the SDK does in production. An Observer writes
-// the figures an operator needs into the standard library's expvar (requests by status,
+// Command monitoring shows how to watch what the SDK does in production. An Observer
+// (CountingObserver, in counting.go) counts the figures an operator needs (requests by status,
 // retries by reason, time waited on the rate limit, daily budget left per location, token
-// refreshes that worked or failed, webhooks by outcome), and a loopback HTTP server publishes
-// them at /debug/vars for any scraper.
+// refreshes that worked or failed, webhooks by outcome), the standard library's expvar names
+// them, and a loopback HTTP server publishes them at /debug/vars for any scraper.
 //
 // It runs a short sync of two locations against an in-process ghltest server that injects 5xx
 // answers, connection resets and 429 storms, with a low rate limit, so retries and waits
@@ -45,98 +45,48 @@ func main() {
 	}
 }
 
-// metrics is a ghl.Observer that keeps its counters in expvar variables. Every method is a
-// few atomic adds, so it is safe to call on every request.
-type metrics struct {
-	root              *expvar.Map
-	requests          *expvar.Map // by HTTP status, "transport_error" when no response came
-	retries           *expvar.Map // by ghl.RetryReason*
-	waits             *expvar.Int
-	waitSeconds       *expvar.Float
-	dailyRemaining    *expvar.Map // by location ID
-	refreshes         *expvar.Map // "ok" and "failed"
-	webhooks          *expvar.Map // by ghl.Webhook* outcome
-	webhookRejections *expvar.Map // by ghl.WebhookReject* reason
-
-	mu sync.Mutex // guards the creation of dailyRemaining's entries
-}
-
-var _ ghl.Observer = (*metrics)(nil)
-
-// published is the program's one entry in expvar's process-wide registry; each run starts it
-// afresh.
+// published is the program's one entry in expvar's process-wide registry; each run points it
+// at its own observer.
 var published = expvar.NewMap("ghl")
 
-func newMetrics() *metrics {
-	m := &metrics{
-		root:              published.Init(),
-		requests:          new(expvar.Map).Init(),
-		retries:           new(expvar.Map).Init(),
-		waits:             new(expvar.Int),
-		waitSeconds:       new(expvar.Float),
-		dailyRemaining:    new(expvar.Map).Init(),
-		refreshes:         new(expvar.Map).Init(),
-		webhooks:          new(expvar.Map).Init(),
-		webhookRejections: new(expvar.Map).Init(),
+// publish makes the observer's totals the "ghl" variable of /debug/vars, named for a scraper:
+// requests by HTTP status ("transport_error" when no response came), retries by reason
+// (ghl.RetryReason*), rate-limit waits and seconds waited, the daily budget left per location,
+// token refreshes that worked or failed, webhooks by outcome (ghl.Webhook*) and rejections by
+// reason (ghl.WebhookReject*). Each read takes a fresh snapshot.
+func publish(obs *CountingObserver) {
+	published.Init()
+	counts := func(f func(Counts) any) expvar.Func {
+		return func() any { return f(obs.Counts()) }
 	}
-	m.root.Set("requests_by_status", m.requests)
-	m.root.Set("retries_by_reason", m.retries)
-	m.root.Set("ratelimit_waits", m.waits)
-	m.root.Set("ratelimit_wait_seconds", m.waitSeconds)
-	m.root.Set("daily_budget_remaining", m.dailyRemaining)
-	m.root.Set("token_refreshes", m.refreshes)
-	m.root.Set("webhooks_by_outcome", m.webhooks)
-	m.root.Set("webhook_rejections_by_reason", m.webhookRejections)
-	return m
-}
-
-func (m *metrics) OnAttempt(_ context.Context, info ghl.AttemptInfo) {
-	status := "transport_error"
-	if info.StatusCode != 0 {
-		status = strconv.Itoa(info.StatusCode)
-	}
-	m.requests.Add(status, 1)
-	if info.RateLimit.DailyLimit > 0 {
-		m.daily(info.LocationID).Set(int64(info.RateLimit.DailyRemaining))
-	}
-}
-
-func (m *metrics) daily(location string) *expvar.Int {
-	if v, ok := m.dailyRemaining.Get(location).(*expvar.Int); ok {
-		return v
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if v, ok := m.dailyRemaining.Get(location).(*expvar.Int); ok {
-		return v
-	}
-	v := new(expvar.Int)
-	m.dailyRemaining.Set(location, v)
-	return v
-}
-
-func (m *metrics) OnRetry(_ context.Context, info ghl.RetryInfo) {
-	m.retries.Add(info.Reason, 1)
-}
-
-func (m *metrics) OnRateLimitWait(_ context.Context, info ghl.RateLimitWaitInfo) {
-	m.waits.Add(1)
-	m.waitSeconds.Add(info.Waited.Seconds())
-}
-
-func (m *metrics) OnTokenRefresh(_ context.Context, info ghl.TokenRefreshInfo) {
-	if info.Err != nil {
-		m.refreshes.Add("failed", 1)
-		return
-	}
-	m.refreshes.Add("ok", 1)
-}
-
-func (m *metrics) OnWebhook(_ context.Context, info ghl.WebhookInfo) {
-	m.webhooks.Add(info.Outcome, 1)
-	if info.Outcome == ghl.WebhookRejected {
-		m.webhookRejections.Add(ghl.WebhookRejection(info.Err), 1)
-	}
+	published.Set("requests_by_status", counts(func(c Counts) any {
+		out := map[string]int64{}
+		for status, n := range c.AttemptsByStatus {
+			key := "transport_error"
+			if status != 0 {
+				key = strconv.Itoa(status)
+			}
+			out[key] = n
+		}
+		return out
+	}))
+	published.Set("retries_by_reason", counts(func(c Counts) any { return c.RetriesByReason }))
+	published.Set("ratelimit_waits", counts(func(c Counts) any { return c.RateLimitWaits }))
+	published.Set("ratelimit_wait_seconds", counts(func(c Counts) any { return c.RateLimitWaited.Seconds() }))
+	published.Set("daily_budget_remaining", counts(func(c Counts) any {
+		out := map[string]int{}
+		for loc, l := range c.Locations {
+			if l.DailyLimit > 0 {
+				out[loc] = l.DailyRemaining
+			}
+		}
+		return out
+	}))
+	published.Set("token_refreshes", counts(func(c Counts) any {
+		return map[string]int64{"ok": c.TokenRefreshes, "failed": c.TokenRefreshFailures}
+	}))
+	published.Set("webhooks_by_outcome", counts(func(c Counts) any { return c.Webhooks }))
+	published.Set("webhook_rejections_by_reason", counts(func(c Counts) any { return c.WebhookRejections }))
 }
 
 const (
@@ -147,7 +97,8 @@ const (
 
 // run starts the fake and the monitoring endpoint, syncs, and writes the snapshot to out.
 func run(ctx context.Context, out io.Writer, logger *slog.Logger) error {
-	m := newMetrics()
+	m := &CountingObserver{}
+	publish(m)
 
 	srv := ghltest.NewServer(
 		ghltest.WithLocation(pitLocation, "demo-pit-token"),
@@ -164,7 +115,7 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger) error {
 	srv.SetWebhookRetries(3, 10*time.Millisecond)
 
 	verifier, err := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(), ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()),
-		ghl.WithWebhookObserver(m), ghl.WithWebhookLogger(logger))
+		ghl.WithObserver(m), ghl.WithLogger(logger))
 	if err != nil {
 		return err
 	}

@@ -121,10 +121,10 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	vopts := []ghl.WebhookOption{
 		ghl.WithoutDefaultKeys(),
 		ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()),
-		ghl.WithWebhookObserver(st),
+		ghl.WithObserver(st),
 	}
 	if opts.Verbose {
-		vopts = append(vopts, ghl.WithWebhookLogger(logger))
+		vopts = append(vopts, ghl.WithLogger(logger))
 	}
 	verifier, err := ghl.NewWebhookVerifier(vopts...)
 	if err != nil {

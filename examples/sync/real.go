@@ -119,7 +119,7 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 // runRealReceiver serves GHL's webhooks until interrupted.
 func runRealReceiver(ctx context.Context, cfg *config, logger *slog.Logger, syncer *Syncer, st *stats, out *output) error {
 	// Default keys: GHL's published Ed25519 key (and the legacy RSA key).
-	v, err := ghl.NewWebhookVerifier(ghl.WithWebhookObserver(st), ghl.WithWebhookLogger(logger))
+	v, err := ghl.NewWebhookVerifier(ghl.WithObserver(st), ghl.WithLogger(logger))
 	if err != nil {
 		return err
 	}

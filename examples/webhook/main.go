@@ -73,7 +73,7 @@ func handle(_ context.Context, ev ghl.Event) error {
 }
 
 func serve(addr string, logger *slog.Logger) error {
-	verifier, err := ghl.NewWebhookVerifier(ghl.WithWebhookLogger(logger))
+	verifier, err := ghl.NewWebhookVerifier(ghl.WithLogger(logger))
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func demo(logger *slog.Logger) error {
 		ghl.WithoutDefaultKeys(),
 		ghl.WithEd25519PublicKeys(fake.WebhookPublicKey()),
 		ghl.WithRSAPublicKeys(fake.WebhookRSAPublicKey()),
-		ghl.WithWebhookLogger(logger),
+		ghl.WithLogger(logger),
 	)
 	if err != nil {
 		return err
