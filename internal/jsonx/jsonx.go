@@ -1,14 +1,16 @@
-// Package jsonx is the SDK's one JSON scanner. It reads two kinds of bytes:
+// Package jsonx is the SDK's one JSON scanner. It reads three kinds of bytes:
 //
+//   - API responses: Models decodes them into the SDK's types in one validating pass, by
+//     encoding/json's rules for the fields a type names, keeping the members it does not name
+//     in the type's Extra field at every level;
 //   - bytes nobody has checked (a webhook body): ScanObject validates them in one pass and a
 //     Codec decodes the members into a struct, keeping unknown members and which members were
 //     present, so an event re-encodes to what was sent;
-//   - bytes encoding/json has already validated (an API response): Unknown and MemberStart
-//     pick out the members a model does not name, without a second full decode, and
-//     AppendMembers writes them back.
+//   - bytes encoding/json has already validated: Unknown and MemberStart pick out the members
+//     a model does not name, without a second full decode, and AppendMembers writes them back.
 //
-// Both go through one scanner type (scan.go): a validating pass for the first kind, a quicker
-// skip for the second.
+// All go through one scanner type (scan.go, strings.go): a validating pass for unchecked
+// bytes, a quicker skip for validated ones.
 package jsonx
 
 import (

@@ -60,65 +60,24 @@ func (s *scanner) eat(c byte) bool {
 
 // str passes over a string, checking its escapes and that it holds no control byte.
 func (s *scanner) str() error {
-	if !s.eat('"') {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return s.errAt("expected a string")
 	}
-	for s.i < len(s.b) {
-		// Skip plain bytes in a tight loop; only quotes, escapes and control bytes stop it.
-		for s.i < len(s.b) && plain[s.b[s.i]] {
-			s.i++
-		}
-		if s.i >= len(s.b) {
-			break
-		}
-		switch c := s.b[s.i]; {
-		case c == '"':
-			s.i++
-			return nil
-		case c == '\\':
-			if s.i+1 >= len(s.b) {
-				return s.errAt("unterminated escape")
-			}
-			switch s.b[s.i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i += 2
-			case 'u':
-				if s.i+6 > len(s.b) {
-					return s.errAt("short \\u escape")
-				}
-				for _, h := range s.b[s.i+2 : s.i+6] {
-					if !isHex(h) {
-						return s.errAt("bad \\u escape")
-					}
-				}
-				s.i += 6
-			default:
-				return s.errAt("bad escape")
-			}
-		default:
-			return s.errAt("control character in string")
-		}
+	end, _, err := scanString(s.b, s.i)
+	if err != nil {
+		return err
 	}
-	return s.errAt("unterminated string")
+	s.i = end
+	return nil
 }
-
-// plain marks the bytes a JSON string may hold as they are. It is built once and only read.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < 256; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-// value validates one value.
+// value validates one value; depth is its nesting level, which objects and arrays may not
+// take past maxDepth (encoding/json's limit).
 func (s *scanner) value(depth int) error {
-	if depth > maxDepth {
-		return s.errAt("nested too deeply")
-	}
 	if s.i >= len(s.b) {
 		return s.errAt("unexpected end")
 	}
@@ -126,6 +85,9 @@ func (s *scanner) value(depth int) error {
 	case c == '"':
 		return s.str()
 	case c == '{':
+		if depth > maxDepth {
+			return s.errAt("nested too deeply")
+		}
 		s.i++
 		s.ws()
 		if s.eat('}') {
@@ -154,6 +116,9 @@ func (s *scanner) value(depth int) error {
 			return s.errAt("expected ',' or '}'")
 		}
 	case c == '[':
+		if depth > maxDepth {
+			return s.errAt("nested too deeply")
+		}
 		s.i++
 		s.ws()
 		if s.eat(']') {
@@ -355,19 +320,20 @@ func EachElement(arr []byte, fn func(elem []byte) error) (ok bool, err error) {
 	}
 }
 
-// Unquote decodes a validated JSON string (with its quotes). Valid UTF-8 without escapes
-// takes the fast path; anything else is decoded as encoding/json does (invalid bytes become
-// U+FFFD).
+// Unquote decodes a JSON string (with its quotes). Valid UTF-8 without escapes takes the
+// fast path; anything else is decoded as encoding/json does (invalid bytes become U+FFFD).
 func Unquote(q []byte) (string, error) {
-	if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+	if len(q) < 2 || q[0] != '"' {
 		return "", &SyntaxError{What: "not a string"}
 	}
-	if inner := q[1 : len(q)-1]; plainKey(inner) {
-		return string(inner), nil
+	end, flags, err := scanString(q, 0)
+	if err != nil {
+		return "", err
 	}
-	var s string
-	err := json.Unmarshal(q, &s)
-	return s, err
+	if end != len(q) {
+		return "", &SyntaxError{Offset: end, What: "data after the string"}
+	}
+	return stringOf(q[1:end-1], flags), nil
 }
 
 // plainKey reports whether a quoted string's inner bytes are its value: no escapes and valid
