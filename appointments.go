@@ -39,10 +39,7 @@ type Appointment struct {
 var appointmentFields = jsonx.FieldsOf[Appointment]()
 
 // UnmarshalJSON decodes an appointment and keeps the fields it does not name in Extra.
-func (a *Appointment) UnmarshalJSON(data []byte) error {
-	type plain Appointment
-	return decodeWithExtra(data, (*plain)(a), appointmentFields, &a.Extra)
-}
+func (a *Appointment) UnmarshalJSON(data []byte) error { return decodeModel(data, a) }
 
 // MarshalJSON encodes the appointment with its Extra fields and its times as received.
 func (a Appointment) MarshalJSON() ([]byte, error) {
@@ -56,12 +53,15 @@ func (s *AppointmentsService) List(ctx context.Context, contactID string) ([]*Ap
 	if err != nil {
 		return nil, nil, err
 	}
-	var out struct {
-		Events []*Appointment `json:"events"`
-	}
+	var out appointmentList
 	resp, err := s.client.do(ctx, &request{method: http.MethodGet, path: "/contacts/" + ids[0] + "/appointments", route: "/contacts/{contactId}/appointments"}, &out)
 	if err != nil {
 		return nil, resp, err
 	}
 	return out.Events, resp, nil
+}
+
+// appointmentList is the answer of List.
+type appointmentList struct {
+	Events []*Appointment `json:"events"`
 }

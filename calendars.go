@@ -51,10 +51,7 @@ type Calendar struct {
 var calendarFields = jsonx.FieldsOf[Calendar]()
 
 // UnmarshalJSON decodes a calendar and keeps the fields it does not name in Extra.
-func (c *Calendar) UnmarshalJSON(data []byte) error {
-	type plain Calendar
-	return decodeWithExtra(data, (*plain)(c), calendarFields, &c.Extra)
-}
+func (c *Calendar) UnmarshalJSON(data []byte) error { return decodeModel(data, c) }
 
 // MarshalJSON encodes the calendar with its Extra fields.
 func (c Calendar) MarshalJSON() ([]byte, error) {
@@ -76,10 +73,7 @@ type CalendarTeamMember struct {
 var teamMemberFields = jsonx.FieldsOf[CalendarTeamMember]()
 
 // UnmarshalJSON decodes a team member and keeps the fields it does not name in Extra.
-func (m *CalendarTeamMember) UnmarshalJSON(data []byte) error {
-	type plain CalendarTeamMember
-	return decodeWithExtra(data, (*plain)(m), teamMemberFields, &m.Extra)
-}
+func (m *CalendarTeamMember) UnmarshalJSON(data []byte) error { return decodeModel(data, m) }
 
 // MarshalJSON encodes the team member with its Extra fields.
 func (m CalendarTeamMember) MarshalJSON() ([]byte, error) {
@@ -128,11 +122,12 @@ func (s *CalendarsService) List(ctx context.Context, opts *CalendarListOptions) 
 		return nil, nil, err
 	}
 	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/calendars/", route: "/calendars/", query: q, family: APICalendars},
-		func(e *struct {
-			Calendars []*Calendar `json:"calendars"`
-		}) []*Calendar {
-			return e.Calendars
-		})
+		func(e *calendarList) []*Calendar { return e.Calendars })
+}
+
+// calendarList is the answer of List.
+type calendarList struct {
+	Calendars []*Calendar `json:"calendars"`
 }
 
 // MaxFreeSlotsRange is the longest range FreeSlots may ask for: GHL refuses more than 31 days.

@@ -60,10 +60,7 @@ type CalendarEvent struct {
 var calendarEventFields = jsonx.FieldsOf[CalendarEvent]()
 
 // UnmarshalJSON decodes an event and keeps the fields it does not name in Extra.
-func (e *CalendarEvent) UnmarshalJSON(data []byte) error {
-	type plain CalendarEvent
-	return decodeWithExtra(data, (*plain)(e), calendarEventFields, &e.Extra)
-}
+func (e *CalendarEvent) UnmarshalJSON(data []byte) error { return decodeModel(data, e) }
 
 // MarshalJSON encodes the event with its Extra fields and its times as received.
 func (e CalendarEvent) MarshalJSON() ([]byte, error) {
@@ -216,11 +213,12 @@ func (s *CalendarsService) GetAppointment(ctx context.Context, eventID string) (
 		return nil, nil, err
 	}
 	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/calendars/events/appointments/" + ids[0], route: "/calendars/events/appointments/{eventId}", family: APICalendars},
-		func(e *struct {
-			Event *CalendarEvent `json:"event"`
-		}) *CalendarEvent {
-			return e.Event
-		})
+		func(e *calendarEventEnvelope) *CalendarEvent { return e.Event })
+}
+
+// calendarEventEnvelope is the answer of GetAppointment.
+type calendarEventEnvelope struct {
+	Event *CalendarEvent `json:"event"`
 }
 
 // DeleteEvent deletes an event (an appointment or a blocked slot) outright, leaving no
@@ -296,11 +294,12 @@ func (s *CalendarsService) Events(ctx context.Context, opts *EventListOptions) i
 	const route = "/calendars/events"
 	return paginate(ctx, route, 0, func(ctx context.Context, _, _ int) (pageOf[*CalendarEvent, int], error) {
 		events, _, err := fetch(ctx, s.client, &request{method: http.MethodGet, path: route, route: route, query: q, family: APICalendars},
-			func(e *struct {
-				Events []*CalendarEvent `json:"events"`
-			}) []*CalendarEvent {
-				return e.Events
-			})
+			func(e *calendarEventList) []*CalendarEvent { return e.Events })
 		return pageOf[*CalendarEvent, int]{items: events}, err
 	})
+}
+
+// calendarEventList is the answer of GET /calendars/events.
+type calendarEventList struct {
+	Events []*CalendarEvent `json:"events"`
 }

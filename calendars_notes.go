@@ -43,10 +43,7 @@ type AppointmentNoteList struct {
 var appointmentNoteListFields = jsonx.FieldsOf[AppointmentNoteList]()
 
 // UnmarshalJSON decodes the page and keeps the fields it does not name in Extra.
-func (l *AppointmentNoteList) UnmarshalJSON(data []byte) error {
-	type plain AppointmentNoteList
-	return decodeWithExtra(data, (*plain)(l), appointmentNoteListFields, &l.Extra)
-}
+func (l *AppointmentNoteList) UnmarshalJSON(data []byte) error { return decodeModel(data, l) }
 
 // MarshalJSON encodes the page with its Extra fields.
 func (l AppointmentNoteList) MarshalJSON() ([]byte, error) {
@@ -167,9 +164,7 @@ func (s *CalendarsService) DeleteAppointmentNote(ctx context.Context, appointmen
 	}
 	req := &request{method: http.MethodDelete, path: appointmentNotePath(ids), route: appointmentNotesRoute + "/{noteId}", family: APICalendars}
 	// This endpoint acknowledges with {"success": true}, not the "succeded" of the others.
-	var a struct {
-		Success *bool `json:"success"`
-	}
+	var a successAck
 	resp, err := s.client.do(ctx, req, &a)
 	if err != nil {
 		return resp, err
@@ -185,9 +180,10 @@ func appointmentNotePath(ids []string) string {
 }
 
 func (s *CalendarsService) oneNote(ctx context.Context, req *request) (*Note, *Response, error) {
-	return fetch(ctx, s.client, req, func(e *struct {
-		Note *Note `json:"note"`
-	}) *Note {
-		return e.Note
-	})
+	return fetch(ctx, s.client, req, func(e *appointmentNoteEnvelope) *Note { return e.Note })
+}
+
+// appointmentNoteEnvelope is the answer of the single-note appointment note endpoints.
+type appointmentNoteEnvelope struct {
+	Note *Note `json:"note"`
 }

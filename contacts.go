@@ -72,10 +72,7 @@ type Contact struct {
 var contactFields = jsonx.FieldsOf[Contact]()
 
 // UnmarshalJSON decodes a contact and keeps the fields it does not name in Extra.
-func (c *Contact) UnmarshalJSON(data []byte) error {
-	type plain Contact
-	return decodeWithExtra(data, (*plain)(c), contactFields, &c.Extra)
-}
+func (c *Contact) UnmarshalJSON(data []byte) error { return decodeModel(data, c) }
 
 // MarshalJSON encodes the contact with its Extra fields, so a decoded contact re-encodes to
 // what the API sent.
@@ -275,28 +272,6 @@ type contactEnvelope struct {
 
 // contactOf picks the contact out of its envelope, for fetch.
 func contactOf(e *contactEnvelope) *Contact { return e.Contact }
-
-// decodeResponse decodes the envelope with a single validating pass: the contact is decoded as
-// a plain struct, and its unknown fields are then picked out by a scan (see responseDecoder).
-func (e *contactEnvelope) decodeResponse(data []byte) error {
-	type plainContact Contact
-	var env struct {
-		Contact *plainContact `json:"contact"`
-	}
-	if err := json.Unmarshal(data, &env); err != nil {
-		return err
-	}
-	e.Contact = (*Contact)(env.Contact)
-	if e.Contact == nil {
-		return nil
-	}
-	raw, err := jsonx.MemberStart(data, "contact")
-	if err != nil {
-		return err
-	}
-	e.Contact.Extra, err = jsonx.Unknown(raw, contactFields)
-	return err
-}
 
 // Get fetches one contact.
 func (s *ContactsService) Get(ctx context.Context, contactID string) (*Contact, *Response, error) {

@@ -25,10 +25,7 @@ type FollowersResult struct {
 var followersResultFields = jsonx.FieldsOf[FollowersResult]()
 
 // UnmarshalJSON decodes the result and keeps the fields it does not name in Extra.
-func (r *FollowersResult) UnmarshalJSON(data []byte) error {
-	type plain FollowersResult
-	return decodeWithExtra(data, (*plain)(r), followersResultFields, &r.Extra)
-}
+func (r *FollowersResult) UnmarshalJSON(data []byte) error { return decodeModel(data, r) }
 
 // MarshalJSON encodes the result with its Extra fields.
 func (r FollowersResult) MarshalJSON() ([]byte, error) {
@@ -205,10 +202,7 @@ type BulkBusinessResult struct {
 var bulkBusinessResultFields = jsonx.FieldsOf[BulkBusinessResult]()
 
 // UnmarshalJSON decodes the result and keeps the fields it does not name in Extra.
-func (r *BulkBusinessResult) UnmarshalJSON(data []byte) error {
-	type plain BulkBusinessResult
-	return decodeWithExtra(data, (*plain)(r), bulkBusinessResultFields, &r.Extra)
-}
+func (r *BulkBusinessResult) UnmarshalJSON(data []byte) error { return decodeModel(data, r) }
 
 // MarshalJSON encodes the result with its Extra fields.
 func (r BulkBusinessResult) MarshalJSON() ([]byte, error) {

@@ -234,10 +234,7 @@ type SearchResult struct {
 var searchResultFields = jsonx.FieldsOf[SearchResult]()
 
 // UnmarshalJSON decodes the page and keeps the fields it does not name in Extra.
-func (r *SearchResult) UnmarshalJSON(data []byte) error {
-	type plain SearchResult
-	return decodeWithExtra(data, (*plain)(r), searchResultFields, &r.Extra)
-}
+func (r *SearchResult) UnmarshalJSON(data []byte) error { return decodeModel(data, r) }
 
 // MarshalJSON encodes the page with its Extra fields.
 func (r SearchResult) MarshalJSON() ([]byte, error) {
@@ -411,10 +408,7 @@ type ContactList struct {
 var contactListFields = jsonx.FieldsOf[ContactList]()
 
 // UnmarshalJSON decodes the page and keeps the fields it does not name in Extra.
-func (l *ContactList) UnmarshalJSON(data []byte) error {
-	type plain ContactList
-	return decodeWithExtra(data, (*plain)(l), contactListFields, &l.Extra)
-}
+func (l *ContactList) UnmarshalJSON(data []byte) error { return decodeModel(data, l) }
 
 // MarshalJSON encodes the page with its Extra fields.
 func (l ContactList) MarshalJSON() ([]byte, error) {
@@ -439,10 +433,7 @@ type ListMeta struct {
 var listMetaFields = jsonx.FieldsOf[ListMeta]()
 
 // UnmarshalJSON decodes the meta object and keeps the fields it does not name in Extra.
-func (m *ListMeta) UnmarshalJSON(data []byte) error {
-	type plain ListMeta
-	return decodeWithExtra(data, (*plain)(m), listMetaFields, &m.Extra)
-}
+func (m *ListMeta) UnmarshalJSON(data []byte) error { return decodeModel(data, m) }
 
 // MarshalJSON encodes the meta object with its Extra fields.
 func (m ListMeta) MarshalJSON() ([]byte, error) {

@@ -97,10 +97,7 @@ type Conversation struct {
 var conversationFields = jsonx.FieldsOf[Conversation]()
 
 // UnmarshalJSON decodes a conversation and keeps the fields it does not name in Extra.
-func (c *Conversation) UnmarshalJSON(data []byte) error {
-	type plain Conversation
-	return decodeWithExtra(data, (*plain)(c), conversationFields, &c.Extra)
-}
+func (c *Conversation) UnmarshalJSON(data []byte) error { return decodeModel(data, c) }
 
 // MarshalJSON encodes the conversation with its Extra fields.
 func (c Conversation) MarshalJSON() ([]byte, error) {
@@ -161,10 +158,7 @@ type ConversationSearchResult struct {
 var conversationSearchResultFields = jsonx.FieldsOf[ConversationSearchResult]()
 
 // UnmarshalJSON decodes the page and keeps the fields it does not name (traceId) in Extra.
-func (r *ConversationSearchResult) UnmarshalJSON(data []byte) error {
-	type plain ConversationSearchResult
-	return decodeWithExtra(data, (*plain)(r), conversationSearchResultFields, &r.Extra)
-}
+func (r *ConversationSearchResult) UnmarshalJSON(data []byte) error { return decodeModel(data, r) }
 
 // MarshalJSON encodes the page with its Extra fields.
 func (r ConversationSearchResult) MarshalJSON() ([]byte, error) {

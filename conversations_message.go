@@ -160,10 +160,7 @@ type Message struct {
 var messageFields = jsonx.FieldsOf[Message]()
 
 // UnmarshalJSON decodes a message and keeps the fields it does not name in Extra.
-func (m *Message) UnmarshalJSON(data []byte) error {
-	type plain Message
-	return decodeWithExtra(data, (*plain)(m), messageFields, &m.Extra)
-}
+func (m *Message) UnmarshalJSON(data []byte) error { return decodeModel(data, m) }
 
 // MarshalJSON encodes the message with its Extra fields.
 func (m Message) MarshalJSON() ([]byte, error) {
@@ -214,10 +211,7 @@ type MessageMeta struct {
 var messageMetaFields = jsonx.FieldsOf[MessageMeta]()
 
 // UnmarshalJSON decodes the meta object and keeps the fields it does not name in Extra.
-func (m *MessageMeta) UnmarshalJSON(data []byte) error {
-	type plain MessageMeta
-	return decodeWithExtra(data, (*plain)(m), messageMetaFields, &m.Extra)
-}
+func (m *MessageMeta) UnmarshalJSON(data []byte) error { return decodeModel(data, m) }
 
 // MarshalJSON encodes the meta object with its Extra fields.
 func (m MessageMeta) MarshalJSON() ([]byte, error) {
@@ -236,10 +230,7 @@ type CallMeta struct {
 var callMetaFields = jsonx.FieldsOf[CallMeta]()
 
 // UnmarshalJSON decodes meta.call and keeps the fields it does not name in Extra.
-func (c *CallMeta) UnmarshalJSON(data []byte) error {
-	type plain CallMeta
-	return decodeWithExtra(data, (*plain)(c), callMetaFields, &c.Extra)
-}
+func (c *CallMeta) UnmarshalJSON(data []byte) error { return decodeModel(data, c) }
 
 // MarshalJSON encodes meta.call with its Extra fields.
 func (c CallMeta) MarshalJSON() ([]byte, error) {

@@ -73,35 +73,9 @@ type MessagePage struct {
 var messagePageFields = jsonx.FieldsOf[MessagePage]()
 
 // UnmarshalJSON decodes a page in the shape GHL sends, {"messages": {"lastMessageId",
-// "nextPage", "messages": [...]}}, and in the flat shape its spec documents.
-func (p *MessagePage) UnmarshalJSON(data []byte) error {
-	type plain MessagePage
-	var probe struct {
-		Messages json.RawMessage `json:"messages"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return err
-	}
-	if len(probe.Messages) == 0 || probe.Messages[0] != '{' {
-		return decodeWithExtra(data, (*plain)(p), messagePageFields, &p.Extra)
-	}
-	if err := decodeWithExtra(probe.Messages, (*plain)(p), messagePageFields, &p.Extra); err != nil {
-		return err
-	}
-	outer, err := jsonx.Unknown(data, jsonx.Fields{"messages": {}})
-	if err != nil {
-		return err
-	}
-	for k, v := range outer {
-		if p.Extra == nil {
-			p.Extra = Extra{}
-		}
-		if _, taken := p.Extra[k]; !taken {
-			p.Extra[k] = v
-		}
-	}
-	return nil
-}
+// "nextPage", "messages": [...]}}, and in the flat shape its spec documents; the members
+// around the wrapper (traceId) are kept in Extra, after those of the page itself.
+func (p *MessagePage) UnmarshalJSON(data []byte) error { return decodeModel(data, p) }
 
 // MarshalJSON encodes the page in GHL's nested shape.
 func (p MessagePage) MarshalJSON() ([]byte, error) {
@@ -197,10 +171,7 @@ type ExportPage struct {
 var exportPageFields = jsonx.FieldsOf[ExportPage]()
 
 // UnmarshalJSON decodes the page and keeps the fields it does not name in Extra.
-func (p *ExportPage) UnmarshalJSON(data []byte) error {
-	type plain ExportPage
-	return decodeWithExtra(data, (*plain)(p), exportPageFields, &p.Extra)
-}
+func (p *ExportPage) UnmarshalJSON(data []byte) error { return decodeModel(data, p) }
 
 // MarshalJSON encodes the page with its Extra fields.
 func (p ExportPage) MarshalJSON() ([]byte, error) {

@@ -90,10 +90,7 @@ type AddMessageResult struct {
 var addMessageResultFields = jsonx.FieldsOf[AddMessageResult]()
 
 // UnmarshalJSON decodes the result and keeps the fields it does not name in Extra.
-func (r *AddMessageResult) UnmarshalJSON(data []byte) error {
-	type plain AddMessageResult
-	return decodeWithExtra(data, (*plain)(r), addMessageResultFields, &r.Extra)
-}
+func (r *AddMessageResult) UnmarshalJSON(data []byte) error { return decodeModel(data, r) }
 
 // MarshalJSON encodes the result with its Extra fields.
 func (r AddMessageResult) MarshalJSON() ([]byte, error) {
@@ -366,10 +363,7 @@ type SendMessageResult struct {
 var sendMessageResultFields = jsonx.FieldsOf[SendMessageResult]()
 
 // UnmarshalJSON decodes the result and keeps the fields it does not name in Extra.
-func (r *SendMessageResult) UnmarshalJSON(data []byte) error {
-	type plain SendMessageResult
-	return decodeWithExtra(data, (*plain)(r), sendMessageResultFields, &r.Extra)
-}
+func (r *SendMessageResult) UnmarshalJSON(data []byte) error { return decodeModel(data, r) }
 
 // MarshalJSON encodes the result with its Extra fields.
 func (r SendMessageResult) MarshalJSON() ([]byte, error) {
@@ -450,9 +444,7 @@ func (s *ConversationsService) CancelScheduled(ctx context.Context, messageID st
 	r := &request{method: http.MethodDelete, path: "/conversations/messages/" + ids[0] + "/schedule", route: "/conversations/messages/{messageId}/schedule", family: APIConversations}
 	// The body repeats a status code; GHL documents 404 "Failed cancel the scheduled message"
 	// in it.
-	var ack struct {
-		Status int `json:"status"`
-	}
+	var ack statusAck
 	resp, err := s.client.do(ctx, r, &ack)
 	if err != nil {
 		return resp, err
@@ -461,4 +453,9 @@ func (s *ConversationsService) CancelScheduled(ctx context.Context, messageID st
 		return resp, &NotSucceededError{Method: r.method, Route: r.route, StatusCode: ack.Status}
 	}
 	return resp, nil
+}
+
+// statusAck is the acknowledgement of a cancelled scheduled message.
+type statusAck struct {
+	Status int `json:"status"`
 }

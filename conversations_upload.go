@@ -60,10 +60,7 @@ type UploadResult struct {
 var uploadResultFields = jsonx.FieldsOf[UploadResult]()
 
 // UnmarshalJSON decodes the result and keeps the fields it does not name in Extra.
-func (r *UploadResult) UnmarshalJSON(data []byte) error {
-	type plain UploadResult
-	return decodeWithExtra(data, (*plain)(r), uploadResultFields, &r.Extra)
-}
+func (r *UploadResult) UnmarshalJSON(data []byte) error { return decodeModel(data, r) }
 
 // MarshalJSON encodes the result with its Extra fields.
 func (r UploadResult) MarshalJSON() ([]byte, error) {

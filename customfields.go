@@ -49,10 +49,7 @@ type CustomField struct {
 var customFieldFields = jsonx.FieldsOf[CustomField]()
 
 // UnmarshalJSON decodes a custom field and keeps the fields it does not name in Extra.
-func (f *CustomField) UnmarshalJSON(data []byte) error {
-	type plain CustomField
-	return decodeWithExtra(data, (*plain)(f), customFieldFields, &f.Extra)
-}
+func (f *CustomField) UnmarshalJSON(data []byte) error { return decodeModel(data, f) }
 
 // MarshalJSON encodes the custom field with its Extra fields.
 func (f CustomField) MarshalJSON() ([]byte, error) {
@@ -155,11 +152,12 @@ func (s *LocationsService) CustomFields(ctx context.Context, opts *CustomFieldLi
 		return nil, nil, err
 	}
 	return fetch(ctx, s.client, &request{method: http.MethodGet, path: path, route: customFieldsRoute, query: q, family: APILocations},
-		func(e *struct {
-			CustomFields []*CustomField `json:"customFields"`
-		}) []*CustomField {
-			return e.CustomFields
-		})
+		func(e *customFieldsEnvelope) []*CustomField { return e.CustomFields })
+}
+
+// customFieldsEnvelope is the answer of CustomFields.
+type customFieldsEnvelope struct {
+	CustomFields []*CustomField `json:"customFields"`
 }
 
 // GetCustomField fetches one custom field definition by its ID or by its key
@@ -242,9 +240,10 @@ func (s *LocationsService) fieldPath(param, id string) (string, error) {
 }
 
 func (s *LocationsService) oneField(ctx context.Context, req *request) (*CustomField, *Response, error) {
-	return fetch(ctx, s.client, req, func(e *struct {
-		CustomField *CustomField `json:"customField"`
-	}) *CustomField {
-		return e.CustomField
-	})
+	return fetch(ctx, s.client, req, func(e *customFieldEnvelope) *CustomField { return e.CustomField })
+}
+
+// customFieldEnvelope is the answer of the single-field endpoints.
+type customFieldEnvelope struct {
+	CustomField *CustomField `json:"customField"`
 }

@@ -67,10 +67,7 @@ type Location struct {
 var locationFields = jsonx.FieldsOf[Location]()
 
 // UnmarshalJSON decodes a location and keeps the fields it does not name in Extra.
-func (l *Location) UnmarshalJSON(data []byte) error {
-	type plain Location
-	return decodeWithExtra(data, (*plain)(l), locationFields, &l.Extra)
-}
+func (l *Location) UnmarshalJSON(data []byte) error { return decodeModel(data, l) }
 
 // MarshalJSON encodes the location with its Extra fields.
 func (l Location) MarshalJSON() ([]byte, error) {
@@ -111,10 +108,7 @@ type LocationBusiness struct {
 var locationBusinessFields = jsonx.FieldsOf[LocationBusiness]()
 
 // UnmarshalJSON decodes the business details and keeps the fields it does not name in Extra.
-func (b *LocationBusiness) UnmarshalJSON(data []byte) error {
-	type plain LocationBusiness
-	return decodeWithExtra(data, (*plain)(b), locationBusinessFields, &b.Extra)
-}
+func (b *LocationBusiness) UnmarshalJSON(data []byte) error { return decodeModel(data, b) }
 
 // MarshalJSON encodes the business details with their Extra fields.
 func (b LocationBusiness) MarshalJSON() ([]byte, error) {
@@ -139,11 +133,12 @@ func (s *LocationsService) Get(ctx context.Context, locationID string) (*Locatio
 		return nil, nil, err
 	}
 	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/locations/" + ids[0], route: "/locations/{locationId}", family: APILocations},
-		func(e *struct {
-			Location *Location `json:"location"`
-		}) *Location {
-			return e.Location
-		})
+		func(e *locationEnvelope) *Location { return e.Location })
+}
+
+// locationEnvelope is the answer of Get.
+type locationEnvelope struct {
+	Location *Location `json:"location"`
 }
 
 // companyID returns the company of the client's location, fetched once per client (a
@@ -203,10 +198,7 @@ type LocationTag struct {
 var locationTagFields = jsonx.FieldsOf[LocationTag]()
 
 // UnmarshalJSON decodes a tag and keeps the fields it does not name in Extra.
-func (t *LocationTag) UnmarshalJSON(data []byte) error {
-	type plain LocationTag
-	return decodeWithExtra(data, (*plain)(t), locationTagFields, &t.Extra)
-}
+func (t *LocationTag) UnmarshalJSON(data []byte) error { return decodeModel(data, t) }
 
 // MarshalJSON encodes the tag with its Extra fields.
 func (t LocationTag) MarshalJSON() ([]byte, error) {
@@ -222,11 +214,12 @@ func (s *LocationsService) Tags(ctx context.Context) ([]*LocationTag, *Response,
 		return nil, nil, err
 	}
 	return fetch(ctx, s.client, &request{method: http.MethodGet, path: path, route: "/locations/{locationId}/tags", family: APILocations},
-		func(e *struct {
-			Tags []*LocationTag `json:"tags"`
-		}) []*LocationTag {
-			return e.Tags
-		})
+		func(e *locationTagList) []*LocationTag { return e.Tags })
+}
+
+// locationTagList is the answer of Tags.
+type locationTagList struct {
+	Tags []*LocationTag `json:"tags"`
 }
 
 // CreateTag adds a tag to the catalogue of the client's location.
@@ -242,11 +235,12 @@ func (s *LocationsService) CreateTag(ctx context.Context, name string) (*Locatio
 		Name string `json:"name"`
 	}{name}
 	return fetch(ctx, s.client, &request{method: http.MethodPost, path: path, route: "/locations/{locationId}/tags", body: body, family: APILocations},
-		func(e *struct {
-			Tag *LocationTag `json:"tag"`
-		}) *LocationTag {
-			return e.Tag
-		})
+		func(e *locationTagEnvelope) *LocationTag { return e.Tag })
+}
+
+// locationTagEnvelope is the answer of CreateTag.
+type locationTagEnvelope struct {
+	Tag *LocationTag `json:"tag"`
 }
 
 // onceValue holds a value fetched successfully at most once. Callers that arrive while a

@@ -29,10 +29,7 @@ type Note struct {
 var noteFields = jsonx.FieldsOf[Note]()
 
 // UnmarshalJSON decodes a note and keeps the fields it does not name in Extra.
-func (n *Note) UnmarshalJSON(data []byte) error {
-	type plain Note
-	return decodeWithExtra(data, (*plain)(n), noteFields, &n.Extra)
-}
+func (n *Note) UnmarshalJSON(data []byte) error { return decodeModel(data, n) }
 
 // MarshalJSON encodes the note with its Extra fields.
 func (n Note) MarshalJSON() ([]byte, error) {

@@ -28,10 +28,7 @@ type Task struct {
 var taskFields = jsonx.FieldsOf[Task]()
 
 // UnmarshalJSON decodes a task and keeps the fields it does not name in Extra.
-func (t *Task) UnmarshalJSON(data []byte) error {
-	type plain Task
-	return decodeWithExtra(data, (*plain)(t), taskFields, &t.Extra)
-}
+func (t *Task) UnmarshalJSON(data []byte) error { return decodeModel(data, t) }
 
 // MarshalJSON encodes the task with its Extra fields.
 func (t Task) MarshalJSON() ([]byte, error) {

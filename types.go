@@ -164,11 +164,14 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		*t = Time{}
 		return nil
 	}
-	s := string(b)
+	var s string
 	if b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
+		var err error
+		if s, err = jsonx.Unquote(b); err != nil {
 			return err
 		}
+	} else {
+		s = string(b)
 	}
 	pt, err := parseTime(s)
 	if err != nil {

@@ -38,10 +38,7 @@ type User struct {
 var userFields = jsonx.FieldsOf[User]()
 
 // UnmarshalJSON decodes a user and keeps the fields it does not name in Extra.
-func (u *User) UnmarshalJSON(data []byte) error {
-	type plain User
-	return decodeWithExtra(data, (*plain)(u), userFields, &u.Extra)
-}
+func (u *User) UnmarshalJSON(data []byte) error { return decodeModel(data, u) }
 
 // MarshalJSON encodes the user with its Extra fields.
 func (u User) MarshalJSON() ([]byte, error) {
@@ -94,10 +91,7 @@ type UserSearchResult struct {
 var userSearchResultFields = jsonx.FieldsOf[UserSearchResult]()
 
 // UnmarshalJSON decodes the page and keeps the fields it does not name in Extra.
-func (r *UserSearchResult) UnmarshalJSON(data []byte) error {
-	type plain UserSearchResult
-	return decodeWithExtra(data, (*plain)(r), userSearchResultFields, &r.Extra)
-}
+func (r *UserSearchResult) UnmarshalJSON(data []byte) error { return decodeModel(data, r) }
 
 // MarshalJSON encodes the page with its Extra fields.
 func (r UserSearchResult) MarshalJSON() ([]byte, error) {
