@@ -306,7 +306,10 @@ func TestSearchAllChecksContextBetweenPages(t *testing.T) {
 	}
 	assert.ErrorIs(t, gotErr, context.Canceled)
 	assert.Equal(t, wantIDs(0, 10), ids)
-	assert.Len(t, p.sent(), 1, "no page is fetched after ctx is done")
+	// The second page was being fetched ahead while the first was read; it was cancelled
+	// (it may or may not have reached the server first), and nothing was sent after it.
+	assert.LessOrEqual(t, len(p.sent()), 2, "no page is fetched after ctx is done")
+	requireNoPrefetchLeft(t)
 }
 
 func TestSearchAllEarlyBreak(t *testing.T) {
@@ -320,7 +323,8 @@ func TestSearchAllEarlyBreak(t *testing.T) {
 		}
 	}
 	assert.Equal(t, wantIDs(0, 3), ids)
-	assert.Len(t, p.sent(), 1)
+	assert.LessOrEqual(t, len(p.sent()), 2, "the page read, and at most the one fetched ahead")
+	requireNoPrefetchLeft(t)
 }
 
 func TestSearchAllCanBeRangedAgain(t *testing.T) {
