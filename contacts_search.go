@@ -278,7 +278,8 @@ func (s *ContactsService) Search(ctx context.Context, req *SearchRequest) (*Sear
 // walk after a given cursor. A nil req walks every contact of the location.
 //
 // Iteration stops at the first error, which is yielded (a *PaginationError if the server
-// repeats a cursor or claims more results without one). Only one page is held at a time.
+// repeats a cursor or claims more results without one). The next page is fetched while the
+// caller works through the current one; at most two pages are held.
 func (s *ContactsService) SearchAll(ctx context.Context, req *SearchRequest) iter.Seq2[*Contact, error] {
 	var base SearchRequest
 	if req != nil {
