@@ -36,10 +36,9 @@ func (r importRun) minimum(cfg ghltest.RateLimitConfig) time.Duration {
 // countingTransport counts the requests the client sends and notes when the last response
 // arrived.
 type countingTransport struct {
-	next  http.RoundTripper
-	n     atomic.Int64
-	last  atomic.Int64 // unix nanoseconds
-	start time.Time
+	next http.RoundTripper
+	n    atomic.Int64
+	last atomic.Int64 // unix nanoseconds
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {

@@ -74,7 +74,6 @@ type typeDec struct {
 }
 
 type structDec struct {
-	name   string // the Go type's name, for errors
 	fields []fieldDec
 	// slots is a collision-free hash table of the field names (field index + 1; 0 is empty),
 	// probed with keyHash; nil when no multiplier made it collision-free, then byName is used.
@@ -97,6 +96,7 @@ type fieldDec struct {
 }
 
 var (
+	numberType          = reflect.TypeOf(json.Number(""))
 	unmarshalerType     = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
 	textUnmarshalerType = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
 )
@@ -156,6 +156,8 @@ func (b *builder) build(t reflect.Type) (*typeDec, error) {
 	switch {
 	case t == rawType:
 		d.kind = dRaw
+	case t == numberType:
+		d.kind = dStd // a JSON number (or a numeric string) kept as text
 	case t.Kind() == reflect.Struct && b.native[t]:
 		return d, b.buildStruct(d, t)
 	case pt.Implements(unmarshalerType):
@@ -229,10 +231,7 @@ type field struct {
 
 func (b *builder) buildStruct(d *typeDec, t reflect.Type) error {
 	d.kind = dStruct
-	sd := &structDec{name: t.Name(), wrap: b.wrap[t], setExtra: b.setExtra}
-	if sd.name == "" {
-		sd.name = t.String()
-	}
+	sd := &structDec{wrap: b.wrap[t], setExtra: b.setExtra}
 	d.st = sd
 	var cands []field
 	if err := b.collect(t, nil, &cands, sd); err != nil {

@@ -47,6 +47,7 @@ type mItem struct {
 	Any    any               `json:"any,omitempty"`
 	Bytes  []byte            `json:"bytes,omitempty"`
 	Kind   mKind             `json:"kind,omitempty"`
+	Num    json.Number       `json:"num,omitempty"`
 	When   mStamp            `json:"when"`
 	Meta   *mMeta            `json:"meta,omitempty"`
 	NoTag  string
@@ -166,7 +167,7 @@ const fullPage = ` {
   "items": [
     {"id":"a1","name":"Ann \u00e9\n","on":true,"opt":false,"n":-42,"i8":7,"u":65535,"f":1.5e3,"f32":0.25,"count":3,
      "tags":["x","y\"z",""],"raw":{"k":[1, "two",null]},"labels":{"a":"b","c":null},"any":{"deep":[1,2.5,"s"]},
-     "bytes":"aGVsbG8=","kind":"lead","when":"2024-01-02","meta":{"cursor":"c1","deep":{"v":"d","extraLeaf":1},
+     "bytes":"aGVsbG8=","kind":"lead","num":-1.5e3,"when":"2024-01-02","meta":{"cursor":"c1","deep":{"v":"d","extraLeaf":1},
      "leaves":[{"v":"l1"},{"v":"l2","x":[]}],"metaMore":{"a":"b"}},"NoTag":"nt","Skip":"kept","hidden":"h",
      "brandNew":{"nested":[true]},"ID":"folded-too","zz":null},
     null,
