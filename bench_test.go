@@ -641,3 +641,40 @@ func BenchmarkGetStub(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGetStubInterleaved is BenchmarkGetStub with the raw request and Contacts.Get
+// alternating in each iteration (see interleave), for the time ratio without loopback noise.
+//
+//	go test -run '^$' -bench 'BenchmarkGetStubInterleaved' -benchtime 20000x -count 5 .
+func BenchmarkGetStubInterleaved(b *testing.B) {
+	stub := &stubTransport{body: benchContactJSON(), header: stubHeader}
+	const id = "ocQHyuzHvysMo5N5VsXc"
+	hc := &http.Client{Transport: stub}
+	c, err := NewClient(WithBaseURL(stubBase), WithAccessToken(testToken), WithLocationID(testLocationID),
+		WithHTTPClient(&http.Client{Transport: stub}))
+	require.NoError(b, err)
+	ctx := context.Background()
+	raw := func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, stubBase+"/contacts/"+id, nil)
+		req.Header["Authorization"] = []string{"Bearer " + testToken}
+		req.Header["Version"] = []string{version20210728}
+		req.Header["Accept"] = []string{"application/json"}
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var out rawContactResponse
+		if err := json.Unmarshal(data, &out); err != nil || out.Contact.ID != id {
+			b.Fatal(err)
+		}
+	}
+	sdk := func() {
+		ct, _, err := c.Contacts.Get(ctx, id)
+		if err != nil || ct.ID != id {
+			b.Fatal(err)
+		}
+	}
+	interleave(b, raw, sdk)
+}

@@ -71,6 +71,10 @@ type typeDec struct {
 	st   *structDec
 	// empty is an empty, non-nil slice of a slice type (shared: it has no room to write to).
 	empty reflect.Value
+	// firstCap is the room a slice gets for its first elements: about 128 bytes' worth
+	// (8 strings, 16 pointers), so a contact's tags or a list's first items take one
+	// allocation; it doubles from there.
+	firstCap int
 }
 
 type structDec struct {
@@ -195,6 +199,7 @@ func (b *builder) build(t reflect.Type) (*typeDec, error) {
 			}
 			d.kind = dSlice
 			d.empty = reflect.MakeSlice(t, 0, 0)
+			d.firstCap = min(max(128/max(int(t.Elem().Size()), 1), 4), 16)
 			elem, err := b.build(t.Elem())
 			if err != nil {
 				return nil, err

@@ -21,9 +21,12 @@ func (m *Models) Decode(data []byte, v any) error {
 	if dec == nil {
 		return json.Unmarshal(data, v)
 	}
-	d := decoder{scanner: scanner{b: data}}
-	if len(data) >= cacheFrom {
-		d.strs = new(stringCache)
+	d := decoder{scanner: scanner{b: data}, chunk: min(max(len(data)/2, 512), 4<<10)}
+	switch {
+	case len(data) >= 16<<10:
+		d.strs = make([]string, 256)
+	case len(data) >= 512:
+		d.strs = make([]string, 64)
 	}
 	d.ws()
 	if err := d.value(dec, rv.Elem()); err != nil {
@@ -40,20 +43,16 @@ func (m *Models) Decode(data []byte, v any) error {
 type decoder struct {
 	scanner
 	depth int
-	// strs holds strings made during this Decode: a page repeats many values (location,
-	// user and status strings) and every unknown member's name. A single object has few
-	// repeats, and goes without.
-	strs *stringCache
+	// strs maps a short string's hash to the last string made with that hash in this Decode:
+	// a page repeats many values (location, user and status strings, every unknown member's
+	// name), and so does a single contact (its DND settings, its custom fields' options).
+	// Its length is a power of two, sized to the input; a tiny input goes without.
+	strs []string
 	// arena backs the raw values (json.RawMessage fields and Extra members) of this Decode,
-	// copied out of the input in chunks rather than one allocation each.
+	// copied out of the input in chunks of the given size rather than one allocation each.
 	arena []byte
+	chunk int
 }
-
-// stringCache maps a short string's hash to the last string made with that hash.
-type stringCache [256]string
-
-// cacheFrom is the input size from which a Decode keeps a stringCache.
-const cacheFrom = 4 << 10
 
 // text returns the string of validated bytes without escapes, reusing one made before in
 // this Decode when it has the same bytes.
@@ -61,7 +60,7 @@ func (d *decoder) text(b []byte) string {
 	if d.strs == nil || len(b) < 2 || len(b) > maxCachedString {
 		return string(b)
 	}
-	slot := &d.strs[stringHash(b)]
+	slot := &d.strs[int(stringHash(b))&(len(d.strs)-1)]
 	if *slot == string(b) {
 		return *slot
 	}
@@ -92,12 +91,11 @@ func stringHash(b []byte) uint8 {
 // page's thousands of custom field values cost a few allocations; each copy's capacity ends
 // where it does, so appending to one never writes into another.
 func (d *decoder) raw(b []byte) []byte {
-	const chunk = 4 << 10
-	if len(b) > chunk/8 {
+	if len(b) > d.chunk/8 {
 		return append([]byte(nil), b...)
 	}
 	if cap(d.arena)-len(d.arena) < len(b) {
-		d.arena = make([]byte, 0, chunk)
+		d.arena = make([]byte, 0, d.chunk)
 	}
 	start := len(d.arena)
 	d.arena = append(d.arena, b...)
@@ -337,7 +335,7 @@ func (d *decoder) array(t *typeDec, v reflect.Value) error {
 		return nil
 	}
 	v.SetZero()
-	v.Grow(4)
+	v.Grow(t.firstCap)
 	n := 0
 	for {
 		d.ws()
@@ -575,7 +573,7 @@ func (d *decoder) wrapped(sd *structDec, v reflect.Value) error {
 	// decoding them is a second look at a few small values.
 	var extra map[string]json.RawMessage
 	for _, m := range outer {
-		sub := decoder{scanner: scanner{b: m.Val}, depth: d.depth, strs: d.strs}
+		sub := decoder{scanner: scanner{b: m.Val}, depth: d.depth, strs: d.strs, chunk: d.chunk}
 		_, flags, _ := scanString(m.Key, 0)
 		if err := sub.member(sd, v, m.Key[1:len(m.Key)-1], flags, &extra); err != nil {
 			return err
