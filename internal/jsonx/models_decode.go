@@ -73,7 +73,7 @@ func (d *decoder) text(b []byte) string {
 const maxCachedString = 128
 
 // stringHash mixes the length and the first and last eight bytes of b (at least two bytes)
-// into a slot of a stringCache.
+// into a byte, whose low bits pick a slot of decoder.strs.
 func stringHash(b []byte) uint8 {
 	var x uint64
 	if n := len(b); n >= 8 {
@@ -87,9 +87,10 @@ func stringHash(b []byte) uint8 {
 	return uint8(x >> 56)
 }
 
-// raw returns a copy of b, a raw value or member to keep. Small copies share chunks, so a
-// page's thousands of custom field values cost a few allocations; each copy's capacity ends
-// where it does, so appending to one never writes into another.
+// raw returns a copy of b, a raw value or member to keep. Small copies share chunks (of at
+// most 4 KB, all of one response), so a page's thousands of custom field values cost a few
+// allocations; each copy's capacity ends where it does, so appending to one never writes
+// into another.
 func (d *decoder) raw(b []byte) []byte {
 	if len(b) > d.chunk/8 {
 		return append([]byte(nil), b...)
