@@ -1,7 +1,6 @@
 package ghl
 
 import (
-	"encoding/json"
 	"reflect"
 
 	"github.com/linkedphone/ghl-go/internal/jsonx"
@@ -18,8 +17,7 @@ import (
 // encoding/json; TestResponseTypesDecodeInOnePass finds the ones fetch uses.
 var responseModels = func() *jsonx.Models {
 	m, err := jsonx.NewModels(jsonx.ModelsConfig{
-		Extra:    reflect.TypeFor[Extra](),
-		SetExtra: func(fv reflect.Value, m map[string]json.RawMessage) { *fv.Addr().Interface().(*Extra) = m },
+		Extra: reflect.TypeFor[Extra](),
 		Types: []reflect.Type{
 			// Models: their UnmarshalJSON is decodeModel.
 			reflect.TypeFor[Contact](), reflect.TypeFor[ListMeta](), reflect.TypeFor[SearchResult](),

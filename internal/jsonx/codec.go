@@ -19,7 +19,8 @@ import (
 type Codec struct {
 	fields []codecField
 	byName map[string]int
-	extra  []int // index of the Extra field
+	names  nameTable // of fields, for decoding
+	extra  []int     // index of the Extra field
 	cfg    *Config
 }
 
@@ -86,13 +87,18 @@ func NewCodec(t reflect.Type, cfg *Config) (*Codec, error) {
 	if t.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("jsonx: %v is not a struct", t)
 	}
-	if cfg == nil || cfg.State == nil || cfg.Extra == nil || cfg.Extra.Kind() != reflect.Map || !cfg.Extra.ConvertibleTo(rawMapType) {
+	if cfg == nil || cfg.State == nil || cfg.Extra == nil || cfg.Extra.Kind() != reflect.Map || !rawMapType.AssignableTo(cfg.Extra) {
 		return nil, errors.New("jsonx: Config needs State and an Extra map type")
 	}
 	c := &Codec{byName: map[string]int{}, cfg: cfg}
 	if err := c.collect(t, nil); err != nil {
 		return nil, err
 	}
+	names := make([]string, len(c.fields))
+	for i, f := range c.fields {
+		names[i] = f.name
+	}
+	c.names = newNameTable(names)
 	switch {
 	case len(c.fields) > maxFields:
 		return nil, fmt.Errorf("jsonx: %v has more than %d fields", t, maxFields)
@@ -169,6 +175,17 @@ func (c *Codec) Decode(data []byte, v reflect.Value) error {
 	return c.DecodeMembers(members, v)
 }
 
+// decodeValidated is Decode for an object that ScanObject already validated (a member's
+// value): its members are only split, not checked again.
+func (c *Codec) decodeValidated(data []byte, v reflect.Value) error {
+	var buf [32]Member
+	members, err := splitMembers(data, buf[:0])
+	if err != nil {
+		return err
+	}
+	return c.DecodeMembers(members, v)
+}
+
 // DecodeMembers sets v (an addressable struct of the codec's type) from members, which
 // ScanObject validated. A repeated member replaces the earlier one, as in encoding/json.
 func (c *Codec) DecodeMembers(members []Member, v reflect.Value) error {
@@ -182,7 +199,7 @@ func (c *Codec) DecodeMembers(members []Member, v reflect.Value) error {
 		var i int
 		var ok bool
 		if bytes.IndexByte(inner, '\\') < 0 {
-			i, ok = c.byName[string(inner)]
+			i, ok = c.names.index(inner)
 		} else {
 			var err error
 			if key, err = Unquote(m.Key); err != nil {
@@ -204,7 +221,7 @@ func (c *Codec) DecodeMembers(members []Member, v reflect.Value) error {
 			continue
 		}
 		f := &c.fields[i]
-		fv := v.FieldByIndex(f.index)
+		fv := fieldAt(v, f.index)
 		bit := uint64(1) << i
 		st.present &^= bit
 		st.null &^= bit
@@ -234,7 +251,9 @@ func (c *Codec) DecodeMembers(members []Member, v reflect.Value) error {
 			st.alt |= bit
 		}
 	}
-	v.FieldByIndex(c.extra).Set(reflect.ValueOf(extra).Convert(c.cfg.Extra))
+	// Assigning the unnamed map type to the Extra type needs no conversion, which would cost
+	// a comparison of the types' names on every object.
+	v.FieldByIndex(c.extra).Set(reflect.ValueOf(extra))
 	return nil
 }
 
@@ -273,7 +292,7 @@ func (c *Codec) set(f *codecField, fv reflect.Value, val []byte) (fits, alt bool
 			return false, false, nil
 		}
 		p := reflect.New(f.typ.Elem())
-		if err := f.sub.Decode(val, p.Elem()); err != nil {
+		if err := f.sub.decodeValidated(val, p.Elem()); err != nil {
 			return false, false, err
 		}
 		fv.Set(p)
@@ -333,7 +352,7 @@ func (c *Codec) Encode(v reflect.Value) ([]byte, error) {
 	var written uint64
 	for i := range c.fields {
 		f := &c.fields[i]
-		fv := v.FieldByIndex(f.index)
+		fv := fieldAt(v, f.index)
 		bit := uint64(1) << i
 		var val []byte
 		if fv.IsZero() {

@@ -32,15 +32,12 @@ type Models struct {
 // ModelsConfig says what NewModels builds decoders for.
 type ModelsConfig struct {
 	// Extra is the type of the field that receives a struct's unknown members; its
-	// underlying type is map[string]json.RawMessage.
+	// underlying type is map[string]json.RawMessage (so such a map is assigned to it).
 	Extra reflect.Type
 	// Types are the types whose decoders are built up front. A struct type among them is
 	// decoded member by member even if it has an UnmarshalJSON method (which is expected to
 	// call Decode); any other type with one is decoded by calling it.
 	Types []reflect.Type
-	// SetExtra, if set, stores m in an Extra field (fv, settable): the conversion reflect
-	// would otherwise make costs more than the rest of a small object's decode.
-	SetExtra func(fv reflect.Value, m map[string]json.RawMessage)
 	// Wrapped names, for some of Types, a member that may hold the struct's own members:
 	// when it holds an object, that object is decoded as the struct, and the members around
 	// it go to Extra (where those of the inner object win).
@@ -79,18 +76,12 @@ type typeDec struct {
 
 type structDec struct {
 	fields []fieldDec
-	// slots is a collision-free hash table of the field names (field index + 1; 0 is empty),
-	// probed with keyHash; nil when no multiplier made it collision-free, then byName is used.
-	slots  []uint16
-	mult   uint64
-	shift  uint8
-	byName map[string]int
+	names  nameTable // of fields
 	// fold maps each name, case-folded as encoding/json folds it, to the first field that has
 	// it: encoding/json matches a member to a field by its exact name, else by its folded one.
-	fold     map[string]int
-	extra    []int // index of the Extra field; nil if the struct keeps no unknown members
-	setExtra func(reflect.Value, map[string]json.RawMessage)
-	wrap     string // see ModelsConfig.Wrapped
+	fold  map[string]int
+	extra []int  // index of the Extra field; nil if the struct keeps no unknown members
+	wrap  string // see ModelsConfig.Wrapped
 }
 
 type fieldDec struct {
@@ -107,7 +98,7 @@ var (
 
 // NewModels builds the decoders of cfg.Types.
 func NewModels(cfg ModelsConfig) (*Models, error) {
-	if cfg.Extra == nil || cfg.Extra.Kind() != reflect.Map || !cfg.Extra.ConvertibleTo(rawMapType) {
+	if cfg.Extra == nil || cfg.Extra.Kind() != reflect.Map || !rawMapType.AssignableTo(cfg.Extra) {
 		return nil, errors.New("jsonx: ModelsConfig needs an Extra map type")
 	}
 	native := make(map[reflect.Type]bool, len(cfg.Types))
@@ -119,11 +110,7 @@ func NewModels(cfg ModelsConfig) (*Models, error) {
 			return nil, fmt.Errorf("jsonx: wrapped type %v is not one of the struct types", t)
 		}
 	}
-	set := cfg.SetExtra
-	if set == nil {
-		set = func(fv reflect.Value, m map[string]json.RawMessage) { fv.Set(reflect.ValueOf(m).Convert(fv.Type())) }
-	}
-	b := &builder{extra: cfg.Extra, native: native, wrap: cfg.Wrapped, setExtra: set, memo: map[reflect.Type]*typeDec{}}
+	b := &builder{extra: cfg.Extra, native: native, wrap: cfg.Wrapped, memo: map[reflect.Type]*typeDec{}}
 	m := &Models{extra: cfg.Extra, decs: make(map[reflect.Type]*typeDec, len(cfg.Types))}
 	for _, t := range cfg.Types {
 		d, err := b.build(t)
@@ -143,11 +130,10 @@ func (m *Models) Has(t reflect.Type) bool { return m.decs[t] != nil }
 
 // builder builds decoders; memo holds those of this build (recursive types end there).
 type builder struct {
-	extra    reflect.Type
-	setExtra func(reflect.Value, map[string]json.RawMessage)
-	native   map[reflect.Type]bool
-	wrap     map[reflect.Type]string
-	memo     map[reflect.Type]*typeDec
+	extra  reflect.Type
+	native map[reflect.Type]bool
+	wrap   map[reflect.Type]string
+	memo   map[reflect.Type]*typeDec
 }
 
 func (b *builder) build(t reflect.Type) (*typeDec, error) {
@@ -236,7 +222,7 @@ type field struct {
 
 func (b *builder) buildStruct(d *typeDec, t reflect.Type) error {
 	d.kind = dStruct
-	sd := &structDec{wrap: b.wrap[t], setExtra: b.setExtra}
+	sd := &structDec{wrap: b.wrap[t]}
 	d.st = sd
 	var cands []field
 	if err := b.collect(t, nil, &cands, sd); err != nil {
@@ -252,16 +238,16 @@ func (b *builder) buildStruct(d *typeDec, t reflect.Type) error {
 	if len(sd.fields) >= 1<<16-1 {
 		return fmt.Errorf("jsonx: %v has too many fields", t)
 	}
-	sd.byName = make(map[string]int, len(sd.fields))
+	names := make([]string, len(sd.fields))
 	sd.fold = make(map[string]int, len(sd.fields))
 	for i, f := range sd.fields {
-		sd.byName[f.name] = i
+		names[i] = f.name
 		k := string(foldName(nil, []byte(f.name)))
 		if _, taken := sd.fold[k]; !taken {
 			sd.fold[k] = i
 		}
 	}
-	sd.buildSlots()
+	sd.names = newNameTable(names)
 	return nil
 }
 
@@ -362,8 +348,18 @@ func dominantFields(cands []field) []field {
 	return out
 }
 
-// keyHash mixes a name's length with five of its bytes; buildSlots looks for a multiplier
-// that gives every field name of a struct its own slot.
+// nameTable finds the index of a name among a fixed set, without allocating: a
+// collision-free hash table probed with keyHash, or a map when no multiplier was found.
+type nameTable struct {
+	names  []string
+	slots  []uint16 // index + 1; 0 is empty
+	mult   uint64
+	shift  uint8
+	byName map[string]int
+}
+
+// keyHash mixes a name's length with five of its bytes; newNameTable looks for a multiplier
+// that gives every name of a set its own slot.
 func keyHash(k []byte, mult uint64, shift uint8) uint64 {
 	n := len(k)
 	h := uint64(n)
@@ -373,12 +369,13 @@ func keyHash(k []byte, mult uint64, shift uint8) uint64 {
 	return (h * mult) >> shift
 }
 
-func (sd *structDec) buildSlots() {
-	n := len(sd.fields)
+func newNameTable(names []string) nameTable {
+	t := nameTable{names: names}
+	n := len(names)
 	if n == 0 {
-		return
+		return t
 	}
-	start := bits.Len(uint(n)) + 1 // at least twice as many slots as fields
+	start := bits.Len(uint(n)) + 1 // at least twice as many slots as names
 	mult := uint64(0x9e3779b97f4a7c15)
 	for size := start; size <= start+3; size++ {
 		shift := uint8(64 - size)
@@ -386,8 +383,8 @@ func (sd *structDec) buildSlots() {
 			mult = mult*6364136223846793005 + 1442695040888963407 | 1
 			slots := make([]uint16, 1<<size)
 			ok := true
-			for i, f := range sd.fields {
-				h := keyHash([]byte(f.name), mult, shift)
+			for i, name := range names {
+				h := keyHash([]byte(name), mult, shift)
 				if slots[h] != 0 {
 					ok = false
 					break
@@ -395,22 +392,35 @@ func (sd *structDec) buildSlots() {
 				slots[h] = uint16(i + 1)
 			}
 			if ok {
-				sd.slots, sd.mult, sd.shift = slots, mult, shift
-				return
+				t.slots, t.mult, t.shift = slots, mult, shift
+				return t
 			}
 		}
 	}
+	t.byName = make(map[string]int, n)
+	for i, name := range names {
+		if _, taken := t.byName[name]; !taken {
+			t.byName[name] = i
+		}
+	}
+	return t
+}
+
+// index returns the index of the name equal to key.
+func (t *nameTable) index(key []byte) (int, bool) {
+	if t.slots != nil {
+		if i := t.slots[keyHash(key, t.mult, t.shift)]; i != 0 && t.names[i-1] == string(key) {
+			return int(i - 1), true
+		}
+		return 0, false
+	}
+	i, ok := t.byName[string(key)]
+	return i, ok
 }
 
 // lookup finds the field named exactly key (unescaped bytes).
 func (sd *structDec) lookup(key []byte) *fieldDec {
-	if sd.slots != nil {
-		if i := sd.slots[keyHash(key, sd.mult, sd.shift)]; i != 0 && sd.fields[i-1].name == string(key) {
-			return &sd.fields[i-1]
-		}
-		return nil
-	}
-	if i, ok := sd.byName[string(key)]; ok {
+	if i, ok := sd.names.index(key); ok {
 		return &sd.fields[i]
 	}
 	return nil

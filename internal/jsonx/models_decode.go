@@ -497,15 +497,19 @@ func (d *decoder) unknown(sd *structDec, v reflect.Value, key []byte, name strin
 	return nil
 }
 
-func fieldOf(v reflect.Value, f *fieldDec) reflect.Value {
-	if len(f.index) == 1 {
-		return v.Field(f.index[0])
+func fieldOf(v reflect.Value, f *fieldDec) reflect.Value { return fieldAt(v, f.index) }
+
+// fieldAt is v.FieldByIndex(index), quicker for a field of v itself.
+func fieldAt(v reflect.Value, index []int) reflect.Value {
+	if len(index) == 1 {
+		return v.Field(index[0])
 	}
-	return v.FieldByIndex(f.index)
+	return v.FieldByIndex(index)
 }
 
 // storeExtra stores the unknown members of one decoded object (nil if there were none) in
-// an Extra field, replacing what it held.
+// an Extra field, replacing what it held. Assigning the unnamed map type needs no conversion,
+// which would cost a comparison of the types' names on every object.
 func (sd *structDec) storeExtra(fv reflect.Value, extra map[string]json.RawMessage) {
 	if extra == nil {
 		if !fv.IsNil() {
@@ -513,7 +517,7 @@ func (sd *structDec) storeExtra(fv reflect.Value, extra map[string]json.RawMessa
 		}
 		return
 	}
-	sd.setExtra(fv, extra)
+	fv.Set(reflect.ValueOf(extra))
 }
 
 // wrapped decodes an object whose members may sit inside the member sd.wrap: when that

@@ -289,6 +289,46 @@ func ScanObject(data []byte, buf []Member) ([]Member, error) {
 	return buf, nil
 }
 
+// splitMembers appends the members of data, one JSON object that was validated before, to
+// buf: a quicker ScanObject, which only finds where each member ends.
+func splitMembers(data []byte, buf []Member) ([]Member, error) {
+	s := scanner{b: data}
+	s.ws()
+	if !s.eat('{') {
+		return nil, s.errAt("not a JSON object")
+	}
+	s.ws()
+	if s.eat('}') {
+		return buf, nil
+	}
+	for {
+		s.ws()
+		kStart := s.i
+		if err := s.str(); err != nil {
+			return nil, err
+		}
+		key := data[kStart:s.i]
+		s.ws()
+		if !s.eat(':') {
+			return nil, s.errAt("expected ':'")
+		}
+		s.ws()
+		vStart := s.i
+		if err := s.skip(); err != nil {
+			return nil, err
+		}
+		buf = append(buf, Member{Key: key, Val: data[vStart:s.i]})
+		s.ws()
+		if s.eat(',') {
+			continue
+		}
+		if s.eat('}') {
+			return buf, nil
+		}
+		return nil, s.errAt("expected ',' or '}'")
+	}
+}
+
 // EachElement calls fn with each element of arr, a validated JSON array, in order. It
 // returns fn's first error; ok is false when arr is not an array.
 func EachElement(arr []byte, fn func(elem []byte) error) (ok bool, err error) {

@@ -2,6 +2,7 @@ package jsonx
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -19,13 +20,22 @@ const (
 	msb = 0x8080808080808080
 )
 
-// stopsFastScan reports whether the eight bytes of w hold a quote, a backslash, a control
-// byte or a non-ASCII byte: the bytes a string scan must look at one by one.
-func stopsFastScan(w uint64) bool {
+// specialBytes returns a word with the high bit set in the byte of w holding a quote, a
+// backslash, a control byte or a non-ASCII byte (the bytes a string scan must look at), and
+// possibly in bytes after it: its lowest set bit marks the first such byte exactly.
+func specialBytes(w uint64) uint64 {
 	quote := w ^ (lsb * '"')
 	bslash := w ^ (lsb * '\\')
-	return ((quote-lsb)&^quote|(bslash-lsb)&^bslash|(w-lsb*0x20)&^w|w)&msb != 0
+	return ((quote-lsb)&^quote | (bslash-lsb)&^bslash | (w-lsb*0x20)&^w | w) & msb
 }
+
+// special marks the bytes specialBytes finds; it is built once and only read.
+var special = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf
+	}
+	return t
+}()
 
 // scanString passes over the string that starts at b[i] (a quote). It returns the index just
 // past the closing quote, and which of strEscaped and strNonASCII the string holds. It checks
@@ -33,8 +43,16 @@ func stopsFastScan(w uint64) bool {
 func scanString(b []byte, i int) (end int, flags uint8, err error) {
 	j := i + 1
 	for {
-		for j+8 <= len(b) && !stopsFastScan(binary.LittleEndian.Uint64(b[j:])) {
+		// Find the next byte to look at: eight bytes at a time, then one at a time.
+		for j+8 <= len(b) {
+			if m := specialBytes(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				break
+			}
 			j += 8
+		}
+		for j < len(b) && !special[b[j]] {
+			j++
 		}
 		if j >= len(b) {
 			return j, flags, &SyntaxError{Offset: j, What: "unterminated string"}
@@ -65,10 +83,8 @@ func scanString(b []byte, i int) (end int, flags uint8, err error) {
 			}
 		case c < 0x20:
 			return j, flags, &SyntaxError{Offset: j, What: "control character in string"}
-		case c >= utf8.RuneSelf:
+		default: // non-ASCII
 			flags |= strNonASCII
-			j++
-		default:
 			j++
 		}
 	}
