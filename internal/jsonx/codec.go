@@ -177,18 +177,26 @@ func (c *Codec) Decode(data []byte, v reflect.Value) error {
 
 // decodeValidated is Decode for an object that ScanObject already validated (a member's
 // value): its members are only split, not checked again.
-func (c *Codec) decodeValidated(data []byte, v reflect.Value) error {
+func (c *Codec) decodeValidated(data []byte, v reflect.Value, strs *stringBlock) error {
 	var buf [32]Member
 	members, err := splitMembers(data, buf[:0])
 	if err != nil {
 		return err
 	}
-	return c.DecodeMembers(members, v)
+	return c.decodeMembers(members, v, strs)
 }
 
 // DecodeMembers sets v (an addressable struct of the codec's type) from members, which
 // ScanObject validated. A repeated member replaces the earlier one, as in encoding/json.
 func (c *Codec) DecodeMembers(members []Member, v reflect.Value) error {
+	var strs stringBlock
+	if len(members) > 0 {
+		strs.base = members[0].Key[:cap(members[0].Key)]
+	}
+	return c.decodeMembers(members, v, &strs)
+}
+
+func (c *Codec) decodeMembers(members []Member, v reflect.Value, strs *stringBlock) error {
 	st := c.cfg.State(v)
 	*st = Presence{}
 	var extra map[string]json.RawMessage
@@ -235,7 +243,7 @@ func (c *Codec) DecodeMembers(members []Member, v reflect.Value) error {
 			st.null |= bit
 			continue
 		}
-		fits, alt, err := c.set(f, fv, m.Val)
+		fits, alt, err := c.set(f, fv, m.Val, strs)
 		if err != nil {
 			return err
 		}
@@ -258,13 +266,13 @@ func (c *Codec) DecodeMembers(members []Member, v reflect.Value) error {
 }
 
 // set decodes val into fv. It reports false when val's JSON type does not fit the field.
-func (c *Codec) set(f *codecField, fv reflect.Value, val []byte) (fits, alt bool, err error) {
+func (c *Codec) set(f *codecField, fv reflect.Value, val []byte, strs *stringBlock) (fits, alt bool, err error) {
 	switch f.kind {
 	case kString:
 		if val[0] != '"' {
 			return false, false, nil
 		}
-		s, err := Unquote(val)
+		s, err := strs.unquote(val)
 		if err != nil {
 			return false, false, err
 		}
@@ -292,7 +300,7 @@ func (c *Codec) set(f *codecField, fv reflect.Value, val []byte) (fits, alt bool
 			return false, false, nil
 		}
 		p := reflect.New(f.typ.Elem())
-		if err := f.sub.decodeValidated(val, p.Elem()); err != nil {
+		if err := f.sub.decodeValidated(val, p.Elem(), strs); err != nil {
 			return false, false, err
 		}
 		fv.Set(p)
@@ -419,4 +427,42 @@ func (c *Codec) encodeValue(f *codecField, fv reflect.Value, alt bool) ([]byte, 
 		return f.sub.Encode(fv.Elem())
 	}
 	return json.Marshal(fv.Interface())
+}
+
+// stringBlock makes the strings of one decoded event out of one string: the input from the
+// first member on, copied once when the first string is needed. An event's strings live as
+// long as the event, so they may as well share one allocation instead of one each.
+type stringBlock struct {
+	base []byte // the input from the first member's key to the end of its array
+	s    string // base as a string, made on first use
+}
+
+// unquote decodes q, a validated JSON string within base. Without escapes and in valid
+// UTF-8 its value is a slice of the block; anything else, or bytes from elsewhere, is made
+// on its own.
+func (b *stringBlock) unquote(q []byte) (string, error) {
+	end, flags, err := scanString(q, 0)
+	if err != nil {
+		return "", err
+	}
+	if end != len(q) {
+		return "", &SyntaxError{Offset: end, What: "data after the string"}
+	}
+	inner := q[1 : end-1]
+	if flags != 0 || len(inner) < 2 || b.base == nil {
+		return stringOf(inner, flags), nil
+	}
+	off := cap(b.base) - cap(inner)
+	if off < 0 || off+len(inner) > len(b.base) {
+		return string(inner), nil
+	}
+	if b.s == "" {
+		b.s = string(b.base)
+	}
+	// The offset comes from capacities: check that the bytes are the ones meant, so a value
+	// from another array can never be mistaken for a slice of this one.
+	if s := b.s[off : off+len(inner)]; s == string(inner) {
+		return s, nil
+	}
+	return string(inner), nil
 }
