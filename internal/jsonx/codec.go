@@ -288,7 +288,7 @@ func (c *Codec) set(f *codecField, fv reflect.Value, val []byte, strs *stringBlo
 	case kRaw:
 		fv.SetBytes(val)
 	case kStrings:
-		list, ok, err := StringList(val)
+		list, ok, err := stringList(val, strs)
 		if err != nil || !ok {
 			return false, false, err
 		}
@@ -328,12 +328,16 @@ func DecodeStd(fv reflect.Value, val []byte) (bool, error) {
 
 // StringList decodes a validated JSON array of strings; ok is false for anything else.
 func StringList(val []byte) (list []string, ok bool, err error) {
+	return stringList(val, &stringBlock{})
+}
+
+func stringList(val []byte, strs *stringBlock) (list []string, ok bool, err error) {
 	list = make([]string, 0, 8)
 	isArr, err := EachElement(val, func(elem []byte) error {
 		if elem[0] != '"' {
 			return errNotFit
 		}
-		s, err := Unquote(elem)
+		s, err := strs.unquote(elem)
 		if err != nil {
 			return err
 		}
@@ -437,20 +441,19 @@ type stringBlock struct {
 	s    string // base as a string, made on first use
 }
 
-// unquote decodes q, a validated JSON string within base. Without escapes and in valid
-// UTF-8 its value is a slice of the block; anything else, or bytes from elsewhere, is made
-// on its own.
+// unquote decodes q, a JSON string that ScanObject validated, from within base. Without
+// escapes and in valid UTF-8 its value is a slice of the block; anything else, or bytes from
+// elsewhere, is made on its own.
 func (b *stringBlock) unquote(q []byte) (string, error) {
-	end, flags, err := scanString(q, 0)
-	if err != nil {
-		return "", err
+	if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+		return "", &SyntaxError{What: "not a string"}
 	}
-	if end != len(q) {
-		return "", &SyntaxError{Offset: end, What: "data after the string"}
+	inner := q[1 : len(q)-1]
+	if !plainKey(inner) {
+		return Unquote(q)
 	}
-	inner := q[1 : end-1]
-	if flags != 0 || len(inner) < 2 || b.base == nil {
-		return stringOf(inner, flags), nil
+	if len(inner) < 2 || b.base == nil {
+		return string(inner), nil
 	}
 	off := cap(b.base) - cap(inner)
 	if off < 0 || off+len(inner) > len(b.base) {
