@@ -2,7 +2,6 @@ package ghl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -248,25 +247,6 @@ func (s *ContactsService) UpdateBusiness(ctx context.Context, req *BulkBusinessR
 	}
 	return fetch(ctx, s.client, &request{method: http.MethodPost, path: "/contacts/bulk/business", route: "/contacts/bulk/business", body: body, idempotent: true}, self[BulkBusinessResult])
 }
-
-// ErrNotSucceeded is matched by every *NotSucceededError.
-var ErrNotSucceeded = errors.New("ghl: the API reported that the action did not succeed")
-
-// NotSucceededError reports a 2xx response whose body says the action failed
-// ({"succeded": false}).
-type NotSucceededError struct {
-	Method     string
-	Route      string
-	StatusCode int
-}
-
-// Error describes the failure for a human; it never contains a token or secret.
-func (e *NotSucceededError) Error() string {
-	return fmt.Sprintf("ghl: %s %s: %d response reports the action did not succeed", e.Method, e.Route, e.StatusCode)
-}
-
-// Is matches ErrNotSucceeded.
-func (e *NotSucceededError) Is(target error) bool { return target == ErrNotSucceeded }
 
 // ack is the acknowledgement GHL sends for actions, in its misspelled form and the corrected
 // one later API versions add.

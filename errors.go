@@ -11,6 +11,11 @@ import (
 	"time"
 )
 
+// Every error type and sentinel of the package is in errors.go (the API's answers, transport,
+// decoding, parameters, and the errors the services share) or in errors_<area>.go:
+// errors_auth.go (token paths), errors_webhook.go (verification and parsing) and
+// errors_conversations.go (conversation providers).
+
 // Sentinel errors for errors.Is. An *APIError matches the one its status code implies, so
 // errors.Is(err, ghl.ErrNotFound) works on anything a call returns.
 var (
@@ -20,10 +25,6 @@ var (
 	ErrValidation   = errors.New("ghl: request failed validation") // 400 or 422
 	ErrRateLimited  = errors.New("ghl: rate limited")              // 429, or the daily budget is spent
 	ErrServer       = errors.New("ghl: server error")              // 5xx
-
-	// ErrReauthorizationRequired means GHL refused the refresh token (invalid_grant: revoked,
-	// expired or already used). The location must install the app again.
-	ErrReauthorizationRequired = errors.New("ghl: refresh token refused; the location must reauthorize the app")
 
 	// ErrNoCredentials is returned by a call on a client that has no token: one made without
 	// WithAccessToken or WithTokenSource, such as the base of LocationClients. Nothing is sent.
@@ -36,6 +37,15 @@ var (
 	// where the method returns one: an empty body, null, {}, or an envelope whose object is
 	// null or missing ({"contact":null}).
 	ErrEmptyResponse = errors.New("ghl: response holds no value")
+
+	// ErrNotSucceeded is matched by every *NotSucceededError.
+	ErrNotSucceeded = errors.New("ghl: the API reported that the action did not succeed")
+
+	// ErrPagination is matched by every *PaginationError.
+	ErrPagination = errors.New("ghl: pagination failed")
+
+	// ErrUnknownCustomField is matched by every *UnknownCustomFieldError.
+	ErrUnknownCustomField = errors.New("ghl: unknown custom field")
 )
 
 // APIError is a non-2xx response from GHL. It decodes every error body shape GHL sends.
@@ -195,6 +205,73 @@ func (e *InvalidParamError) Error() string {
 
 // Is matches ErrInvalidParam.
 func (e *InvalidParamError) Is(target error) bool { return target == ErrInvalidParam }
+
+// NotSucceededError reports a 2xx response whose body says the action failed
+// ({"succeded": false}).
+type NotSucceededError struct {
+	Method     string
+	Route      string
+	StatusCode int
+}
+
+// Error describes the failure for a human; it never contains a token or secret.
+func (e *NotSucceededError) Error() string {
+	return fmt.Sprintf("ghl: %s %s: %d response reports the action did not succeed", e.Method, e.Route, e.StatusCode)
+}
+
+// Is matches ErrNotSucceeded.
+func (e *NotSucceededError) Is(target error) bool { return target == ErrNotSucceeded }
+
+// PaginationError reports a server whose paging cursor cannot be followed: it sent back a
+// cursor it had already sent, or claimed more results without sending a cursor. Iteration
+// stops instead of looping forever or skipping results.
+type PaginationError struct {
+	Route string // the path template of the paged endpoint
+	Page  int    // the 1-based page whose cursor was bad
+	// Reason says what was wrong with the cursor.
+	Reason string
+}
+
+// Error describes the failure for a human; it never contains a token or secret.
+func (e *PaginationError) Error() string {
+	return fmt.Sprintf("ghl: paging %s: page %d: %s", e.Route, e.Page, e.Reason)
+}
+
+// Is matches ErrPagination.
+func (e *PaginationError) Is(target error) bool { return target == ErrPagination }
+
+// UnknownCustomFieldError reports a custom field key (or ID) that the location does not have,
+// even after the field list was fetched again. Nothing was sent.
+type UnknownCustomFieldError struct {
+	LocationID string
+	// Key or ID is the field asked for.
+	Key string
+	ID  string
+}
+
+// Error describes the failure for a human; it never contains a token or secret.
+func (e *UnknownCustomFieldError) Error() string {
+	what := fmt.Sprintf("key %q", e.Key)
+	if e.Key == "" {
+		what = fmt.Sprintf("ID %q", e.ID)
+	}
+	return fmt.Sprintf("ghl: location %s has no contact custom field with %s", e.LocationID, what)
+}
+
+// Is matches ErrUnknownCustomField.
+func (e *UnknownCustomFieldError) Is(target error) bool { return target == ErrUnknownCustomField }
+
+// ExtensionConflictError reports a phone extension that more than one user of the location
+// carries, so a call cannot be given to one of them.
+type ExtensionConflictError struct {
+	Extension string
+	UserIDs   []string
+}
+
+// Error describes the failure for a human; it never contains a token or secret.
+func (e *ExtensionConflictError) Error() string {
+	return fmt.Sprintf("ghl: extension %q belongs to %d users (%s)", e.Extension, len(e.UserIDs), strings.Join(e.UserIDs, ", "))
+}
 
 // errorBody is the union of GHL's error shapes.
 type errorBody struct {

@@ -15,6 +15,10 @@ var (
 	// no message ID. GHL does this when a provider-only message type (Call, Custom) comes
 	// without a conversationProviderId.
 	ErrMessageNotStored = errors.New("ghl: GHL acknowledged the message but stored nothing")
+	// ErrUploadNotRewindable is returned (inside a *TransportError) when an upload had to be
+	// sent again, after a 429 or a refused token, and a file's Content is not an io.Seeker, so
+	// it could not be read again. Nothing was sent the second time.
+	ErrUploadNotRewindable = errors.New("ghl: the upload cannot be sent again: a file's Content is not an io.Seeker")
 )
 
 // ProviderProblem says what was wrong with a call's conversation provider.
