@@ -26,6 +26,21 @@ var (
 	ErrRateLimited  = errors.New("ghl: rate limited")              // 429, or the daily budget is spent
 	ErrServer       = errors.New("ghl: server error")              // 5xx
 
+	// ErrInsufficientScope is matched by the *APIError of a 401 (or 403) whose message says
+	// the token lacks the scope the route needs ("The token is not authorized for this
+	// scope."). Every token of the same grant is refused the same way, so the client neither
+	// refreshes the token nor sends the request again: grant the scope (the app's scopes, or
+	// the Private Integration Token's) and install again. errors.Is(err, ErrUnauthorized)
+	// holds as well for a 401.
+	ErrInsufficientScope = errors.New("ghl: the token is not authorized for this scope")
+
+	// ErrWrongTokenType is matched by the *APIError of a 401 (or 403) whose message says the
+	// route does not accept this kind of token: "This authClass type is not allowed to access
+	// this scope" (an agency token on a location route) or "Token's user type mismatch!" (an
+	// agency Private Integration Token). As with ErrInsufficientScope, nothing is refreshed or
+	// sent again: call the route with a location token (AgencyLocationClients mints them).
+	ErrWrongTokenType = errors.New("ghl: the route does not accept this type of token")
+
 	// ErrNoCredentials is returned by a call on a client that has no token: one made without
 	// WithAccessToken or WithTokenSource, such as the base of LocationClients. Nothing is sent.
 	ErrNoCredentials = errors.New("ghl: no credentials: the client has neither an access token nor a token source")
@@ -114,8 +129,28 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrServer:
 		return e.StatusCode >= 500
+	case ErrInsufficientScope, ErrWrongTokenType:
+		return e.refusal() == target
 	}
 	return false
+}
+
+// refusal returns ErrInsufficientScope or ErrWrongTokenType when e is GHL's refusal of what
+// the token may do, which no other token of the same grant cures, and nil otherwise (an
+// expired or revoked token, say). GHL says which in the message only.
+func (e *APIError) refusal() error {
+	if e.StatusCode != http.StatusUnauthorized && e.StatusCode != http.StatusForbidden {
+		return nil
+	}
+	for _, m := range e.Messages {
+		switch m := strings.ToLower(m); {
+		case strings.Contains(m, "not authorized for this scope"):
+			return ErrInsufficientScope
+		case strings.Contains(m, "authclass type is not allowed"), strings.Contains(m, "user type mismatch"):
+			return ErrWrongTokenType
+		}
+	}
+	return nil
 }
 
 // RateLimitError is a 429 from GHL, or the client's refusal to send because the location's
@@ -295,6 +330,21 @@ func parseAPIError(resp *http.Response, body []byte, secrets []string) *APIError
 	body = redactBytes(body, secrets)
 	kept := keptResponse(resp, secrets)
 	e := &APIError{StatusCode: resp.StatusCode, Body: body, Response: kept}
+	e.decodeBody(body)
+	if e.TraceID == "" {
+		for _, h := range [...]string{"X-Trace-Id", "Traceid", "X-Request-Id"} {
+			if v := kept.Header.Get(h); v != "" {
+				e.TraceID = v
+				break
+			}
+		}
+	}
+	return e
+}
+
+// decodeBody sets what e says from an error body in any of GHL's shapes: the messages, the
+// error type or code and details, and the body's trace id.
+func (e *APIError) decodeBody(body []byte) {
 	var eb errorBody
 	if json.Unmarshal(body, &eb) == nil {
 		e.TraceID = eb.TraceID
@@ -338,15 +388,6 @@ func parseAPIError(resp *http.Response, body []byte, secrets []string) *APIError
 		}
 	}
 	e.Message = strings.Join(e.Messages, "; ")
-	if e.TraceID == "" {
-		for _, h := range [...]string{"X-Trace-Id", "Traceid", "X-Request-Id"} {
-			if v := kept.Header.Get(h); v != "" {
-				e.TraceID = v
-				break
-			}
-		}
-	}
-	return e
 }
 
 const redacted = "[REDACTED]"

@@ -459,11 +459,17 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 // refreshAndResend answers a 401: the source invalidates the refused token and is asked for
 // one again. A different token is sent once (a counted attempt); the same one would be
-// refused again, so the 401 itself is returned, body and all.
+// refused again, so the 401 itself is returned, body and all. A 401 that refuses what the
+// token may do (a scope it lacks, a token type the route does not take) is returned at once:
+// a fresh token of the same grant is refused the same way, and a refresh would spend a
+// single-use refresh token for nothing.
 func (t *attemptTransport) refreshAndResend(ctx context.Context, st *callState, req *http.Request, resp *http.Response, inv TokenInvalidator) (*http.Response, error) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if refusesGrant(body) {
+		return resp, nil
+	}
 	rejected := st.lastToken()
 	if err := inv.InvalidateToken(ctx, &oauth2.Token{AccessToken: rejected}); err != nil {
 		return nil, &permanentError{err}
@@ -489,6 +495,14 @@ func (t *attemptTransport) refreshAndResend(ctx context.Context, st *callState, 
 	}
 	t.reportRetry(ctx, st, RetryReasonUnauthorized)
 	return t.attempt(ctx, st, &r2, tok)
+}
+
+// refusesGrant reports a 401 body in which GHL refuses what the token may do, not the token
+// itself (see ErrInsufficientScope and ErrWrongTokenType).
+func refusesGrant(body []byte) bool {
+	e := APIError{StatusCode: http.StatusUnauthorized}
+	e.decodeBody(body)
+	return e.refusal() != nil
 }
 
 func (t *attemptTransport) reportRetry(ctx context.Context, st *callState, reason string) {

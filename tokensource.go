@@ -583,7 +583,8 @@ func (s *mintingSource) obtain(ctx context.Context, st *tokenState) (*oauth2.Tok
 }
 
 // mint asks GHL for a location token. If the agency token is refused, its source is told, and
-// the mint is tried once more with the agency token that replaces it.
+// the mint is tried once more with the agency token that replaces it; not when GHL refuses
+// what the token may do (a scope it lacks), which a new agency token would not cure.
 func (s *mintingSource) mint(ctx context.Context) (*oauth2.Token, error) {
 	ctok, err := companyToken(ctx, s.company)
 	if err != nil {
@@ -591,7 +592,7 @@ func (s *mintingSource) mint(ctx context.Context) (*oauth2.Token, error) {
 	}
 	tok, err := s.mintWith(ctx, ctok)
 	var te *TokenError
-	if !errors.As(err, &te) || te.API == nil || te.API.StatusCode != http.StatusUnauthorized {
+	if !errors.As(err, &te) || te.API == nil || te.API.StatusCode != http.StatusUnauthorized || te.API.refusal() != nil {
 		return tok, err
 	}
 	inv, ok := s.company.(TokenInvalidator)
