@@ -259,15 +259,8 @@ func (a *ack) failed() bool {
 	return (a.Succeded != nil && !*a.Succeded) || (a.Succeeded != nil && !*a.Succeeded)
 }
 
-// doAck sends req and turns a 2xx acknowledgement that reports failure into an error.
+// doAck sends req and turns a 2xx acknowledgement that reports failure into a
+// *NotSucceededError.
 func (c *Client) doAck(ctx context.Context, req *request) (*Response, error) {
-	var a ack
-	resp, err := c.do(ctx, req, &a)
-	if err != nil {
-		return resp, err
-	}
-	if a.failed() {
-		return resp, &NotSucceededError{Method: req.method, Route: req.route, StatusCode: resp.StatusCode}
-	}
-	return resp, nil
+	return c.do(ctx, req, new(ack))
 }

@@ -133,19 +133,3 @@ func providerError(err error, req *request, providerID string) error {
 	}
 	return &ConversationProviderError{Problem: problem, Method: req.method, Route: req.route, ProviderID: providerID, StatusCode: apiErr.StatusCode, Err: err}
 }
-
-// required returns v, or a *DecodeError when a 2xx response lacks it.
-func required[T any](v *T, resp *Response, err error, req *request, what string) (*T, *Response, error) {
-	if err != nil || v != nil {
-		return v, resp, err
-	}
-	return nil, resp, emptyResponseError(resp, req, what)
-}
-
-func emptyResponseError(resp *Response, req *request, what string) error {
-	code := 0
-	if resp != nil && resp.Response != nil {
-		code = resp.StatusCode
-	}
-	return &DecodeError{Method: req.method, Route: req.route, StatusCode: code, Err: fmt.Errorf("the response carries no %s", what)}
-}

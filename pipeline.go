@@ -79,6 +79,9 @@ func fetch[E, T any](ctx context.Context, c *Client, req *request, pick func(*E)
 	if err := decodeResponse(data, &out); err != nil {
 		return zero, resp, st.decodeError(resp, data, err)
 	}
+	if err := st.checkAck(resp, &out); err != nil {
+		return zero, resp, err
+	}
 	v := pick(&out)
 	if !req.mayBeAbsent && holdsNoValue(v) {
 		return zero, resp, st.decodeError(resp, data, ErrEmptyResponse)
@@ -123,6 +126,10 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 		return resp, err
 	}
 	if stream {
+		if resp.ContentLength == 0 && !req.mayBeAbsent {
+			resp.Body.Close()
+			return resp, st.decodeError(resp, nil, ErrEmptyResponse)
+		}
 		taker.take(resp.Response)
 		return resp, nil
 	}
@@ -130,8 +137,41 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 		if err := decodeResponse(data, out); err != nil {
 			return resp, st.decodeError(resp, data, err)
 		}
+		return resp, st.checkAck(resp, out)
 	}
 	return resp, nil
+}
+
+// acknowledgement is a 2xx body that can say the action failed: {"succeded": false},
+// {"success": false}.
+type acknowledgement interface {
+	failed() bool
+}
+
+// checkAck returns a *NotSucceededError when out is an acknowledgement that says the action
+// failed; the *Response returned with it becomes the copy an error may keep.
+func (st *callState) checkAck(resp *Response, out any) error {
+	if a, ok := out.(acknowledgement); !ok || !a.failed() {
+		return nil
+	}
+	resp.Response = keptResponse(resp.Response, st.tokens)
+	return &NotSucceededError{Method: st.method, Route: st.route, StatusCode: resp.StatusCode}
+}
+
+// errorResponse makes resp, the *Response of a 2xx that a service turns into an error of its
+// own, the copy an error may keep (see keptResponse).
+func errorResponse(resp *Response) *Response {
+	if resp == nil || resp.Response == nil {
+		return resp
+	}
+	var tokens []string
+	if req := resp.Request; req != nil {
+		if st := callStateFrom(req.Context()); st != nil {
+			tokens = st.tokens
+		}
+	}
+	resp.Response = keptResponse(resp.Response, tokens)
+	return resp
 }
 
 // responseDecoder is a response envelope that decodes itself in one validating pass. For an
