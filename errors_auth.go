@@ -72,6 +72,8 @@ func (e *TokenError) Error() string {
 // cause is what went wrong, without saying which request.
 func (e *TokenError) cause() string {
 	switch {
+	case e == nil:
+		return "failed"
 	case e.API != nil:
 		s := fmt.Sprintf("%d %s", e.API.StatusCode, http.StatusText(e.API.StatusCode))
 		if e.API.Message != "" {
@@ -116,7 +118,12 @@ func (e *RefreshOutcomeUnknownError) Error() string {
 }
 
 // Unwrap returns the failed request's *TokenError.
-func (e *RefreshOutcomeUnknownError) Unwrap() error { return e.Err }
+func (e *RefreshOutcomeUnknownError) Unwrap() error {
+	if e.Err == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // LocationInactiveError reports that GHL would not refresh a location's token because the
 // location is paused or cancelled. The refresh token is kept: once the location is active
@@ -135,7 +142,12 @@ func (e *LocationInactiveError) Error() string {
 func (e *LocationInactiveError) Is(target error) bool { return target == ErrLocationInactive }
 
 // Unwrap returns the token endpoint's error.
-func (e *LocationInactiveError) Unwrap() error { return e.Err }
+func (e *LocationInactiveError) Unwrap() error {
+	if e.Err == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // TokenSaveError reports that a new token pair (from a refresh or a code exchange) could not
 // be saved. The pair is not used until it is saved: the app keeps it in memory, saves it
