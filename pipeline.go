@@ -400,7 +400,9 @@ type ContextTokenSource interface {
 
 // TokenInvalidator is a token source that can be told the API refused a token (401), so its
 // next token is a fresh one. The client asks it for a token again, and sends the request once
-// more only if that token differs from the refused one; otherwise the 401 is returned.
+// more only if that token differs from the refused one; otherwise the 401 is returned. A 401
+// that refuses what the token may do (ErrInsufficientScope, ErrWrongTokenType) is returned
+// without telling the source: a fresh token of the same grant would be refused the same way.
 type TokenInvalidator interface {
 	InvalidateToken(ctx context.Context, rejected *oauth2.Token) error
 }
