@@ -1,0 +1,256 @@
+package ghl
+
+import (
+	"strings"
+)
+
+// PhoneError reports why NormalizePhone refused a number. It does not hold the number: errors
+// end up in logs, and a phone number is personal data.
+type PhoneError struct {
+	// Reason says what is wrong, e.g. "has an extension" or "too few digits for GB".
+	Reason string
+}
+
+func (e *PhoneError) Error() string { return "ghl: invalid phone number: " + e.Reason }
+
+// phoneRegion is what NormalizePhone knows of a country: its calling code, the trunk prefix
+// dialled before national numbers (stripped), its international call prefix, and the lengths
+// of its national significant numbers.
+type phoneRegion struct {
+	cc       string
+	trunk    string // "" when national numbers keep every digit (Italy's leading 0, Spain)
+	idd      string // the prefix for calls abroad, besides "00" which is accepted everywhere
+	min, max int
+}
+
+var nanp = phoneRegion{cc: "1", trunk: "1", idd: "011", min: 10, max: 10}
+
+// phoneRegions covers the North American Numbering Plan and the countries LinkedPhone's
+// customers call most. A region missing here cannot be a default region; numbers of any
+// country are accepted in international form (+CC or 00CC).
+var phoneRegions = map[string]phoneRegion{
+	"US": nanp, "CA": nanp, "PR": nanp, "VI": nanp, "GU": nanp, "AS": nanp, "MP": nanp,
+	"AG": nanp, "AI": nanp, "BB": nanp, "BM": nanp, "BS": nanp, "DM": nanp, "DO": nanp,
+	"GD": nanp, "JM": nanp, "KN": nanp, "KY": nanp, "LC": nanp, "MS": nanp, "SX": nanp,
+	"TC": nanp, "TT": nanp, "VC": nanp, "VG": nanp,
+	"GB": {cc: "44", trunk: "0", min: 9, max: 10},
+	"IE": {cc: "353", trunk: "0", min: 7, max: 9},
+	"FR": {cc: "33", trunk: "0", min: 9, max: 9},
+	"DE": {cc: "49", trunk: "0", min: 6, max: 13},
+	"NL": {cc: "31", trunk: "0", min: 9, max: 9},
+	"BE": {cc: "32", trunk: "0", min: 8, max: 9},
+	"CH": {cc: "41", trunk: "0", min: 9, max: 9},
+	"AT": {cc: "43", trunk: "0", min: 4, max: 13},
+	"SE": {cc: "46", trunk: "0", min: 7, max: 10},
+	"FI": {cc: "358", trunk: "0", min: 5, max: 12},
+	"ES": {cc: "34", min: 9, max: 9},
+	"IT": {cc: "39", min: 6, max: 11},
+	"PT": {cc: "351", min: 9, max: 9},
+	"NO": {cc: "47", min: 8, max: 8},
+	"DK": {cc: "45", min: 8, max: 8},
+	"PL": {cc: "48", min: 9, max: 9},
+	"AU": {cc: "61", trunk: "0", idd: "0011", min: 9, max: 9},
+	"NZ": {cc: "64", trunk: "0", min: 8, max: 10},
+	"IN": {cc: "91", trunk: "0", min: 10, max: 10},
+	"PH": {cc: "63", trunk: "0", min: 10, max: 10},
+	"SG": {cc: "65", idd: "000", min: 8, max: 8},
+	"HK": {cc: "852", idd: "001", min: 8, max: 8},
+	"JP": {cc: "81", trunk: "0", idd: "010", min: 9, max: 10},
+	"KR": {cc: "82", trunk: "0", idd: "001", min: 8, max: 10},
+	"CN": {cc: "86", trunk: "0", min: 9, max: 11},
+	"AE": {cc: "971", trunk: "0", min: 8, max: 9},
+	"IL": {cc: "972", trunk: "0", min: 8, max: 9},
+	"TR": {cc: "90", trunk: "0", min: 10, max: 10},
+	"ZA": {cc: "27", trunk: "0", min: 9, max: 9},
+	"NG": {cc: "234", trunk: "0", idd: "009", min: 8, max: 10},
+	"MX": {cc: "52", min: 10, max: 10},
+	"BR": {cc: "55", trunk: "0", min: 10, max: 11},
+	"AR": {cc: "54", trunk: "0", min: 10, max: 11},
+	"CO": {cc: "57", min: 10, max: 10},
+	"CL": {cc: "56", min: 9, max: 9},
+	"RU": {cc: "7", trunk: "8", idd: "810", min: 10, max: 10},
+}
+
+// byCallingCode finds a region's rules from its calling code (the first region listed wins;
+// all regions sharing a code share the rules).
+func byCallingCode(cc string) (phoneRegion, bool) {
+	if cc == "1" {
+		return nanp, true
+	}
+	for _, r := range phoneRegions {
+		if r.cc == cc {
+			return r, true
+		}
+	}
+	return phoneRegion{}, false
+}
+
+// The one- and two-digit country calling codes (ITU-T E.164 assignments); every other code
+// has three digits.
+const (
+	oneDigitCodes = "1 7"
+	twoDigitCodes = "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 " +
+		"60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98"
+)
+
+func callingCodeLen(digits string) int {
+	switch {
+	case len(digits) >= 1 && strings.Contains(" "+oneDigitCodes+" ", " "+digits[:1]+" "):
+		return 1
+	case len(digits) >= 2 && strings.Contains(" "+twoDigitCodes+" ", " "+digits[:2]+" "):
+		return 2
+	}
+	return 3
+}
+
+// NormalizePhone returns number in E.164 ("+14155550100"), the form GHL stores phone numbers
+// in and compares them by, or a *PhoneError.
+//
+// A number with a leading "+", or with an international call prefix ("00" anywhere, and the
+// region's own: "011" in North America, "0011" in Australia, ...), is read as international
+// and needs no region. Any other number is read as a national number of defaultRegion, an
+// ISO 3166-1 alpha-2 code such as "US" or "GB" (the country a GHL location is set to); the
+// region's trunk prefix is dropped ("1 415 555 0100" in the US, "020 7946 0958" in GB). The
+// national number must have the region's length, and a North American number the plan's
+// shape (area code and exchange starting with 2-9, no N11 area code). "+44 (0)20 ..." is
+// read without the "(0)". Spaces, dashes, dots, slashes and parentheses are ignored.
+//
+// GHL documents no parsing rules, so two choices are stricter than what it may accept:
+// a number with an extension ("x123", "ext. 123", "#123", ";ext=123") is refused, since
+// E.164 has no extension and a stored number without it would ring the wrong phone; and a
+// number with letters ("1-800-FLOWERS") is refused rather than spelled out.
+func NormalizePhone(number, defaultRegion string) (string, error) {
+	s := strings.TrimSpace(number)
+	if s == "" {
+		return "", &PhoneError{Reason: "empty"}
+	}
+	if hasExtension(s) {
+		return "", &PhoneError{Reason: "has an extension; E.164 numbers have none"}
+	}
+	international := strings.HasPrefix(s, "+")
+	if international {
+		// "+44 (0)20 ...": the bracketed trunk prefix is not dialled from abroad.
+		s = "+" + strings.Replace(s[1:], "(0)", "", 1)
+	}
+	var digits strings.Builder
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits.WriteRune(r)
+		case r == '+' && i == 0:
+		case r == '+':
+			return "", &PhoneError{Reason: "a + may only lead the number"}
+		case strings.ContainsRune(" \t-.()/\u00a0\u2010\u2011\u2012\u2013\u2014", r):
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+			return "", &PhoneError{Reason: "has letters"}
+		default:
+			return "", &PhoneError{Reason: "has a character that is not a digit or a separator"}
+		}
+	}
+	d := digits.String()
+	region, known := phoneRegions[strings.ToUpper(strings.TrimSpace(defaultRegion))]
+	if !international {
+		switch {
+		case known && region.idd != "" && strings.HasPrefix(d, region.idd):
+			d, international = d[len(region.idd):], true
+		case strings.HasPrefix(d, "00"):
+			d, international = d[2:], true
+		}
+	}
+	if international {
+		return internationalNumber(d)
+	}
+	if defaultRegion == "" {
+		return "", &PhoneError{Reason: "no country code (+CC) and no default region"}
+	}
+	if !known {
+		return "", &PhoneError{Reason: "unknown default region " + quoteRegion(defaultRegion)}
+	}
+	nsn, err := nationalNumber(region, d, strings.ToUpper(strings.TrimSpace(defaultRegion)))
+	if err != nil {
+		return "", err
+	}
+	return "+" + region.cc + nsn, nil
+}
+
+// hasExtension spots the usual ways of writing an extension after a number.
+func hasExtension(s string) bool {
+	l := strings.ToLower(s)
+	if strings.Contains(l, ";ext=") || strings.Contains(l, "#") || strings.Contains(l, "ext") {
+		return true
+	}
+	// "x" or "X" between digits and more digits: "415-555-0100 x12".
+	i := strings.IndexByte(l, 'x')
+	if i <= 0 {
+		return false
+	}
+	before, after := strings.TrimSpace(l[:i]), strings.TrimSpace(strings.TrimPrefix(l[i+1:], "."))
+	return before != "" && isDigit(before[len(before)-1]) && after != "" && isDigit(after[0])
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// internationalNumber checks digits that follow a + or an international call prefix.
+func internationalNumber(d string) (string, error) {
+	if d == "" || d[0] == '0' {
+		return "", &PhoneError{Reason: "the country code must start with 1-9"}
+	}
+	n := callingCodeLen(d)
+	if len(d) <= n {
+		return "", &PhoneError{Reason: "no number after the country code"}
+	}
+	cc, rest := d[:n], d[n:]
+	if region, ok := byCallingCode(cc); ok {
+		nsn, err := nationalNumber(region, rest, "+"+cc)
+		if err != nil {
+			return "", err
+		}
+		return "+" + cc + nsn, nil
+	}
+	// A country this file has no rules for: E.164's own limits (at most 15 digits) and a
+	// national number of at least four digits.
+	switch {
+	case len(rest) < 4:
+		return "", &PhoneError{Reason: "too few digits for +" + cc}
+	case len(d) > 15:
+		return "", &PhoneError{Reason: "more than the 15 digits E.164 allows"}
+	}
+	return "+" + d, nil
+}
+
+// nationalNumber returns the national significant number of d in region: d without the
+// trunk prefix, when the region has one and the number is longer than a national number.
+// where names the region or calling code in messages.
+func nationalNumber(region phoneRegion, d, where string) (string, error) {
+	// A leading "0" in a country whose trunk prefix is "0" is always that prefix: national
+	// numbers there never start with 0. Another trunk digit ("1" in North America, "8" in
+	// Russia) can start a national number, so it is one only on a number too long without it.
+	if region.trunk != "" && strings.HasPrefix(d, region.trunk) && (region.trunk == "0" || len(d) > region.max) {
+		d = d[len(region.trunk):]
+	}
+	switch {
+	case len(d) < region.min:
+		return "", &PhoneError{Reason: "too few digits for " + where}
+	case len(d) > region.max:
+		return "", &PhoneError{Reason: "too many digits for " + where}
+	}
+	if region.cc == "1" {
+		switch {
+		case d[0] < '2':
+			return "", &PhoneError{Reason: "a North American area code starts with 2-9"}
+		case d[1] == '1' && d[2] == '1':
+			return "", &PhoneError{Reason: "a North American area code is not N11"}
+		case d[3] < '2':
+			return "", &PhoneError{Reason: "a North American exchange starts with 2-9"}
+		}
+	}
+	return d, nil
+}
+
+// quoteRegion quotes a caller's region code for a message, cut short so a long input stays out.
+func quoteRegion(r string) string {
+	if len(r) > 8 {
+		r = r[:8] + "..."
+	}
+	return `"` + strings.ToValidUTF8(r, "?") + `"`
+}
