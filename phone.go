@@ -23,62 +23,103 @@ type phoneRegion struct {
 	min, max int
 }
 
-var nanp = phoneRegion{cc: "1", trunk: "1", idd: "011", min: 10, max: 10}
-
-// phoneRegions covers the North American Numbering Plan and the countries LinkedPhone's
-// customers call most. A region missing here cannot be a default region; numbers of any
-// country are accepted in international form (+CC or 00CC).
-var phoneRegions = map[string]phoneRegion{
-	"US": nanp, "CA": nanp, "PR": nanp, "VI": nanp, "GU": nanp, "AS": nanp, "MP": nanp,
-	"AG": nanp, "AI": nanp, "BB": nanp, "BM": nanp, "BS": nanp, "DM": nanp, "DO": nanp,
-	"GD": nanp, "JM": nanp, "KN": nanp, "KY": nanp, "LC": nanp, "MS": nanp, "SX": nanp,
-	"TC": nanp, "TT": nanp, "VC": nanp, "VG": nanp,
-	"GB": {cc: "44", trunk: "0", min: 9, max: 10},
-	"IE": {cc: "353", trunk: "0", min: 7, max: 9},
-	"FR": {cc: "33", trunk: "0", min: 9, max: 9},
-	"DE": {cc: "49", trunk: "0", min: 6, max: 13},
-	"NL": {cc: "31", trunk: "0", min: 9, max: 9},
-	"BE": {cc: "32", trunk: "0", min: 8, max: 9},
-	"CH": {cc: "41", trunk: "0", min: 9, max: 9},
-	"AT": {cc: "43", trunk: "0", min: 4, max: 13},
-	"SE": {cc: "46", trunk: "0", min: 7, max: 10},
-	"FI": {cc: "358", trunk: "0", min: 5, max: 12},
-	"ES": {cc: "34", min: 9, max: 9},
-	"IT": {cc: "39", min: 6, max: 11},
-	"PT": {cc: "351", min: 9, max: 9},
-	"NO": {cc: "47", min: 8, max: 8},
-	"DK": {cc: "45", min: 8, max: 8},
-	"PL": {cc: "48", min: 9, max: 9},
-	"AU": {cc: "61", trunk: "0", idd: "0011", min: 9, max: 9},
-	"NZ": {cc: "64", trunk: "0", min: 8, max: 10},
-	"IN": {cc: "91", trunk: "0", min: 10, max: 10},
-	"PH": {cc: "63", trunk: "0", min: 10, max: 10},
-	"SG": {cc: "65", idd: "000", min: 8, max: 8},
-	"HK": {cc: "852", idd: "001", min: 8, max: 8},
-	"JP": {cc: "81", trunk: "0", idd: "010", min: 9, max: 10},
-	"KR": {cc: "82", trunk: "0", idd: "001", min: 8, max: 10},
-	"CN": {cc: "86", trunk: "0", min: 9, max: 11},
-	"AE": {cc: "971", trunk: "0", min: 8, max: 9},
-	"IL": {cc: "972", trunk: "0", min: 8, max: 9},
-	"TR": {cc: "90", trunk: "0", min: 10, max: 10},
-	"ZA": {cc: "27", trunk: "0", min: 9, max: 9},
-	"NG": {cc: "234", trunk: "0", idd: "009", min: 8, max: 10},
-	"MX": {cc: "52", min: 10, max: 10},
-	"BR": {cc: "55", trunk: "0", min: 10, max: 11},
-	"AR": {cc: "54", trunk: "0", min: 10, max: 11},
-	"CO": {cc: "57", min: 10, max: 10},
-	"CL": {cc: "56", min: 9, max: 9},
-	"RU": {cc: "7", trunk: "8", idd: "810", min: 10, max: 10},
+// regionRules returns the rules of a region: the North American Numbering Plan and the
+// countries LinkedPhone's customers call most. A region missing here cannot be a default
+// region; numbers of any country are accepted in international form (+CC or 00CC).
+func regionRules(code string) (phoneRegion, bool) {
+	switch code {
+	case "US", "CA", "PR", "VI", "GU", "AS", "MP", "AG", "AI", "BB", "BM", "BS", "DM", "DO",
+		"GD", "JM", "KN", "KY", "LC", "MS", "SX", "TC", "TT", "VC", "VG":
+		return phoneRegion{cc: "1", trunk: "1", idd: "011", min: 10, max: 10}, true
+	case "GB":
+		return phoneRegion{cc: "44", trunk: "0", min: 9, max: 10}, true
+	case "IE":
+		return phoneRegion{cc: "353", trunk: "0", min: 7, max: 9}, true
+	case "FR":
+		return phoneRegion{cc: "33", trunk: "0", min: 9, max: 9}, true
+	case "DE":
+		return phoneRegion{cc: "49", trunk: "0", min: 6, max: 13}, true
+	case "NL":
+		return phoneRegion{cc: "31", trunk: "0", min: 9, max: 9}, true
+	case "BE":
+		return phoneRegion{cc: "32", trunk: "0", min: 8, max: 9}, true
+	case "CH":
+		return phoneRegion{cc: "41", trunk: "0", min: 9, max: 9}, true
+	case "AT":
+		return phoneRegion{cc: "43", trunk: "0", min: 4, max: 13}, true
+	case "SE":
+		return phoneRegion{cc: "46", trunk: "0", min: 7, max: 10}, true
+	case "FI":
+		return phoneRegion{cc: "358", trunk: "0", min: 5, max: 12}, true
+	case "ES":
+		return phoneRegion{cc: "34", min: 9, max: 9}, true
+	case "IT": // Italian numbers keep their leading 0
+		return phoneRegion{cc: "39", min: 6, max: 11}, true
+	case "PT":
+		return phoneRegion{cc: "351", min: 9, max: 9}, true
+	case "NO":
+		return phoneRegion{cc: "47", min: 8, max: 8}, true
+	case "DK":
+		return phoneRegion{cc: "45", min: 8, max: 8}, true
+	case "PL":
+		return phoneRegion{cc: "48", min: 9, max: 9}, true
+	case "AU":
+		return phoneRegion{cc: "61", trunk: "0", idd: "0011", min: 9, max: 9}, true
+	case "NZ":
+		return phoneRegion{cc: "64", trunk: "0", min: 8, max: 10}, true
+	case "IN":
+		return phoneRegion{cc: "91", trunk: "0", min: 10, max: 10}, true
+	case "PH":
+		return phoneRegion{cc: "63", trunk: "0", min: 10, max: 10}, true
+	case "SG":
+		return phoneRegion{cc: "65", idd: "000", min: 8, max: 8}, true
+	case "HK":
+		return phoneRegion{cc: "852", idd: "001", min: 8, max: 8}, true
+	case "JP":
+		return phoneRegion{cc: "81", trunk: "0", idd: "010", min: 9, max: 10}, true
+	case "KR":
+		return phoneRegion{cc: "82", trunk: "0", idd: "001", min: 8, max: 10}, true
+	case "CN":
+		return phoneRegion{cc: "86", trunk: "0", min: 9, max: 11}, true
+	case "AE":
+		return phoneRegion{cc: "971", trunk: "0", min: 8, max: 9}, true
+	case "IL":
+		return phoneRegion{cc: "972", trunk: "0", min: 8, max: 9}, true
+	case "TR":
+		return phoneRegion{cc: "90", trunk: "0", min: 10, max: 10}, true
+	case "ZA":
+		return phoneRegion{cc: "27", trunk: "0", min: 9, max: 9}, true
+	case "NG":
+		return phoneRegion{cc: "234", trunk: "0", idd: "009", min: 8, max: 10}, true
+	case "MX":
+		return phoneRegion{cc: "52", min: 10, max: 10}, true
+	case "BR":
+		return phoneRegion{cc: "55", trunk: "0", min: 10, max: 11}, true
+	case "AR":
+		return phoneRegion{cc: "54", trunk: "0", min: 10, max: 11}, true
+	case "CO":
+		return phoneRegion{cc: "57", min: 10, max: 10}, true
+	case "CL":
+		return phoneRegion{cc: "56", min: 9, max: 9}, true
+	case "RU":
+		return phoneRegion{cc: "7", trunk: "8", idd: "810", min: 10, max: 10}, true
+	}
+	return phoneRegion{}, false
 }
 
-// byCallingCode finds a region's rules from its calling code (the first region listed wins;
-// all regions sharing a code share the rules).
-func byCallingCode(cc string) (phoneRegion, bool) {
-	if cc == "1" {
-		return nanp, true
+// regionOfCallingCode maps a calling code to a region with rules (regions that share a code
+// share its rules).
+func regionOfCallingCode(cc string) (phoneRegion, bool) {
+	switch cc {
+	case "1":
+		return regionRules("US")
+	case "7":
+		return regionRules("RU")
 	}
-	for _, r := range phoneRegions {
-		if r.cc == cc {
+	for _, code := range [...]string{"GB", "IE", "FR", "DE", "NL", "BE", "CH", "AT", "SE", "FI", "ES", "IT", "PT",
+		"NO", "DK", "PL", "AU", "NZ", "IN", "PH", "SG", "HK", "JP", "KR", "CN", "AE", "IL", "TR", "ZA", "NG",
+		"MX", "BR", "AR", "CO", "CL"} {
+		if r, _ := regionRules(code); r.cc == cc {
 			return r, true
 		}
 	}
@@ -148,7 +189,7 @@ func NormalizePhone(number, defaultRegion string) (string, error) {
 		}
 	}
 	d := digits.String()
-	region, known := phoneRegions[strings.ToUpper(strings.TrimSpace(defaultRegion))]
+	region, known := regionRules(strings.ToUpper(strings.TrimSpace(defaultRegion)))
 	if !international {
 		switch {
 		case known && region.idd != "" && strings.HasPrefix(d, region.idd):
@@ -200,7 +241,7 @@ func internationalNumber(d string) (string, error) {
 		return "", &PhoneError{Reason: "no number after the country code"}
 	}
 	cc, rest := d[:n], d[n:]
-	if region, ok := byCallingCode(cc); ok {
+	if region, ok := regionOfCallingCode(cc); ok {
 		nsn, err := nationalNumber(region, rest, "+"+cc)
 		if err != nil {
 			return "", err
