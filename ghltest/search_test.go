@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	ghl "github.com/linkedphone/ghl-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,11 +30,11 @@ func newSearchFixture(t *testing.T) *searchFixture {
 	t.Cleanup(srv.Close)
 	f := &searchFixture{srv: srv}
 	for _, c := range []map[string]any{
-		{"firstName": "Alex", "lastName": "Peters", "email": "alex@example.com", "phone": "+15550000001", "tags": []string{"vip", "lead"}, "city": "Austin", "dnd": true},
-		{"firstName": "alex", "lastName": "Smith", "email": "alex.smith@example.com", "phone": "+15550000002", "tags": []string{"lead"}, "city": "Boston"},
-		{"firstName": "Tom", "lastName": "Peter", "email": "tom@example.com", "phone": "+15550000003", "tags": []string{"customer"}, "city": "Austin", "dnd": true},
+		{"firstName": "Alex", "lastName": "Peters", "email": "alex@example.com", "phone": "+14155550101", "tags": []string{"vip", "lead"}, "city": "Austin", "dnd": true},
+		{"firstName": "alex", "lastName": "Smith", "email": "alex.smith@example.com", "phone": "+14155550102", "tags": []string{"lead"}, "city": "Boston"},
+		{"firstName": "Tom", "lastName": "Peter", "email": "tom@example.com", "phone": "+14155550103", "tags": []string{"customer"}, "city": "Austin", "dnd": true},
 		{"firstName": "Maya", "lastName": "Lopez", "email": "maya@example.com", "city": "Chicago"},
-		{"firstName": "Zed", "phone": "+15550000005", "tags": []string{"vip"}},
+		{"firstName": "Zed", "phone": "+14155550105", "tags": []string{"vip"}},
 		{"firstName": "Ann", "lastName": "Lee", "email": "ann@corp.io", "phone": "+447700900123", "tags": []string{"customer", "vip"}, "city": "Austin"},
 	} {
 		f.ids = append(f.ids, createContactAPI(t, srv, c))
@@ -66,9 +67,7 @@ func (f *searchFixture) positions(t *testing.T, res apiResult) []int {
 func (f *searchFixture) dateAddedMs(t *testing.T, pos int) int64 {
 	c, ok := f.srv.Contact(f.srv.LocationID(), f.ids[pos-1])
 	require.True(t, ok)
-	ts, err := time.Parse(time.RFC3339, c["dateAdded"].(string))
-	require.NoError(t, err)
-	return ts.UnixMilli()
+	return c.DateAdded.UnixMilli()
 }
 
 func TestSearchFilters(t *testing.T) {
@@ -76,7 +75,7 @@ func TestSearchFilters(t *testing.T) {
 	eq := func(field string, v any) map[string]any {
 		return map[string]any{"field": field, "operator": "eq", "value": v}
 	}
-	c3 := f.srv.mustContact(t, f.ids[2])["dateAdded"].(string)
+	c3 := f.srv.mustContact(t, f.ids[2]).DateAdded.Raw
 	for _, tc := range []struct {
 		name    string
 		filters []any
@@ -106,7 +105,7 @@ func TestSearchFilters(t *testing.T) {
 			eq("firstName", "Zed")}}}, "", []int{3, 5, 6}},
 		{"query on name", nil, "PETER", []int{1, 3}},
 		{"query on email", nil, "corp.io", []int{6}},
-		{"query on phone", nil, "5550000002", []int{2}},
+		{"query on phone", nil, "4155550102", []int{2}},
 		{"query on phone with plus", nil, "+4477", []int{6}},
 		{"query and filter", []any{eq("city", "Austin")}, "alex", []int{1}},
 	} {
@@ -122,7 +121,7 @@ func TestSearchFilters(t *testing.T) {
 	}
 }
 
-func (s *Server) mustContact(t *testing.T, id string) map[string]any {
+func (s *Server) mustContact(t *testing.T, id string) *ghl.Contact {
 	t.Helper()
 	c, ok := s.Contact(s.LocationID(), id)
 	require.True(t, ok)
@@ -131,17 +130,18 @@ func (s *Server) mustContact(t *testing.T, id string) map[string]any {
 
 func TestSearchNumericRange(t *testing.T) {
 	f := newSearchFixture(t)
-	// No contact input field is numeric, so the test stores scores directly.
+	// No contact input field is numeric; lastActivity, which GHL sets itself, is stored as
+	// epoch milliseconds directly.
 	f.srv.mu.Lock()
 	l := f.srv.locations[f.srv.LocationID()]
 	for i, id := range f.ids {
-		l.contacts[id].f["score"] = float64(i * 10)
+		l.contacts[id].f["lastActivity"] = float64(i * 10)
 	}
 	l.touch()
 	f.srv.mu.Unlock()
-	res := f.search(t, map[string]any{"filters": []any{map[string]any{"field": "score", "operator": "range", "value": map[string]any{"gt": 10, "lte": 40}}}})
+	res := f.search(t, map[string]any{"filters": []any{map[string]any{"field": "lastActivity", "operator": "range", "value": map[string]any{"gt": 10, "lte": 40}}}})
 	assert.Equal(t, []int{3, 4, 5}, f.positions(t, res))
-	res = f.search(t, map[string]any{"sort": []any{map[string]any{"field": "score", "direction": "desc"}}, "pageLimit": 2})
+	res = f.search(t, map[string]any{"sort": []any{map[string]any{"field": "lastActivity", "direction": "desc"}}, "pageLimit": 2})
 	assert.Equal(t, []int{6, 5}, f.positions(t, res))
 	assert.Equal(t, []any{float64(40), f.ids[4]}, res.body["contacts"].([]any)[1].(map[string]any)["searchAfter"])
 }
@@ -385,18 +385,21 @@ func TestFindDuplicate(t *testing.T) {
 	}
 	assert.Equal(t, f.ids[0], contactID(find(url.Values{"locationId": {loc}, "email": {"ALEX@example.com"}})))
 	// Percent-encoded phone: url.Values turns "+" into %2B.
-	assert.Equal(t, f.ids[2], contactID(find(url.Values{"locationId": {loc}, "number": {"+15550000003"}})))
+	assert.Equal(t, f.ids[2], contactID(find(url.Values{"locationId": {loc}, "number": {"+14155550103"}})))
 	// Email wins over phone.
-	assert.Equal(t, f.ids[0], contactID(find(url.Values{"locationId": {loc}, "email": {"alex@example.com"}, "number": {"+15550000003"}})))
+	assert.Equal(t, f.ids[0], contactID(find(url.Values{"locationId": {loc}, "email": {"alex@example.com"}, "number": {"+14155550103"}})))
 	// An email that matches nobody falls back to the phone.
-	assert.Equal(t, f.ids[2], contactID(find(url.Values{"locationId": {loc}, "email": {"no@example.com"}, "number": {"+15550000003"}})))
+	assert.Equal(t, f.ids[2], contactID(find(url.Values{"locationId": {loc}, "email": {"no@example.com"}, "number": {"+14155550103"}})))
 	none := find(url.Values{"locationId": {loc}, "email": {"no@example.com"}})
 	assert.Nil(t, contactID(none))
 	assert.JSONEq(t, `{"contact":null}`, string(none.raw))
 
-	// A raw "+" in a query string means a space, so an unencoded phone finds nothing.
-	res := callAPI(t, f.srv, http.MethodGet, "/contacts/search/duplicate?locationId="+loc+"&number=+15550000003", nil)
-	assert.Nil(t, contactID(res))
+	// A raw "+" in a query string means a space: a North American number still reads the
+	// same (its leading 1 is the trunk prefix), any other is read as a US number and refused.
+	res := callAPI(t, f.srv, http.MethodGet, "/contacts/search/duplicate?locationId="+loc+"&number=+14155550103", nil)
+	assert.Equal(t, f.ids[2], contactID(res))
+	res = callAPI(t, f.srv, http.MethodGet, "/contacts/search/duplicate?locationId="+loc+"&number=+447700900123", nil)
+	requireUnprocessable(t, res, "number must be a valid phone number")
 
 	requireUnprocessable(t, find(url.Values{"locationId": {loc}}), "email or number should not be empty")
 	requireUnprocessable(t, find(url.Values{"email": {"alex@example.com"}}), "locationId should not be empty")
