@@ -75,7 +75,7 @@ func (s *Server) adminHandler() http.Handler {
 		if !s.hasLocation(w, r) {
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"contacts": s.Contacts(r.PathValue("locationId"))})
+		writeJSON(w, http.StatusOK, map[string]any{"contacts": s.contactSnapshots(r.PathValue("locationId"))})
 	})
 	mux.HandleFunc("GET "+p+"/locations/{locationId}/digest", func(w http.ResponseWriter, r *http.Request) {
 		if !s.hasLocation(w, r) {

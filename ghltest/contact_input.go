@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	ghl "github.com/linkedphone/ghl-go"
+	"github.com/linkedphone/ghl-go/internal/e164"
 )
 
 // The contact DTOs of the spec (CreateContactDto, UpsertContactDto, UpdateContactDto), checked
@@ -174,7 +174,7 @@ func checkContactValue(k string, kind fieldKind, v any, country string) (any, st
 		if s == "" {
 			return s, ""
 		}
-		e164, err := ghl.NormalizePhone(s, country)
+		e164, err := e164.Normalize(s, country)
 		if err != nil {
 			return nil, k + " must be a valid phone number"
 		}

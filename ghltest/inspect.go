@@ -2,32 +2,143 @@ package ghltest
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-
-	ghl "github.com/linkedphone/ghl-go"
+	"time"
 )
 
-// Inspection for tests: the state of a location as typed values of the SDK, so a test reads
-// c.Phone rather than c["phone"].(string), and a digest that compares two runs.
+// Inspection for tests: the state of a location as typed values, so a test reads c.Phone
+// rather than c["phone"].(string), and a digest that compares two runs. The types are the
+// fake's own (ghltest cannot import the ghl package, whose tests import ghltest); their fields
+// carry GHL's JSON names.
 
-// decodeAs turns a JSON-shaped value into the SDK type T, the way a client would decode it.
-func decodeAs[T any](v any) *T {
-	raw, err := json.Marshal(v)
+// Contact is a stored contact: the fields the fake keeps, as the API returns them.
+type Contact struct {
+	ID          string `json:"id"`
+	LocationID  string `json:"locationId"`
+	Name        string `json:"name,omitempty"`
+	FirstName   string `json:"firstName,omitempty"`
+	LastName    string `json:"lastName,omitempty"`
+	Email       string `json:"email,omitempty"`
+	Phone       string `json:"phone,omitempty"` // E.164
+	CompanyName string `json:"companyName,omitempty"`
+	Address1    string `json:"address1,omitempty"`
+	City        string `json:"city,omitempty"`
+	State       string `json:"state,omitempty"`
+	PostalCode  string `json:"postalCode,omitempty"`
+	Country     string `json:"country,omitempty"`
+	Website     string `json:"website,omitempty"`
+	Timezone    string `json:"timezone,omitempty"`
+	Gender      string `json:"gender,omitempty"`
+	Source      string `json:"source,omitempty"`
+	AssignedTo  string `json:"assignedTo,omitempty"`
+	Type        string `json:"type,omitempty"`
+	BusinessID  string `json:"businessId,omitempty"`
+	DateOfBirth string `json:"dateOfBirth,omitempty"` // YYYY-MM-DD
+	DND         bool   `json:"dnd"`
+	// DNDSettings maps a channel ("Call", "SMS", ...) to its setting.
+	DNDSettings  map[string]DNDSetting `json:"dndSettings,omitempty"`
+	Tags         []string              `json:"tags"`
+	Followers    []string              `json:"followers,omitempty"`
+	CustomFields []CustomField         `json:"customFields"`
+	DateAdded    time.Time             `json:"dateAdded"`
+	DateUpdated  time.Time             `json:"dateUpdated"`
+	// Other holds the stored fields this type does not name (inboundDndSettings, the
+	// lower-case search fields, ...), as decoded JSON.
+	Other map[string]any `json:"-"`
+}
+
+// MarshalJSON encodes the contact as the API returns it, Other's fields included.
+func (c Contact) MarshalJSON() ([]byte, error) {
+	type plain Contact
+	raw, err := json.Marshal(plain(c))
+	if err != nil || len(c.Other) == 0 {
+		return raw, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range c.Other {
+		if _, named := m[k]; !named {
+			m[k] = v
+		}
+	}
+	return json.Marshal(m)
+}
+
+// DNDSetting is one channel's do-not-disturb setting.
+type DNDSetting struct {
+	Status  string `json:"status"`
+	Message string `json:"message,omitempty"`
+	Code    string `json:"code,omitempty"`
+}
+
+// CustomField is a custom field value as the API returns it.
+type CustomField struct {
+	ID    string `json:"id"`
+	Value any    `json:"value"`
+}
+
+// Task is a stored task.
+type Task struct {
+	ID         string
+	ContactID  string
+	Title      string
+	Body       string
+	AssignedTo string
+	DueDate    time.Time
+	Completed  bool
+	DateAdded  time.Time
+}
+
+// Note is a stored note.
+type Note struct {
+	ID        string
+	ContactID string
+	Body      string
+	UserID    string
+	Title     string
+	Color     string
+	Pinned    bool
+	DateAdded time.Time
+}
+
+// contactOf turns a stored contact's snapshot into a Contact.
+func contactOf(snap map[string]any) *Contact {
+	raw, err := json.Marshal(snap)
 	if err != nil {
 		panic("ghltest: encoding stored state: " + err.Error())
 	}
-	out := new(T)
-	if err := json.Unmarshal(raw, out); err != nil {
+	c := &Contact{}
+	if err := json.Unmarshal(raw, c); err != nil {
 		panic("ghltest: decoding stored state: " + err.Error())
 	}
-	return out
+	named := map[string]bool{}
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Contact]()) {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			named[name] = true
+		}
+	}
+	for k, v := range snap {
+		if !named[k] {
+			if c.Other == nil {
+				c.Other = map[string]any{}
+			}
+			raw, _ := json.Marshal(v)
+			var copied any
+			_ = json.Unmarshal(raw, &copied)
+			c.Other[k] = copied
+		}
+	}
+	return c
 }
 
-// Contact returns a stored contact as the API returns it.
-func (s *Server) Contact(locationID, contactID string) (*ghl.Contact, bool) {
+// Contact returns a stored contact.
+func (s *Server) Contact(locationID, contactID string) (*Contact, bool) {
 	s.mu.Lock()
 	l := s.locations[locationID]
 	if l == nil || l.contacts[contactID] == nil {
@@ -36,26 +147,32 @@ func (s *Server) Contact(locationID, contactID string) (*ghl.Contact, bool) {
 	}
 	snap := l.contacts[contactID].snapshot()
 	s.mu.Unlock()
-	return decodeAs[ghl.Contact](snap), true
+	return contactOf(snap), true
 }
 
-// Contacts returns a location's contacts as the API returns them, in the order they were
-// created.
-func (s *Server) Contacts(locationID string) []*ghl.Contact {
-	s.mu.Lock()
-	var snaps []map[string]any
-	if l := s.locations[locationID]; l != nil {
-		snaps = make([]map[string]any, 0, len(l.order))
-		for _, id := range l.order {
-			snaps = append(snaps, l.contacts[id].snapshot())
-		}
-	}
-	s.mu.Unlock()
-	out := make([]*ghl.Contact, 0, len(snaps))
+// Contacts returns a location's contacts in the order they were created.
+func (s *Server) Contacts(locationID string) []*Contact {
+	snaps := s.contactSnapshots(locationID)
+	out := make([]*Contact, 0, len(snaps))
 	for _, snap := range snaps {
-		out = append(out, decodeAs[ghl.Contact](snap))
+		out = append(out, contactOf(snap))
 	}
 	return out
+}
+
+// contactSnapshots returns a location's contacts as the API's JSON objects, in creation order.
+func (s *Server) contactSnapshots(locationID string) []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.locations[locationID]
+	if l == nil {
+		return nil
+	}
+	snaps := make([]map[string]any, 0, len(l.order))
+	for _, id := range l.order {
+		snaps = append(snaps, l.contacts[id].snapshot())
+	}
+	return snaps
 }
 
 // ContactCount returns how many contacts a location holds.
@@ -68,36 +185,33 @@ func (s *Server) ContactCount(locationID string) int {
 	return 0
 }
 
-// Tasks returns a contact's tasks as the API returns them, in creation order.
-func (s *Server) Tasks(locationID, contactID string) []*ghl.Task {
+// Tasks returns a contact's tasks in creation order.
+func (s *Server) Tasks(locationID, contactID string) []*Task {
 	s.mu.Lock()
-	var items []map[string]any
+	defer s.mu.Unlock()
+	var out []*Task
 	if l := s.locations[locationID]; l != nil {
 		for _, t := range l.tasks[contactID] {
-			items = append(items, t.json())
+			due, _ := time.Parse(time.RFC3339, t.dueDate)
+			added, _ := time.Parse(time.RFC3339, t.dateAdded)
+			out = append(out, &Task{ID: t.id, ContactID: t.contactID, Title: t.title, Body: t.body,
+				AssignedTo: t.assignedTo, DueDate: due, Completed: t.completed, DateAdded: added})
 		}
-	}
-	s.mu.Unlock()
-	out := make([]*ghl.Task, 0, len(items))
-	for _, it := range items {
-		out = append(out, decodeAs[ghl.Task](it))
 	}
 	return out
 }
 
-// Notes returns a contact's notes as the API returns them, in creation order.
-func (s *Server) Notes(locationID, contactID string) []*ghl.Note {
+// Notes returns a contact's notes in creation order.
+func (s *Server) Notes(locationID, contactID string) []*Note {
 	s.mu.Lock()
-	var items []map[string]any
+	defer s.mu.Unlock()
+	var out []*Note
 	if l := s.locations[locationID]; l != nil {
 		for _, n := range l.notes[contactID] {
-			items = append(items, n.json())
+			added, _ := time.Parse(time.RFC3339, n.dateAdded)
+			out = append(out, &Note{ID: n.id, ContactID: n.contactID, Body: n.body, UserID: n.userID,
+				Title: n.title, Color: n.color, Pinned: n.pinned, DateAdded: added})
 		}
-	}
-	s.mu.Unlock()
-	out := make([]*ghl.Note, 0, len(items))
-	for _, it := range items {
-		out = append(out, decodeAs[ghl.Note](it))
 	}
 	return out
 }

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	ghl "github.com/linkedphone/ghl-go"
+	"github.com/linkedphone/ghl-go/internal/e164"
 )
 
 // The contact lists besides search: the deprecated GET /contacts/ with its startAfter and
@@ -29,7 +29,7 @@ func (s *Server) findDuplicateContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if number != "" {
-		e164, err := ghl.NormalizePhone(number, l.country)
+		e164, err := e164.Normalize(number, l.country)
 		if err != nil {
 			writeUnprocessable(w, "number must be a valid phone number")
 			return

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	ghl "github.com/linkedphone/ghl-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -75,7 +74,7 @@ func TestSearchFilters(t *testing.T) {
 	eq := func(field string, v any) map[string]any {
 		return map[string]any{"field": field, "operator": "eq", "value": v}
 	}
-	c3 := f.srv.mustContact(t, f.ids[2]).DateAdded.Raw
+	c3 := f.srv.mustContact(t, f.ids[2]).DateAdded.Format("2006-01-02T15:04:05.000Z")
 	for _, tc := range []struct {
 		name    string
 		filters []any
@@ -121,7 +120,7 @@ func TestSearchFilters(t *testing.T) {
 	}
 }
 
-func (s *Server) mustContact(t *testing.T, id string) *ghl.Contact {
+func (s *Server) mustContact(t *testing.T, id string) *Contact {
 	t.Helper()
 	c, ok := s.Contact(s.LocationID(), id)
 	require.True(t, ok)

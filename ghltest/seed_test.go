@@ -38,7 +38,7 @@ func TestSeed(t *testing.T) {
 	for _, id := range ids {
 		c, ok := a.Contact(loc, id)
 		require.True(t, ok)
-		added := c.DateAdded.Time
+		added := c.DateAdded
 		assert.True(t, added.After(prev), "dateAdded increases: %v after %v", added, prev)
 		prev = added
 		assert.Regexp(t, e164, c.Phone)
@@ -61,7 +61,7 @@ func TestSeed(t *testing.T) {
 	require.Len(t, more, 50)
 	assert.Equal(t, 250, a.ContactCount(loc))
 	c, _ := a.Contact(loc, more[0])
-	added := c.DateAdded.Time
+	added := c.DateAdded
 	assert.True(t, added.After(prev))
 	assert.False(t, emails[c.Email])
 
@@ -87,14 +87,16 @@ func TestInspectionReturnsCopies(t *testing.T) {
 	require.True(t, ok)
 	c.Email = "changed"
 	c.Tags[0] = "changed"
-	c.CustomFields[0].Value[0] = 'X'
+	c.CustomFields[0].Value = "changed"
+	c.Other["emailLowerCase"] = "changed"
 	srv.Tasks(loc, id)[0].Title = "changed"
 	srv.Notes(loc, id)[0].Body = "changed"
 
 	c, _ = srv.Contact(loc, id)
 	assert.Equal(t, "copy@example.com", c.Email)
 	assert.Equal(t, []string{"a"}, c.Tags)
-	assert.JSONEq(t, `"v"`, string(c.CustomFields[0].Value))
+	assert.Equal(t, "v", c.CustomFields[0].Value)
+	assert.Equal(t, "copy@example.com", c.Other["emailLowerCase"])
 	assert.Equal(t, "t", srv.Tasks(loc, id)[0].Title)
 	assert.Equal(t, "n", srv.Notes(loc, id)[0].Body)
 
@@ -171,7 +173,7 @@ func BenchmarkSearchAfterPage(b *testing.B) {
 	loc := srv.LocationID()
 	ids := srv.Seed(loc, 100_000, 1)
 	c, _ := srv.Contact(loc, ids[90_000])
-	added := c.DateAdded.Time
+	added := c.DateAdded
 	body := `{"locationId":"` + loc + `","pageLimit":500,"searchAfter":[` + strconv.FormatInt(added.UnixMilli(), 10) + `,"` + ids[90_000] + `"]}`
 	send := func() {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/contacts/search", strings.NewReader(body))

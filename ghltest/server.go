@@ -6,8 +6,8 @@
 // delivery that retries only on 429. FIDELITY.md lists each behaviour with GHL's documented
 // or observed behaviour and its source, and the test that shows the fake doing it.
 //
-//	srv := ghltest.New(t)             // closed when the test ends
-//	client, err := srv.NewClient()    // a *ghl.Client for the server's location
+//	srv := ghltest.New(t)            // closed when the test ends
+//	client, err := ghlclient.New(srv) // a *ghl.Client for its location (package ghltest/ghlclient)
 package ghltest
 
 import (
@@ -221,7 +221,7 @@ func (s *Server) Token() string { return s.primary.token }
 func (s *Server) LocationID() string { return s.primary.id }
 
 // Client returns an *http.Client for the server (it speaks plain HTTP, so any client works;
-// NewClient returns a *ghl.Client).
+// ghlclient.New returns a *ghl.Client).
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 func (s *Server) addLocationLocked(id string) *location {

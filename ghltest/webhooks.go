@@ -30,7 +30,7 @@ import (
 // to 10 ms by default; SetWebhookRetries changes both); any other answer, 5xx included, and a
 // failed connection end it. Events raised while no URL is registered are not delivered.
 //
-//	verifier, _ := ghl.NewWebhookVerifier(srv.WebhookVerifierOptions()...)
+//	verifier, _ := ghlclient.NewVerifier(srv) // package ghltest/ghlclient
 //	srv.RegisterWebhook(receiver.URL)
 
 const (
@@ -173,6 +173,10 @@ func (h *webhookState) close() {
 func (s *Server) WebhookPublicKey() ed25519.PublicKey {
 	return append(ed25519.PublicKey(nil), s.hooks.edPub...)
 }
+
+// SendsLegacyWebhookSignature reports whether deliveries carry X-WH-Signature
+// (WithLegacyWebhookSignature).
+func (s *Server) SendsLegacyWebhookSignature() bool { return s.hooks.cfg.legacyRSA }
 
 // WebhookRSAPublicKey returns the RSA key that verifies X-WH-Signature (sent only with
 // WithLegacyWebhookSignature). The key pair is made on first use.

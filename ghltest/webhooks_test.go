@@ -174,7 +174,8 @@ func TestWebhooksFollowStateChanges(t *testing.T) {
 
 func TestWebhooksVerifyWithTheSDK(t *testing.T) {
 	srv := New(t, WithLegacyWebhookSignature())
-	v, err := ghl.NewWebhookVerifier(srv.WebhookVerifierOptions()...)
+	v, err := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(),
+		ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()), ghl.WithRSAPublicKeys(srv.WebhookRSAPublicKey()))
 	require.NoError(t, err)
 	var events []ghl.Event
 	var mu sync.Mutex
