@@ -18,6 +18,7 @@ type apiResult struct {
 	status int
 	body   map[string]any
 	raw    []byte
+	header http.Header
 }
 
 // callAPI sends one request with the default token and Version header. body may be nil (no
@@ -31,6 +32,18 @@ func callAPI(t *testing.T, srv *Server, method, path string, body any) apiResult
 // sendAPI is callAPI that, with rawOnly, leaves the answer undecoded.
 func sendAPI(t *testing.T, srv *Server, method, path string, body any, rawOnly bool) apiResult {
 	t.Helper()
+	return send(t, srv, method, path, body, http.Header{"Authorization": {"Bearer " + srv.Token()}, "Version": {APIVersion}}, rawOnly)
+}
+
+// callAPIAs is callAPI with another token.
+func callAPIAs(t *testing.T, srv *Server, token, method, path string, body any) apiResult {
+	t.Helper()
+	return send(t, srv, method, path, body, http.Header{"Authorization": {"Bearer " + token}, "Version": {APIVersion}}, false)
+}
+
+// send sends one request with exactly the given headers (and Content-Type for a body).
+func send(t *testing.T, srv *Server, method, path string, body any, header http.Header, rawOnly bool) apiResult {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -43,8 +56,7 @@ func sendAPI(t *testing.T, srv *Server, method, path string, body any, rawOnly b
 	}
 	req, err := http.NewRequest(method, srv.URL+path, rd)
 	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+srv.Token())
-	req.Header.Set("Version", APIVersion)
+	req.Header = header.Clone()
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -53,7 +65,7 @@ func sendAPI(t *testing.T, srv *Server, method, path string, body any, rawOnly b
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	res := apiResult{status: resp.StatusCode, raw: raw}
+	res := apiResult{status: resp.StatusCode, raw: raw, header: resp.Header}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && !rawOnly {
 		require.NoError(t, json.Unmarshal(raw, &res.body), "body: %s", raw)
 	}

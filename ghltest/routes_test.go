@@ -59,3 +59,46 @@ func TestEveryOperationIsRouted(t *testing.T) {
 		assert.NotContains(t, string(res.raw), "Cannot "+method, op)
 	}
 }
+
+// Paths match exactly, trailing slash included, and a method a path does not serve answers
+// GHL's framework 404, never a 405 or a redirect.
+func TestRoutesAreExact(t *testing.T) {
+	srv := New(t)
+	id := createContactAPI(t, srv, map[string]any{"email": "r@example.com"})
+	for _, tc := range []struct{ method, path string }{
+		{http.MethodGet, "/contacts/" + id + "/"},
+		{http.MethodPost, "/contacts/upsert/"},
+		{http.MethodPatch, "/contacts/" + id},
+		{http.MethodGet, "/contacts/" + id + "/tasks/"},
+		{http.MethodGet, "/contacts//tasks"},
+		{http.MethodGet, "/nothing"},
+	} {
+		res := callAPI(t, srv, tc.method, tc.path, nil)
+		require.Equal(t, http.StatusNotFound, res.status, "%s %s", tc.method, tc.path)
+		assert.JSONEq(t, `{"statusCode":404,"message":"Cannot `+tc.method+` `+tc.path+`","error":"Not Found"}`, string(res.raw))
+	}
+	// The literal segment wins over the parameter: removeAll is not a campaign ID.
+	res := callAPI(t, srv, http.MethodDelete, "/contacts/"+id+"/campaigns/removeAll", nil)
+	assert.JSONEq(t, `{"succeded":true}`, string(res.raw))
+	assert.Equal(t, 1, srv.Stats().Requests.ByRoute["DELETE /contacts/{contactId}/campaigns/removeAll"])
+	assert.Equal(t, 6, srv.Stats().Requests.ByRoute[unrouted])
+}
+
+// An ID that cannot be a GHL ID (20 letters and digits) is a validation error where the
+// operation's spec declares 422, and 400 where it declares no 422; a well-formed ID that
+// names nothing is 404.
+func TestMalformedIDs(t *testing.T) {
+	srv := New(t)
+	id := createContactAPI(t, srv, map[string]any{"email": "m@example.com"})
+	for _, bad := range []string{"nope", "ve9EPM428h8vShlRW1K", "ve9EPM428h8vShlRW1KT0", "ve9EPM428h8vShl-W1KT"} {
+		requireUnprocessable(t, callAPI(t, srv, http.MethodGet, "/contacts/"+bad, nil), "contactId must be a valid id")
+		requireUnprocessable(t, callAPI(t, srv, http.MethodPut, "/contacts/"+bad, map[string]any{"city": "x"}), "contactId must be a valid id")
+		res := callAPI(t, srv, http.MethodGet, "/contacts/"+bad+"/tasks", nil) // declares no 422
+		assert.Equal(t, http.StatusBadRequest, res.status, bad)
+		assert.JSONEq(t, `{"statusCode":400,"message":"Invalid contactId"}`, string(res.raw))
+		res = callAPI(t, srv, http.MethodDelete, "/contacts/"+id+"/tasks/"+bad, nil)
+		assert.JSONEq(t, `{"statusCode":400,"message":"Invalid taskId"}`, string(res.raw))
+		requireUnprocessable(t, callAPI(t, srv, http.MethodGet, "/contacts/"+id+"/notes/"+bad, nil), "id must be a valid id")
+	}
+	requireContactNotFound(t, callAPI(t, srv, http.MethodGet, "/contacts/"+missingID, nil))
+}

@@ -295,6 +295,17 @@ func TestSearchErrors(t *testing.T) {
 		{"cursor of the wrong length", map[string]any{"searchAfter": []any{"x"}},
 			"searchAfter must hold one value per sort field and the contact id (2 values)"},
 		{"cursor without id", map[string]any{"searchAfter": []any{"x", 5}}, "searchAfter must end with the contact id"},
+		{"unknown field", map[string]any{"filters": []any{map[string]any{"field": "noSuchField", "operator": "eq", "value": "x"}}},
+			"field noSuchField is not supported"},
+		{"custom field name", map[string]any{"filters": []any{map[string]any{"field": "contact.score", "operator": "exists"}}},
+			"field contact.score is not supported"},
+		{"unknown field in a group", map[string]any{"filters": []any{map[string]any{"group": "OR", "filters": []any{
+			map[string]any{"field": "city", "operator": "eq", "value": "x"}, map[string]any{"field": "citty", "operator": "eq", "value": "x"}}}}},
+			"field citty is not supported"},
+		{"unknown sort field", map[string]any{"sort": []any{map[string]any{"field": "score", "direction": "asc"}}},
+			"sort.field score is not supported"},
+		{"operator missing", map[string]any{"filters": []any{map[string]any{"field": "city", "value": "x"}}},
+			"operator must be one of the following values: eq, not_eq, contains, not_contains, exists, not_exists, range"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requireUnprocessable(t, f.search(t, tc.body), tc.want)
@@ -422,8 +433,10 @@ func TestListDeprecated(t *testing.T) {
 		seen = append(seen, page...)
 		meta := res.body["meta"].(map[string]any)
 		assert.EqualValues(t, 6, meta["total"])
-		if meta["nextPage"] == nil {
-			assert.Nil(t, meta["nextPageUrl"])
+		if _, more := meta["nextPage"]; !more {
+			// The last page leaves nextPage and nextPageUrl out: the spec gives them no null.
+			assert.NotContains(t, meta, "nextPageUrl")
+			assert.Contains(t, meta, "prevPage")
 			break
 		}
 		// The cursor: epoch ms of the last contact's dateAdded and its ID.
@@ -525,4 +538,61 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		require.NoError(t, json.Unmarshal(want, &w))
 		assert.Equal(t, w, g, "value %#v: got %s want %s", v, got, want)
 	}
+}
+
+// What "contacts changed since T" needs: search sorted by dateUpdated with a range filter on
+// dateUpdated, paged with searchAfter past the 10,000 results page/pageLimit reach.
+func TestSearchChangedSincePastTenThousand(t *testing.T) {
+	var now atomic.Int64
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now.Store(t0.UnixMilli())
+	srv := New(t, WithClock(func() time.Time { return time.UnixMilli(now.Load()) }))
+	loc := srv.LocationID()
+	ids := srv.Seed(loc, 10_300, 3) // dateUpdated = dateAdded, before t0
+	since := t0.Add(time.Minute)
+	now.Store(since.UnixMilli())
+	// Change 10,150 contacts after since: a reconciliation must page past 10,000 to see them.
+	changed := map[string]bool{}
+	for i, id := range ids[:10_150] {
+		if i%2 == 0 {
+			now.Add(1) // some changes share a millisecond
+		}
+		srv.mu.Lock()
+		srv.applyContactInputLocked(srv.locations[loc].contacts[id], map[string]any{"city": "Changed"})
+		srv.mu.Unlock()
+		changed[id] = true
+	}
+	body := map[string]any{"locationId": loc, "pageLimit": 500,
+		"sort":    []any{map[string]any{"field": "dateUpdated", "direction": "asc"}},
+		"filters": []any{map[string]any{"field": "dateUpdated", "operator": "range", "value": map[string]any{"gte": since.UnixMilli()}}}}
+
+	// Pages stop at 10,000 results.
+	paged := map[string]any{"page": 21}
+	for k, v := range body {
+		paged[k] = v
+	}
+	requireUnprocessable(t, callAPI(t, srv, http.MethodPost, "/contacts/search", paged), "Total results exceeded 10000, use searchAfter")
+
+	seen := map[string]bool{}
+	var prev float64
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 30)
+		res := callAPI(t, srv, http.MethodPost, "/contacts/search", body)
+		require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+		assert.EqualValues(t, len(changed), res.body["total"])
+		list := res.body["contacts"].([]any)
+		if len(list) == 0 {
+			break
+		}
+		for _, item := range list {
+			c := item.(map[string]any)
+			require.False(t, seen[c["id"].(string)], "a contact appears once")
+			seen[c["id"].(string)] = true
+			cursor := c["searchAfter"].([]any)
+			require.GreaterOrEqual(t, cursor[0].(float64), prev, "ascending dateUpdated")
+			prev = cursor[0].(float64)
+		}
+		body["searchAfter"] = list[len(list)-1].(map[string]any)["searchAfter"]
+	}
+	assert.Equal(t, changed, seen)
 }

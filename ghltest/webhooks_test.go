@@ -380,3 +380,56 @@ func TestFlushWebhooksHonoursContext(t *testing.T) {
 	cancel()
 	assert.ErrorIs(t, srv.FlushWebhooks(ctx), context.Canceled)
 }
+
+// Every delivery carries appId (the client ID's part before the dash), versionId, timestamp
+// and webhookId; the timestamp comes from the server's clock, WithWebhookClock or EmitAt.
+func TestWebhookEnvelope(t *testing.T) {
+	fixed := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	srv := New(t, WithOAuthApp("6650b1c8e4ad1f3b6e9d-lx2k3j4h", "secret"), WithWebhookClock(func() time.Time { return fixed }))
+	rcv := newHookReceiver(t, ok200)
+	srv.RegisterWebhook(rcv.URL)
+	createContactAPI(t, srv, map[string]any{"email": "env@example.com"})
+	stale := fixed.Add(-time.Hour)
+	srv.EmitWebhook(srv.LocationID(), "NoteCreate", map[string]any{"body": "old"}, EmitAt(stale))
+	srv.EmitWebhook("", "INSTALL", map[string]any{"appId": "other-app"})
+	flush(t, srv)
+
+	got := rcv.received()
+	require.Len(t, got, 3)
+	envs, raw := map[string]map[string]any{}, map[string]receivedHook{}
+	for _, h := range got {
+		requireSigned(t, srv, h.header, h.body)
+		var env map[string]any
+		require.NoError(t, json.Unmarshal(h.body, &env))
+		envs[env["type"].(string)], raw[env["type"].(string)] = env, h
+	}
+	created := envs["ContactCreate"]
+	assert.Equal(t, "6650b1c8e4ad1f3b6e9d", created["appId"])
+	assert.Equal(t, DefaultVersionID, created["versionId"])
+	assert.Equal(t, "2026-03-01T09:30:00.000Z", created["timestamp"])
+	assert.NotEmpty(t, created["webhookId"])
+	assert.Equal(t, "2026-03-01T08:30:00.000Z", envs["NoteCreate"]["timestamp"], "EmitAt dates one event")
+	assert.Equal(t, "other-app", envs["INSTALL"]["appId"], "a payload's own appId wins")
+	assert.NotContains(t, envs["INSTALL"], "locationId", "an agency-level event has no location")
+
+	// A verifier with a five-minute window refuses the stale event.
+	v, err := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(), ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()),
+		ghl.WithClock(func() time.Time { return fixed }))
+	require.NoError(t, err)
+	_, err = v.Verify(context.Background(), raw["NoteCreate"].header, raw["NoteCreate"].body)
+	assert.ErrorIs(t, err, ghl.ErrStaleWebhook)
+	_, err = v.Verify(context.Background(), raw["ContactCreate"].header, raw["ContactCreate"].body)
+	assert.NoError(t, err)
+}
+
+// GHL stopped sending the RSA X-WH-Signature in 2026; the fake sends it only when asked.
+func TestWebhookLegacySignatureOnlyWhenAsked(t *testing.T) {
+	body := []byte(`{"type":"NoteCreate"}`)
+	plain := New(t)
+	assert.Empty(t, plain.SignWebhook(body).Values("X-WH-Signature"))
+	assert.NotEmpty(t, plain.SignWebhook(body).Get("X-GHL-Signature"))
+	legacy := New(t, WithLegacyWebhookSignature())
+	h := legacy.SignWebhook(body)
+	requireSigned(t, legacy, h, body)
+	assert.True(t, legacy.SendsLegacyWebhookSignature())
+}
