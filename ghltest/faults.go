@@ -56,14 +56,14 @@ func WithFaults(cfg FaultConfig) ServerOption {
 
 // FaultStats counts the faults a server has injected.
 type FaultStats struct {
-	ServerErrors     int // 5xx before handling
-	Resets           int // resets before handling
-	AfterWriteErrors int // 500 after handling
-	AfterWriteResets int // resets after handling
-	Delayed          int // requests delayed by Latency
-	Storms           int // storms started
-	StormRejections  int // 429s sent during storms
-	Connections      int // connections the server accepted
+	ServerErrors     int `json:"serverErrors"`     // 5xx before handling
+	Resets           int `json:"resets"`           // resets before handling
+	AfterWriteErrors int `json:"afterWriteErrors"` // 500 after handling
+	AfterWriteResets int `json:"afterWriteResets"` // resets after handling
+	Delayed          int `json:"delayed"`          // requests delayed by Latency
+	Storms           int `json:"storms"`           // storms started
+	StormRejections  int `json:"stormRejections"`  // 429s sent during storms
+	Connections      int `json:"connections"`      // connections the server accepted
 }
 
 type faultKind int

@@ -66,26 +66,26 @@ func WithWebhookClock(now func() time.Time) ServerOption {
 
 // WebhookDelivery records one event the server delivered, or tried to.
 type WebhookDelivery struct {
-	WebhookID  string
-	Type       string
-	LocationID string
-	URL        string
+	WebhookID  string `json:"webhookId"`
+	Type       string `json:"type"`
+	LocationID string `json:"locationId"`
+	URL        string `json:"url"`
 	// Body is exactly the bytes sent; Header holds the signature and content-type headers.
-	Body   []byte
-	Header http.Header
+	Body   []byte      `json:"body"`
+	Header http.Header `json:"header"`
 	// Attempts counts HTTP attempts, retries included.
-	Attempts int
+	Attempts int `json:"attempts"`
 	// StatusCode is the last attempt's status; 0 when no response arrived.
-	StatusCode int
+	StatusCode int `json:"statusCode"`
 	// Err is the last attempt's transport error, if any.
-	Err string
+	Err string `json:"error,omitempty"`
 	// Delivered reports that an attempt got a 2xx answer.
-	Delivered bool
+	Delivered bool `json:"delivered"`
 	// Redelivery marks a delivery made by Redeliver.
-	Redelivery bool
+	Redelivery bool `json:"redelivery"`
 	// Dropped reports that the event was never sent: the location's queue was full or the
 	// server closed first.
-	Dropped bool
+	Dropped bool `json:"dropped"`
 }
 
 type webhookEvent struct {
