@@ -52,8 +52,8 @@ func TestBinaryOverHTTP(t *testing.T) {
 	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-contacts", "12", "-rate-limit", "ghl", "-webhook-url", receiver.URL)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	defer func() { _ = cmd.Process.Kill() }()
 
@@ -140,6 +140,24 @@ func TestBinaryOverHTTP(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), "stderr: %s", stderr.String())
 	assert.Contains(t, stderr.String(), "ghltest stopping")
+}
+
+// lockedBuffer collects the command's stderr, which exec copies from another goroutine.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestFlags(t *testing.T) {
