@@ -25,7 +25,8 @@ func (e *PhoneError) Error() string { return "ghl: invalid phone number: " + e.R
 // region's trunk prefix is dropped ("1 415 555 0100" in the US, "020 7946 0958" in GB). The
 // national number must have the region's length, and a North American number the plan's
 // shape (area code and exchange starting with 2-9, no N11 area code). "+44 (0)20 ..." is
-// read without the "(0)". Spaces, dashes, dots, slashes and parentheses are ignored.
+// read without the "(0)", "(+44) 20 ..." as "+44 20 ...". Spaces, dashes, dots, slashes and
+// parentheses are ignored.
 //
 // GHL documents no parsing rules, so two choices are stricter than what it may accept:
 // a number with an extension ("x123", "ext. 123", "#123", ";ext=123") is refused, since

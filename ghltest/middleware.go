@@ -105,8 +105,8 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route, k
 			return
 		}
 	}
-	if rt.family == familyNone && rt.scope == "" {
-		rt.serve(w, r) // POST /oauth/token authenticates the client, not a bearer token
+	if rt.oauthClient {
+		rt.serve(w, r)
 		return
 	}
 	tok, status, msg := s.authenticate(r)

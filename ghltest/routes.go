@@ -51,6 +51,9 @@ type route struct {
 	scope  string // the scope a token needs; "" for none
 	// agency marks operations for agency (Company) tokens; the others need a location token.
 	agency bool
+	// oauthClient marks the token endpoint, which authenticates the app's client credentials
+	// in its body rather than a bearer token.
+	oauthClient bool
 	// ids are the path parameters that hold GHL IDs; badID is the status a malformed one gets:
 	// 422 where the operation declares it, else 400 (the spec declares no 404).
 	ids   []string
@@ -114,7 +117,7 @@ func (s *Server) routeTable() []*route {
 		c("POST", "/contacts/{contactId}/workflow/{workflowId}", write, s.addToWorkflow, cid),
 		c("DELETE", "/contacts/{contactId}/workflow/{workflowId}", write, s.removeFromWorkflow, cid),
 
-		{method: "POST", path: "/oauth/token", family: familyNone, serve: s.oauthToken},
+		{method: "POST", path: "/oauth/token", family: familyNone, oauthClient: true, serve: s.oauthToken},
 		{method: "POST", path: "/oauth/locationToken", family: familyOAuth, scope: scopeOAuthWrite, agency: true, badID: http.StatusBadRequest, serve: s.oauthLocationToken},
 	}
 }

@@ -19,6 +19,9 @@ func Normalize(number, defaultRegion string) (string, error) {
 	if hasExtension(s) {
 		return "", &Error{Reason: "has an extension; E.164 numbers have none"}
 	}
+	if strings.HasPrefix(s, "(+") { // "(+44) 20 ...", "(+1) 415 ..."
+		s = s[1:]
+	}
 	international := strings.HasPrefix(s, "+")
 	if international {
 		// "+44 (0)20 ...": the bracketed trunk prefix is not dialled from abroad.
