@@ -91,7 +91,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveRoute runs the checks that need no fault and then the operation. key is the rate-limit
-// key of the request's token, "" when the token is unknown.
+// key of the request's token, "" when the token is unknown: refusals carry that location's
+// real rate-limit headers, and none for a token the fake cannot place (rather than a made-up
+// full budget a client would trust).
 func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route, key string) {
 	if want := rt.family.version(); want != "" {
 		switch got := r.Header.Get("Version"); {
@@ -115,13 +117,13 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route, k
 		case rt.agency != (tok.userType == "Company"):
 			status, msg = http.StatusUnauthorized, "This authClass type is not allowed to access this scope. Please reach out to the Platform team to get it added."
 		case rt.scope != "" && !tok.scopes[rt.scope]:
-			writeLimitOrNot(s, w, key)
+			s.limits.headersOnly(w, key, s.clock())
 			writeJSON(w, http.StatusUnauthorized, map[string]any{"statusCode": 401, "message": "The token is not authorized for this scope."})
 			return
 		}
 	}
 	if status != 0 {
-		writeLimitOrNot(s, w, key)
+		s.limits.headersOnly(w, key, s.clock())
 		writeJSON(w, status, map[string]any{"statusCode": status, "message": msg, "error": http.StatusText(status)})
 		return
 	}
@@ -146,15 +148,6 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route, k
 		ctx = context.WithValue(ctx, locKey, l)
 	}
 	rt.serve(w, r.WithContext(ctx))
-}
-
-// writeLimitOrNot writes the location's rate-limit headers on a refusal when the token names
-// a location or company; a request with an unknown token gets none, since the fake cannot say
-// whose budget it would be (rather than a made-up full budget a client would trust).
-func writeLimitOrNot(s *Server, w http.ResponseWriter, key string) {
-	if key != "" {
-		s.limits.headersOnly(w, key, s.clock())
-	}
 }
 
 // limitKey returns the location (or, for an agency token, the company) whose budget the
