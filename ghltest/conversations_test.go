@@ -242,7 +242,7 @@ func TestConversationsAttachmentRules(t *testing.T) {
 	require.NoError(t, err)
 	_, err = f.app.Conversations.SetAttachments(ctx, sms.MessageID, []string{"https://a.example/1.wav"})
 	assert.ErrorIs(t, err, ghl.ErrForbidden)
-	_, err = f.app.Conversations.SetAttachments(ctx, "no-such-message", nil)
+	_, err = f.app.Conversations.SetAttachments(ctx, missingID, nil)
 	assert.ErrorIs(t, err, ghl.ErrNotFound)
 	// Six URLs: the SDK refuses; sent anyway, GHL answers 422.
 	raw := rawCall(t, f.srv, f.srv.Token(), http.MethodPut, "/conversations/messages/"+call.MessageID+"/attachments",
@@ -254,10 +254,12 @@ func TestConversationsAttachmentRules(t *testing.T) {
 func TestConversationsScopesAndVersion(t *testing.T) {
 	f := newConvFixture(t)
 	ctx := context.Background()
-	f.srv.SetTokenScopes(f.srv.Token(), ScopeConversationsReadonly)
-	_, _, err := f.pit.Conversations.Search(ctx, nil)
+	limited, err := ghl.NewClient(ghl.WithBaseURL(f.srv.URL), ghl.WithLocationID(f.loc),
+		ghl.WithAccessToken(f.srv.NewToken(f.loc, ScopeConversationsReadonly)))
 	require.NoError(t, err)
-	_, _, err = f.pit.Conversations.SendMessage(ctx, &ghl.SendMessageRequest{Type: ghl.ChannelSMS, ContactID: f.contact, Message: "x"})
+	_, _, err = limited.Conversations.Search(ctx, nil)
+	require.NoError(t, err)
+	_, _, err = limited.Conversations.SendMessage(ctx, &ghl.SendMessageRequest{Type: ghl.ChannelSMS, ContactID: f.contact, Message: "x"})
 	var apiErr *ghl.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, http.StatusUnauthorized, apiErr.StatusCode)

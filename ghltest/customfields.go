@@ -172,8 +172,8 @@ func checkFieldBody(in map[string]any, create bool) []string {
 // withFieldLocation answers for a location that is not the token's, and otherwise runs fn
 // under the lock.
 func (s *Server) withFieldLocation(w http.ResponseWriter, r *http.Request, fn func(l *location, cl *calLocation)) {
-	l := needLocation(w, r)
-	if l == nil || !checkLocationID(w, l, r.PathValue("locationId")) {
+	l := locFrom(r)
+	if !checkLocationID(w, l, r.PathValue("locationId")) {
 		return
 	}
 	s.mu.Lock()

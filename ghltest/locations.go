@@ -41,10 +41,7 @@ func (s *Server) SetLocationDetails(locationID string, d LocationDetails) error 
 }
 
 func (s *Server) getLocation(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	if !checkLocationID(w, l, r.PathValue("locationId")) {
 		return
 	}
@@ -80,8 +77,8 @@ func (s *Server) catalogueLocked(l *location, cl *calLocation) []*tagDoc {
 }
 
 func (s *Server) listLocationTags(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil || !checkLocationID(w, l, r.PathValue("locationId")) {
+	l := locFrom(r)
+	if !checkLocationID(w, l, r.PathValue("locationId")) {
 		return
 	}
 	s.mu.Lock()
@@ -95,8 +92,8 @@ func (s *Server) listLocationTags(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createLocationTag(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil || !checkLocationID(w, l, r.PathValue("locationId")) {
+	l := locFrom(r)
+	if !checkLocationID(w, l, r.PathValue("locationId")) {
 		return
 	}
 	var in map[string]any

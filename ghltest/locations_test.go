@@ -3,9 +3,6 @@ package ghltest
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -237,68 +234,4 @@ func TestContactCustomFieldCheck(t *testing.T) {
 	out, msgs = srv.contactCustomFieldsLocked(l, nil)
 	assert.Empty(t, msgs)
 	assert.Equal(t, []any{}, out)
-}
-
-// Each route's Version and scope are those of GHL's spec (testdata copies), except where the
-// spec names no scope (marked below).
-func TestCalendarRoutesFollowTheSpecs(t *testing.T) {
-	type op struct {
-		Parameters []struct {
-			Name   string `json:"name"`
-			In     string `json:"in"`
-			Schema struct {
-				Enum []string `json:"enum"`
-			} `json:"schema"`
-		} `json:"parameters"`
-		Security []map[string][]string `json:"security"`
-	}
-	ops := map[string]op{}
-	for _, name := range []string{"calendars", "users", "locations"} {
-		raw, err := os.ReadFile("../testdata/" + name + ".openapi.json")
-		require.NoError(t, err)
-		var spec struct {
-			Paths map[string]map[string]json.RawMessage `json:"paths"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &spec))
-		for path, methods := range spec.Paths {
-			for m, rawOp := range methods {
-				var o op
-				if json.Unmarshal(rawOp, &o) == nil {
-					ops[strings.ToUpper(m)+" "+path] = o
-				}
-			}
-		}
-	}
-	noSpecScope := []string{"GET /locations/{locationId}/customFields/{id}", "PUT /locations/{locationId}/customFields/{id}", "DELETE /locations/{locationId}/customFields/{id}"}
-	srv := NewServer()
-	defer srv.Close()
-	routes := srv.calRoutes()
-	require.Len(t, routes, 21)
-	for _, rt := range routes {
-		key := rt.method + " " + rt.path
-		o, ok := ops[key]
-		require.True(t, ok, "%s is not in the specs", key)
-		var version, query []string
-		for _, p := range o.Parameters {
-			switch {
-			case p.In == "header" && p.Name == "Version":
-				version = p.Schema.Enum
-			case p.In == "query":
-				query = append(query, p.Name)
-			}
-		}
-		assert.Equal(t, []string{rt.version}, version, key)
-		assert.ElementsMatch(t, query, rt.query, "%s: query parameters", key)
-		var scopes []string
-		for _, sec := range o.Security {
-			for _, list := range sec {
-				scopes = append(scopes, list...)
-			}
-		}
-		if slices.Contains(noSpecScope, key) {
-			assert.Empty(t, scopes, key)
-		} else {
-			assert.Contains(t, scopes, rt.scope, key)
-		}
-	}
 }

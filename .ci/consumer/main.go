@@ -75,7 +75,7 @@ func run(ctx context.Context) error {
 		n++
 	}
 
-	_, _, err = client.Contacts.Get(ctx, "missing")
+	_, _, err = client.Contacts.Get(ctx, "NoSuchContact0000001")
 	var apiErr *ghl.APIError
 	if !errors.As(err, &apiErr) || !errors.Is(err, ghl.ErrNotFound) {
 		return fmt.Errorf("want a not-found APIError, got %v", err)
