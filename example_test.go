@@ -72,6 +72,10 @@ func ExampleContactsService_Get() {
 	client, srv := newExampleClient()
 	defer srv.Close()
 	ctx := context.Background()
+	// The location has the field; a value under a key it lacks is refused.
+	if _, err := srv.AddCustomField(srv.LocationID(), ghltest.CustomField{Name: "Call score", DataType: "NUMERICAL"}); err != nil {
+		log.Fatal(err)
+	}
 
 	created, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{
 		FirstName:    "Grace",

@@ -33,9 +33,9 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// createContact serves POST /contacts/. Field types are validated first (422, nothing
-// stored). A body with properties CreateContactDto lacks is answered 422 too, but the contact
-// is created from the rest, as GHL was seen doing (highlevel-api-docs#64).
+// createContact serves POST /contacts/. Field types and custom fields are validated first
+// (422, nothing stored). A body with properties CreateContactDto lacks is answered 422 too,
+// but the contact is created from the rest, as GHL was seen doing (highlevel-api-docs#64).
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 	l := locFrom(r)
 	in, ok := readObject(w, r, false)
@@ -51,6 +51,11 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if msgs := s.resolveCustomFieldsLocked(l, fields); len(msgs) > 0 {
+		s.mu.Unlock()
+		writeUnprocessable(w, msgs...)
+		return
+	}
 	if dup, field := l.findDuplicate(str(fields, "email"), str(fields, "phone"), ""); dup != nil && !s.cfg.allowDuplicates {
 		name, id := dup.str("name"), dup.id()
 		s.mu.Unlock()
@@ -88,6 +93,9 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.withContact(w, r, func(l *location, c *contactDoc) func() {
+		if msgs := s.resolveCustomFieldsLocked(l, fields); len(msgs) > 0 {
+			return func() { writeUnprocessable(w, msgs...) }
+		}
 		// Changing the email or phone to another contact's is refused like a duplicate create.
 		if dup, field := l.findDuplicate(str(fields, "email"), str(fields, "phone"), c.id()); dup != nil && !s.cfg.allowDuplicates {
 			name, id := dup.str("name"), dup.id()
@@ -137,6 +145,11 @@ func (s *Server) upsertContact(w http.ResponseWriter, r *http.Request) {
 	createNew, _ := fields["createNewIfDuplicateAllowed"].(bool)
 	delete(fields, "createNewIfDuplicateAllowed")
 	s.mu.Lock()
+	if msgs := s.resolveCustomFieldsLocked(l, fields); len(msgs) > 0 {
+		s.mu.Unlock()
+		writeUnprocessable(w, msgs...)
+		return
+	}
 	var c *contactDoc
 	if !(createNew && s.cfg.allowDuplicates) {
 		var field string
@@ -276,8 +289,24 @@ func normalizeTags(list []any) []string {
 	return out
 }
 
-// mergeCustomFields turns input items {id|key, field_value} into output items {id, value},
-// replacing fields already set.
+// resolveCustomFieldsLocked checks the custom fields of a validated contact body against the
+// location's contact fields (contactCustomFieldsLocked) and replaces them by items addressed
+// by ID. It returns the 422 messages of values written under a field the location lacks.
+func (s *Server) resolveCustomFieldsLocked(l *location, fields map[string]any) []string {
+	v, ok := fields["customFields"]
+	if !ok {
+		return nil
+	}
+	resolved, msgs := s.contactCustomFieldsLocked(l, v)
+	if len(msgs) > 0 {
+		return msgs
+	}
+	fields["customFields"] = resolved
+	return nil
+}
+
+// mergeCustomFields turns resolved input items {id, field_value} into output items {id,
+// value}, replacing fields already set.
 func mergeCustomFields(current, input any) []any {
 	byID := map[string]any{}
 	var order []string
@@ -293,32 +322,14 @@ func mergeCustomFields(current, input any) []any {
 	for _, item := range list {
 		m, _ := item.(map[string]any)
 		id := str(m, "id")
-		if id == "" {
-			id = customFieldIDForKey(str(m, "key"))
-		}
-		if id == "" {
-			continue
-		}
-		v, ok := m["field_value"]
-		if !ok {
-			v = m["value"]
-		}
 		if _, exists := byID[id]; !exists {
 			order = append(order, id)
 		}
-		byID[id] = v
+		byID[id] = m["field_value"]
 	}
 	out := make([]any, 0, len(order))
 	for _, id := range order {
 		out = append(out, map[string]any{"id": id, "value": byID[id]})
 	}
 	return out
-}
-
-// customFieldIDForKey maps a field key ("contact.call_outcome") to the ID the fake reports.
-func customFieldIDForKey(key string) string {
-	if key == "" {
-		return ""
-	}
-	return "cf_" + strings.ReplaceAll(strings.TrimPrefix(key, "contact."), ".", "_")
 }

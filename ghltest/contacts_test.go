@@ -107,3 +107,50 @@ func TestSuccededSpelling(t *testing.T) {
 	res = callAPI(t, srv, http.MethodDelete, "/contacts/"+id, nil)
 	assert.JSONEq(t, `{"succeded":true}`, string(res.raw))
 }
+
+// A contact's custom field values name fields the location has: a value under an unknown ID
+// or key (or an opportunity field) is refused on create, upsert and update, and nothing is
+// stored; a key is stored under its field's ID, as GHL returns contacts ({id, value} only).
+func TestContactCustomFieldsNameKnownFields(t *testing.T) {
+	srv := New(t)
+	loc := srv.LocationID()
+	lastCall, err := srv.AddCustomField(loc, CustomField{Name: "Last call", DataType: "DATE"})
+	require.NoError(t, err)
+	deal, err := srv.AddCustomField(loc, CustomField{Name: "Deal", Model: "opportunity"})
+	require.NoError(t, err)
+	id := createContactAPI(t, srv, map[string]any{"email": "cf@example.com"})
+
+	for _, tc := range []struct {
+		name string
+		item map[string]any
+		want string
+	}{
+		{"unknown ID", map[string]any{"id": missingID, "field_value": "x"}, "customFields.0: no contact custom field with id " + missingID + " in this location"},
+		{"unknown key", map[string]any{"key": "contact.nope", "field_value": "x"}, "customFields.0: no contact custom field with key contact.nope in this location"},
+		{"opportunity field", map[string]any{"id": deal, "field_value": 1}, "customFields.0: no contact custom field with id " + deal + " in this location"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fields := []any{tc.item}
+			requireUnprocessable(t, callAPI(t, srv, http.MethodPost, "/contacts/",
+				map[string]any{"locationId": loc, "email": "new@example.com", "customFields": fields}), tc.want)
+			requireUnprocessable(t, callAPI(t, srv, http.MethodPost, "/contacts/upsert",
+				map[string]any{"locationId": loc, "email": "cf@example.com", "customFields": fields}), tc.want)
+			requireUnprocessable(t, callAPI(t, srv, http.MethodPut, "/contacts/"+id, map[string]any{"customFields": fields}), tc.want)
+		})
+	}
+	assert.Equal(t, 1, srv.ContactCount(loc), "nothing was created")
+	c, _ := srv.Contact(loc, id)
+	assert.Empty(t, c.CustomFields, "nothing was stored")
+
+	// By key or by ID, the value is stored under the field's ID.
+	res := callAPI(t, srv, http.MethodPut, "/contacts/"+id, map[string]any{"customFields": []any{
+		map[string]any{"key": "contact.last_call", "field_value": "2026-03-09"}}})
+	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+	c, _ = srv.Contact(loc, id)
+	assert.Equal(t, []CustomFieldValue{{ID: lastCall, Value: "2026-03-09"}}, c.CustomFields)
+	res = callAPI(t, srv, http.MethodPost, "/contacts/upsert", map[string]any{"locationId": loc, "email": "cf@example.com",
+		"customFields": []any{map[string]any{"id": lastCall, "field_value": "2026-03-10"}}})
+	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+	c, _ = srv.Contact(loc, id)
+	assert.Equal(t, []CustomFieldValue{{ID: lastCall, Value: "2026-03-10"}}, c.CustomFields)
+}

@@ -316,15 +316,8 @@ func (s *Server) deleteCustomField(w http.ResponseWriter, r *http.Request) {
 // against the location's contact custom fields and returns them addressed by ID. Each item
 // names its field by "id" or "key" and carries "field_value" (or "value"). An item that names
 // no contact field of the location is refused with a 422 message instead of being stored (or
-// dropped): GHL's answer is not documented, and this is the stricter reading.
-//
-// The contacts handlers call it under s.mu before applying the body:
-//
-//	if cf, ok := in["customFields"]; ok {
-//		resolved, msgs := s.contactCustomFieldsLocked(l, cf)
-//		if len(msgs) > 0 { writeUnprocessable(w, msgs...); return }
-//		in["customFields"] = resolved
-//	}
+// dropped): GHL's answer is not documented, and this is the stricter reading. The contacts
+// handlers call it (resolveCustomFieldsLocked) before they store anything.
 func (s *Server) contactCustomFieldsLocked(l *location, input any) ([]any, []string) {
 	if input == nil {
 		return []any{}, nil

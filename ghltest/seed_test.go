@@ -77,8 +77,10 @@ func TestSeed(t *testing.T) {
 func TestInspectionReturnsCopies(t *testing.T) {
 	srv := newAPIServer(t)
 	loc := srv.LocationID()
+	cf1, err := srv.AddCustomField(loc, CustomField{Name: "Source detail"})
+	require.NoError(t, err)
 	id := createContactAPI(t, srv, map[string]any{"email": "copy@example.com", "tags": []string{"a"},
-		"customFields": []any{map[string]any{"id": "cf1", "field_value": "v"}}})
+		"customFields": []any{map[string]any{"id": cf1, "field_value": "v"}}})
 	require.Equal(t, http.StatusCreated, callAPI(t, srv, http.MethodPost, "/contacts/"+id+"/tasks",
 		map[string]any{"title": "t", "dueDate": "2024-01-01T00:00:00Z", "completed": false}).status)
 	require.Equal(t, http.StatusCreated, callAPI(t, srv, http.MethodPost, "/contacts/"+id+"/notes", map[string]any{"body": "n"}).status)

@@ -48,6 +48,9 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := srv.AddCustomField(srv.LocationID(), ghltest.CustomField{Name: "Source detail"}); err != nil {
+		return err
+	}
 	c, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{
 		FirstName:    "Ada",
 		Email:        "ada@example.com",
