@@ -3,6 +3,7 @@ package ghltest
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -112,4 +113,53 @@ func TestAgencyTokenOnLocationOperation(t *testing.T) {
 	res := callAPIAs(t, srv, body["access_token"].(string), http.MethodGet, "/contacts/?locationId="+srv.LocationID(), nil)
 	require.Equal(t, http.StatusUnauthorized, res.status)
 	assert.Equal(t, "This authClass type is not allowed to access this scope. Please reach out to the Platform team to get it added.", res.body["message"])
+}
+
+// The Calendars, Users, Locations and Conversations operations ask for their specs' scopes:
+// fixed and OAuth tokens carry them by default, a token with just the operation's scope is
+// served, and a token with every other scope is refused with GHL's 401.
+func TestScopesOfCalendarsUsersLocationsConversations(t *testing.T) {
+	srv := New(t)
+	loc := srv.LocationID()
+	code := srv.AuthorizationCode(loc)
+	_, body := postForm(t, srv, "/oauth/token", exchangeForm(code, "Location"), nil)
+	oauthToken := body["access_token"].(string)
+	contact := createContactAPI(t, srv, map[string]any{"email": "scopes@example.com", "phone": "+14155550100"})
+	const cal, v2 = "2021-04-15", "2021-07-28"
+	for _, op := range []struct {
+		scope, version, method, path string
+		body                         any
+	}{
+		{"calendars.readonly", cal, "GET", "/calendars/?locationId=" + loc, nil},
+		{"calendars/events.readonly", cal, "GET", "/calendars/events?locationId=" + loc + "&calendarId=" + missingID + "&startTime=0&endTime=1", nil},
+		{"calendars/events.write", cal, "DELETE", "/calendars/events/" + missingID, nil},
+		{"users.readonly", v2, "GET", "/users/search?companyId=" + DefaultCompanyID, nil},
+		{"locations.readonly", v2, "GET", "/locations/" + loc, nil},
+		{"locations/customFields.readonly", v2, "GET", "/locations/" + loc + "/customFields", nil},
+		{"locations/customFields.write", v2, "POST", "/locations/" + loc + "/customFields", map[string]any{"name": "Call count", "dataType": "NUMERICAL"}},
+		{"locations/tags.readonly", v2, "GET", "/locations/" + loc + "/tags", nil},
+		{"locations/tags.write", v2, "POST", "/locations/" + loc + "/tags", map[string]any{"name": "called"}},
+		{ScopeConversationsReadonly, cal, "GET", "/conversations/search?locationId=" + loc, nil},
+		{ScopeConversationsWrite, cal, "PUT", "/conversations/" + missingID, map[string]any{"locationId": loc}},
+		{ScopeConversationMessagesReadonly, cal, "GET", "/conversations/messages/export?locationId=" + loc, nil},
+		{ScopeConversationMessagesWrite, cal, "POST", "/conversations/messages", map[string]any{"type": "SMS", "contactId": contact, "message": "hi"}},
+	} {
+		as := func(token string) apiResult {
+			return send(t, srv, op.method, op.path, op.body, http.Header{"Authorization": {"Bearer " + token}, "Version": {op.version}}, false)
+		}
+		var others []string
+		for _, sc := range strings.Fields(DefaultScope) {
+			if sc != op.scope {
+				others = append(others, sc)
+			}
+		}
+		res := as(srv.NewToken(loc, others...))
+		assert.Equal(t, http.StatusUnauthorized, res.status, "%s %s without %s", op.method, op.path, op.scope)
+		assert.JSONEq(t, scopeRefusal, string(res.raw), op.scope)
+		for name, token := range map[string]string{"only its scope": srv.NewToken(loc, op.scope), "fixed": srv.Token(), "OAuth": oauthToken} {
+			res := as(token)
+			assert.NotEqual(t, http.StatusUnauthorized, res.status, "%s %s, %s token: %s", op.method, op.path, name, res.raw)
+			assert.Less(t, res.status, 500, "%s %s, %s token: %s", op.method, op.path, name, res.raw)
+		}
+	}
 }

@@ -407,3 +407,41 @@ func TestConcurrentBookingsOfOneSlot(t *testing.T) {
 	require.Len(t, appts, 1)
 	assert.Equal(t, "Ada Lovelace", appts[0].Title, "the title defaults to the contact's name")
 }
+
+// The calendar list filters by group and leaves drafts out only when asked; a recurring
+// booking keeps its rrule (with ignoreFreeSlotValidation, as GHL applies it) and is not
+// expanded into instances.
+func TestCalendarListAndRecurringBookings(t *testing.T) {
+	ny := mustNY(t)
+	srv, c := newCalFake(t, time.Date(2026, 3, 5, 12, 0, 0, 0, ny))
+	loc := srv.LocationID()
+	desk, _ := srv.AddCalendar(loc, Calendar{Name: "Desk", GroupID: "g1"})
+	draft, _ := srv.AddCalendar(loc, Calendar{Name: "Later", GroupID: "g1", Draft: true})
+	other, _ := srv.AddCalendar(loc, Calendar{Name: "Other", GroupID: "g2"})
+	names := func(path string) []string {
+		t.Helper()
+		status, body := calRawCall(t, srv, "GET", path, "2021-04-15", nil)
+		require.Equal(t, http.StatusOK, status, "%v", body)
+		var out []string
+		for _, cal := range body["calendars"].([]any) {
+			out = append(out, cal.(map[string]any)["id"].(string))
+		}
+		return out
+	}
+	assert.Equal(t, []string{desk, draft, other}, names("/calendars/?locationId="+loc), "drafts are shown by default")
+	assert.Equal(t, []string{desk}, names("/calendars/?locationId="+loc+"&groupId=g1&showDrafted=false"))
+	status, body := calRawCall(t, srv, "GET", "/calendars/?locationId="+loc+"&showDrafted=maybe", "2021-04-15", nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "showDrafted must be a boolean value", body["message"])
+
+	contact := newContactVia(t, c, "weekly@example.com")
+	const rrule = "RRULE:FREQ=WEEKLY;COUNT=4"
+	status, body = calRawCall(t, srv, "POST", "/calendars/events/appointments", "2021-04-15", map[string]any{"calendarId": desk,
+		"locationId": loc, "contactId": contact, "startTime": "2026-03-06T10:00:00-05:00", "rrule": rrule, "ignoreFreeSlotValidation": true})
+	require.Equal(t, http.StatusOK, status, "%v", body)
+	assert.Equal(t, true, body["isRecurring"])
+	assert.Equal(t, rrule, body["rrule"])
+	appts, _, err := c.Appointments.List(context.Background(), contact)
+	require.NoError(t, err)
+	assert.Len(t, appts, 1, "not expanded into instances")
+}

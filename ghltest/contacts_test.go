@@ -153,4 +153,11 @@ func TestContactCustomFieldsNameKnownFields(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
 	c, _ = srv.Contact(loc, id)
 	assert.Equal(t, []CustomFieldValue{{ID: lastCall, Value: "2026-03-10"}}, c.CustomFields)
+
+	// Deleting the field deletes its values.
+	res = callAPI(t, srv, http.MethodDelete, "/locations/"+loc+"/customFields/"+lastCall, nil)
+	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+	assert.JSONEq(t, `{"succeded":true}`, string(res.raw))
+	c, _ = srv.Contact(loc, id)
+	assert.Empty(t, c.CustomFields)
 }

@@ -281,3 +281,25 @@ func TestConversationsRoutesRejectOtherLocations(t *testing.T) {
 	assert.ErrorIs(t, err, ghl.ErrForbidden)
 	assert.False(t, errors.Is(err, ghl.ErrConversationProvider))
 }
+
+// What GHL does with an inbound message the SDK would never send: without a direction it is
+// stored as outbound (the spec's default); without a contact or conversation it is refused;
+// an unknown contact or conversation is 400.
+func TestConversationsInboundDefaults(t *testing.T) {
+	f := newConvFixture(t)
+	res := rawCall(t, f.srv, f.srv.Token(), http.MethodPost, "/conversations/messages/inbound",
+		`{"type":"SMS","contactId":"`+f.contact+`","message":"no direction"}`)
+	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+	msgs := f.srv.Messages(f.loc, f.contact)
+	require.Len(t, msgs, 1)
+	assert.Equal(t, "outbound", msgs[0].Direction)
+
+	res = rawCall(t, f.srv, f.srv.Token(), http.MethodPost, "/conversations/messages/inbound", `{"type":"SMS","message":"nobody"}`)
+	assert.Equal(t, http.StatusUnprocessableEntity, res.status, "%s", res.raw)
+	assert.Equal(t, []any{"conversationId or contactId should not be empty"}, res.body["message"])
+	res = rawCall(t, f.srv, f.srv.Token(), http.MethodPost, "/conversations/messages/inbound", `{"type":"SMS","contactId":"`+missingID+`"}`)
+	assert.JSONEq(t, `{"statusCode":400,"message":"Contact not found","error":"Bad Request"}`, res.raw)
+	res = rawCall(t, f.srv, f.srv.Token(), http.MethodPost, "/conversations/messages/inbound", `{"type":"SMS","conversationId":"`+missingID+`"}`)
+	assert.JSONEq(t, `{"statusCode":400,"message":"Conversation not found","error":"Bad Request"}`, res.raw)
+	assert.Len(t, f.srv.Messages(f.loc, f.contact), 1)
+}

@@ -3,6 +3,7 @@ package ghltest
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -234,4 +235,41 @@ func TestContactCustomFieldCheck(t *testing.T) {
 	out, msgs = srv.contactCustomFieldsLocked(l, nil)
 	assert.Empty(t, msgs)
 	assert.Equal(t, []any{}, out)
+}
+
+// The users operations take agency and location tokens: a location token sees its own
+// location's users only (and another locationId is 403), an agency token the company's.
+// The location operations take location tokens only.
+func TestUsersByTokenKind(t *testing.T) {
+	srv := New(t, WithLocation(DefaultLocationID, DefaultToken), WithLocation("ghltest-location-2", "ghltest-pit-2"))
+	here, err := srv.AddUser(User{FirstName: "Here"})
+	require.NoError(t, err)
+	there, err := srv.AddUser(User{FirstName: "There", LocationIDs: []string{"ghltest-location-2"}})
+	require.NoError(t, err)
+	code := srv.AuthorizationCode(srv.LocationID())
+	_, body := postForm(t, srv, "/oauth/token", exchangeForm(code, "Company"), nil)
+	agency := body["access_token"].(string)
+	get := func(token, path string) apiResult {
+		return send(t, srv, http.MethodGet, path, nil, http.Header{"Authorization": {"Bearer " + token}, "Version": {"2021-07-28"}}, false)
+	}
+	users := func(res apiResult) []string {
+		t.Helper()
+		require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+		var ids []string
+		for _, u := range res.body["users"].([]any) {
+			ids = append(ids, u.(map[string]any)["id"].(string))
+		}
+		return ids
+	}
+	search := "/users/search?companyId=" + DefaultCompanyID
+	assert.Equal(t, []string{here}, users(get(srv.Token(), search)))
+	assert.ElementsMatch(t, []string{here, there}, users(get(agency, search)))
+	assert.Equal(t, []string{there}, users(get(agency, search+"&locationId=ghltest-location-2")))
+	res := get(srv.Token(), search+"&locationId=ghltest-location-2")
+	assert.Equal(t, http.StatusForbidden, res.status, "%s", res.raw)
+	assert.Equal(t, http.StatusBadRequest, get(srv.Token(), "/users/"+there).status, "another location's user is not found")
+	assert.Equal(t, http.StatusOK, get(agency, "/users/"+there).status)
+	res = get(agency, "/locations/"+srv.LocationID())
+	assert.Equal(t, http.StatusUnauthorized, res.status, "%s", res.raw)
+	assert.Contains(t, res.body["message"], "authClass")
 }

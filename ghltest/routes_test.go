@@ -196,3 +196,40 @@ func TestRoutesFollowTheSpecs(t *testing.T) {
 	assert.Equal(t, map[apiFamily]int{familyContacts: 32, familyNone: 1, familyOAuth: 1, familyCalendars: 11,
 		familyUsers: 2, familyLocations: 8, familyConversations: 18}, families)
 }
+
+// GET /conversations/messages/{id} and GET /conversations/{conversationId}/messages share a
+// shape; each path reaches its own operation, /conversations/messages/messages the message
+// (the literal segment further left wins). POST /conversations/ and GET /calendars/ are
+// served only with their trailing slash. What the fake does not serve (the deprecated GET
+// /users/, the conversation operations the SDK leaves out) answers the framework's 404.
+func TestRoutesOfCalendarsUsersConversationsAreExact(t *testing.T) {
+	srv := New(t)
+	hdr := http.Header{"Authorization": {"Bearer " + srv.Token()}, "Version": {"2021-04-15"}}
+	for _, tc := range []struct{ method, path, route string }{
+		{http.MethodGet, "/conversations/messages/" + missingID, "GET /conversations/messages/{id}"},
+		{http.MethodGet, "/conversations/" + missingID + "/messages", "GET /conversations/{conversationId}/messages"},
+		{http.MethodGet, "/conversations/messages/messages", "GET /conversations/messages/{id}"},
+		{http.MethodGet, "/conversations/messages/export?locationId=" + srv.LocationID(), "GET /conversations/messages/export"},
+		{http.MethodGet, "/conversations/search?locationId=" + srv.LocationID(), "GET /conversations/search"},
+		{http.MethodGet, "/conversations/" + missingID, "GET /conversations/{conversationId}"},
+		{http.MethodPost, "/conversations/", "POST /conversations/"},
+		{http.MethodGet, "/calendars/?locationId=" + srv.LocationID(), "GET /calendars/"},
+	} {
+		before := srv.Stats().Requests.ByRoute[tc.route]
+		res := send(t, srv, tc.method, tc.path, map[string]any{}, hdr, false)
+		assert.NotEqual(t, http.StatusNotFound, res.status, "%s %s: %s", tc.method, tc.path, res.raw)
+		assert.Equal(t, before+1, srv.Stats().Requests.ByRoute[tc.route], "%s %s", tc.method, tc.path)
+	}
+	res := send(t, srv, http.MethodGet, "/conversations/"+missingID+"/messages", nil, hdr, false)
+	assert.JSONEq(t, `{"statusCode":400,"message":"Conversation not found","error":"Bad Request"}`, string(res.raw))
+	res = send(t, srv, http.MethodGet, "/conversations/messages/"+missingID, nil, hdr, false)
+	assert.Equal(t, "Message not found", res.body["message"], "%s", res.raw)
+	for _, tc := range []struct{ method, path string }{
+		{http.MethodPost, "/conversations"}, {http.MethodGet, "/calendars"}, {http.MethodGet, "/conversations/search/"},
+		{http.MethodGet, "/users/"}, {http.MethodGet, "/conversations/preferences/custom-subtypes"},
+	} {
+		res := send(t, srv, tc.method, tc.path, nil, hdr, false)
+		require.Equal(t, http.StatusNotFound, res.status, "%s %s", tc.method, tc.path)
+		assert.JSONEq(t, `{"statusCode":404,"message":"Cannot `+tc.method+` `+tc.path+`","error":"Not Found"}`, string(res.raw))
+	}
+}

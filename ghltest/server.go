@@ -1,6 +1,6 @@
-// Package ghltest is an in-process fake of the GHL API v2 Contacts API, for tests of code that
-// uses the ghl SDK, for the SDK's own demo, and (through cmd/ghltest) for services written in
-// any language. It keeps per-location state in memory and is as strict as GHL, never kinder:
+// Package ghltest is an in-process fake of the GHL API v2 (Contacts, Calendars, Users,
+// Locations and Conversations), for tests of code that uses the ghl SDK, for the SDK's own
+// demo, and (through cmd/ghltest) for services written in any language. It keeps per-location state in memory and is as strict as GHL, never kinder:
 // its status codes and error bodies, the Version header of each operation, bearer tokens and
 // their scopes, rate limits, phone numbers in E.164, single-use refresh tokens and webhook
 // delivery that retries only on 429. FIDELITY.md lists each behaviour with GHL's documented
