@@ -273,3 +273,21 @@ func TestUsersByTokenKind(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, res.status, "%s", res.raw)
 	assert.Contains(t, res.body["message"], "authClass")
 }
+
+// A location has one country: GET /locations/{id} reports the one its phone numbers are read
+// by, and SetLocationDetails changes both.
+func TestLocationCountryIsOne(t *testing.T) {
+	srv := New(t, WithLocationCountry(DefaultLocationID, "GB"))
+	country := func() any {
+		res := callAPI(t, srv, http.MethodGet, "/locations/"+srv.LocationID(), nil)
+		require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+		return res.body["location"].(map[string]any)["country"]
+	}
+	assert.Equal(t, "GB", country())
+	require.NoError(t, srv.SetLocationDetails(srv.LocationID(), LocationDetails{Name: "Acme", Country: "US"}))
+	assert.Equal(t, "US", country())
+	id := createContactAPI(t, srv, map[string]any{"phone": "(415) 555-0100"})
+	c, _ := srv.Contact(srv.LocationID(), id)
+	assert.Equal(t, "+14155550100", c.Phone)
+	assert.EqualError(t, srv.SetLocationDetails(srv.LocationID(), LocationDetails{Country: "USA"}), `ghltest: "USA" is not an ISO 3166-1 alpha-2 code`)
+}

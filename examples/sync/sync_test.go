@@ -298,7 +298,7 @@ func TestSyncerReadOnlySendsNothing(t *testing.T) {
 	syncer := NewSyncer(client, store, quietLogger(), false, nil)
 	ctx := context.Background()
 
-	id, err := syncer.RecordCall("+15550100", "Ada", "", Call{Direction: "inbound", Missed: true})
+	id, err := syncer.RecordCall("+15559990100", "Ada", "", Call{Direction: "inbound", Missed: true})
 	require.NoError(t, err)
 	res, err := syncer.PushContact(ctx, id)
 	require.NoError(t, err)
@@ -429,4 +429,41 @@ func TestHandleEventIgnoresOtherLocations(t *testing.T) {
 	require.NoError(t, syncer.HandleEvent(context.Background(), ev))
 	assert.Zero(t, syncer.TimesProcessed("w1"))
 	assert.Zero(t, store.Len())
+}
+
+// Phone numbers go to GHL in E.164 by the location's country; one that does not normalize is
+// refused before anything is sent (GHL would answer 422), and a caller is not keyed by it.
+func TestSyncerNormalizesPhones(t *testing.T) {
+	srv := ghltest.NewServer()
+	t.Cleanup(srv.Close)
+	loc := srv.LocationID()
+	client, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithAccessToken(srv.Token()), ghl.WithLocationID(loc))
+	require.NoError(t, err)
+	store, err := OpenStore(filepath.Join(t.TempDir(), "lp.json"))
+	require.NoError(t, err)
+	syncer := NewSyncer(client, store, quietLogger(), true, nil)
+	ctx := context.Background()
+
+	id, err := syncer.RecordCall("(415) 555-0100", "Ada", "", Call{Direction: "inbound"})
+	require.NoError(t, err)
+	again, err := syncer.RecordCall("+1 415 555 0100", "", "", Call{Direction: "outbound"})
+	require.NoError(t, err)
+	assert.Equal(t, id, again, "one caller, however the number is written")
+	res, err := syncer.PushContact(ctx, id)
+	require.NoError(t, err)
+	c, ok := srv.Contact(loc, res.ContactID)
+	require.True(t, ok)
+	assert.Equal(t, "+14155550100", c.Phone)
+
+	_, err = syncer.RecordCall("555-0100", "Short", "", Call{Direction: "inbound"})
+	var pe *ghl.PhoneError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, 1, store.Len(), "no record keyed by a number that does not normalize")
+
+	// A record holding such a number (say, from an older data file) is not pushed.
+	bad := store.Put(&Record{Name: "Old Data", Phone: "555-0100"})
+	sent := srv.Stats().Requests.Total
+	_, err = syncer.PushContact(ctx, bad)
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, sent, srv.Stats().Requests.Total, "nothing was sent")
 }
