@@ -179,14 +179,14 @@ func TestMintScopeRefusalKeepsAgencyToken(t *testing.T) {
 	}
 }
 
-// Against the fake: a location token limited to one scope, and an agency token on a location
+// Against the fake: an app granted only the contact scopes, and an agency token on a location
 // route, get GHL's 401s, and no refresh token is spent on them.
 func TestUnauthorizedRefusalOnGhltest(t *testing.T) {
+	contactScopes := ghltest.WithOAuthScopes("contacts.readonly", "contacts.write")
 	t.Run("missing scope", func(t *testing.T) {
-		env := newOAuthEnv(t)
+		env := newOAuthEnv(t, contactScopes)
 		store := NewMemoryTokenStore()
 		tok := env.install(t, store, testOAuthLoc, UserTypeLocation)
-		env.srv.SetTokenScopes(tok.AccessToken, ghltest.ScopeConversationsWrite)
 		client := env.clientOf(t, store, testOAuthLoc)
 		for range 3 {
 			_, _, err := client.Conversations.Search(context.Background(), &ConversationSearchOptions{})
@@ -210,6 +210,24 @@ func TestUnauthorizedRefusalOnGhltest(t *testing.T) {
 		}
 		assert.Equal(t, 3, env.srv.Requests(http.MethodGet, "/contacts/c1"), "3 calls: 3 requests")
 		assert.Zero(t, env.srv.RefreshCount(), "3 calls: 0 refreshes")
+		assert.Equal(t, company.RefreshToken, mustLoad(t, store, companyID).RefreshToken)
+	})
+	t.Run("minting with an agency token without oauth.write", func(t *testing.T) {
+		env := newOAuthEnv(t, contactScopes)
+		store := NewMemoryTokenStore()
+		company := env.install(t, store, testOAuthLoc, UserTypeCompany)
+		companyID := TokenInfoOf(company).CompanyID
+		clients, err := env.app.AgencyLocationClients(store, companyID)
+		require.NoError(t, err)
+		client, err := clients.Client(testOAuthLoc)
+		require.NoError(t, err)
+		_, _, err = client.Contacts.Get(context.Background(), "c1")
+		var te *TokenError
+		require.ErrorAs(t, err, &te)
+		assert.Equal(t, GrantLocationToken, te.Grant)
+		require.ErrorIs(t, err, ErrInsufficientScope)
+		assert.Equal(t, 1, env.srv.Requests(http.MethodPost, "/oauth/locationToken"), "minted once")
+		assert.Zero(t, env.srv.RefreshCount(), "the agency token is not renewed")
 		assert.Equal(t, company.RefreshToken, mustLoad(t, store, companyID).RefreshToken)
 	})
 }

@@ -60,11 +60,6 @@ func (d *appointmentDoc) event() map[string]any {
 	}}
 }
 
-func (s *Server) routeAppointments(mux *http.ServeMux) {
-	// GET /contacts/{contactId}/appointments is served by the three-segment GET dispatcher
-	// (search.go); booking is done with BookAppointment.
-}
-
 func (s *Server) listAppointments(w http.ResponseWriter, r *http.Request) {
 	s.withContact(w, r, func(l *location, c *contactDoc) func() {
 		list := make([]map[string]any, 0, len(l.appts[c.id()]))

@@ -12,7 +12,7 @@ import (
 // /contacts/{id}/appointments and free slots see the same bookings.
 
 // slotTaken is GHL's answer to a booking at a time that is not a free slot (observed; see
-// FIDELITY-calendars.md).
+// FIDELITY.md).
 const slotTaken = "The slot you have selected is no longer available."
 
 // eventMeta is what the Calendars API keeps beside a stored appointment.
@@ -80,10 +80,7 @@ func parsedTime(in map[string]any, k string) (time.Time, bool) {
 }
 
 func (s *Server) bookAppointment(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	var in map[string]any
 	if !decodeBody(w, r, &in) {
 		return
@@ -163,10 +160,7 @@ func statusOf(appointmentStatus string) string {
 }
 
 func (s *Server) updateAppointment(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	var in map[string]any
 	if !decodeBody(w, r, &in) {
 		return
@@ -268,10 +262,7 @@ func findApptLocked(l *location, id string) *appointmentDoc {
 }
 
 func (s *Server) getAppointment(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := findApptLocked(l, r.PathValue("eventId"))
@@ -283,10 +274,7 @@ func (s *Server) getAppointment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteEvent(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	if r.ContentLength != 0 {
 		var in map[string]any
 		if !decodeBody(w, r, &in) {
@@ -317,10 +305,7 @@ func (s *Server) deleteEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	q := r.URL.Query()
 	if q.Get("locationId") == "" {
 		writeBadRequest(w, "locationId should not be empty")

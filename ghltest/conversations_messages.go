@@ -98,16 +98,6 @@ func (m *messageDoc) json() map[string]any {
 	return out
 }
 
-func (s *Server) routeConversationMessages(mux *http.ServeMux) {
-	s.convHandle(mux, "POST /conversations/messages/inbound", ScopeConversationMessagesWrite, s.addInboundMessage)
-	s.convHandle(mux, "POST /conversations/messages/outbound", ScopeConversationMessagesWrite, s.addOutboundCall)
-	s.convHandle(mux, "POST /conversations/messages", ScopeConversationMessagesWrite, s.sendMessage)
-	s.convHandle(mux, "PUT /conversations/messages/{messageId}/status", ScopeConversationMessagesWrite, s.updateMessageStatus)
-	s.convHandle(mux, "PUT /conversations/messages/{messageId}/attachments", ScopeConversationMessagesWrite, s.setMessageAttachments)
-	s.convHandle(mux, "DELETE /conversations/messages/{messageId}/schedule", ScopeConversationMessagesWrite, s.cancelScheduledMessage)
-	s.convHandle(mux, "GET /conversations/messages/export", ScopeConversationMessagesReadonly, s.exportMessages)
-}
-
 // storeMessageLocked adds m to conversation c.
 func (s *Server) storeMessageLocked(c *conversationDoc, m *messageDoc) {
 	cl := s.conv.locLocked(c.locationID)
@@ -423,7 +413,7 @@ func (s *Server) updateMessageStatus(w http.ResponseWriter, r *http.Request, l *
 		s.mu.Unlock()
 		notYet()
 		return
-	case s.isPrivateIntegrationToken(tok.token):
+	case tok.pit:
 		s.mu.Unlock()
 		writeJSON(w, http.StatusForbidden, map[string]any{"statusCode": 403, "message": "You don't have access to the conversationProvider with id: " + m.providerID, "error": "Forbidden"})
 		return
@@ -502,7 +492,7 @@ func (s *Server) cancelScheduledMessage(w http.ResponseWriter, r *http.Request, 
 // getMessage serves GET /conversations/messages/{id}, wrapped as GHL sends it.
 func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, l *location, _ *accessToken) {
 	s.mu.Lock()
-	m := s.messageLocked(l, r.PathValue("second"))
+	m := s.messageLocked(l, r.PathValue("id"))
 	var body map[string]any
 	if m != nil {
 		body = m.json()
@@ -549,7 +539,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, l *locatio
 	}
 	s.mu.Lock()
 	cl := s.conv.locLocked(l.id)
-	c := cl.convs[r.PathValue("first")]
+	c := cl.convs[r.PathValue("conversationId")]
 	if c == nil {
 		s.mu.Unlock()
 		convNotFound(w)

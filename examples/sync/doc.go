@@ -66,7 +66,8 @@
 //	contact.id                        -> contactId (the record's own id, "lp-N", is LinkedPhone's)
 //	contact.name, else firstName + " " + lastName, else companyName -> name
 //	contact.email (lower-cased)       -> email
-//	contact.phone (E.164 characters)  -> phone
+//	contact.phone (ghl.NormalizePhone by the location's country; left out if it does not
+//	normalize)                        -> phone
 //	contact.dnd, or dndSettings.Call.status active/permanent -> status "do-not-call"
 //	otherwise contact.type "customer" -> status "customer"; anything else -> status "lead"
 //	contact.tags (lower-cased, sorted, de-duplicated) -> tags
@@ -84,7 +85,9 @@
 // LinkedPhone -> GHL, when a record changes (a call came in):
 //
 //	name -> name, and firstName (first word) + lastName (the rest)
-//	email, phone -> email, phone (the upsert matches an existing contact on them)
+//	email, phone -> email, phone in E.164 (the upsert matches an existing contact on them; a
+//	record whose number does not normalize is not pushed, and a call from such a number is
+//	not recorded)
 //	source -> "LinkedPhone", only when FindDuplicate finds no contact (a new caller)
 //	each call not yet pushed -> a note: "LinkedPhone: missed inbound call at ... . summary"
 //	calls -> tags added (never replaced): "called" if one was answered, "missed-call" if one was missed

@@ -39,6 +39,12 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 		return &usageError{err.Error() + " (choose another file with -data)"}
 	}
 	syncer := NewSyncer(client, store, logger, cfg.write, out.reportf)
+	// Numbers without a country code are read by the location's country, as GHL reads them.
+	if loc, _, err := client.Locations.Get(ctx, cfg.locationID); err != nil {
+		logger.Warn("the location's country is unknown; phone numbers without a country code are read as "+defaultRegion, "error", err)
+	} else if loc.Country != "" {
+		syncer.region = loc.Country
+	}
 	mode := "read-only (add -write to let the sync change GHL)"
 	if cfg.write {
 		mode = "read-write"

@@ -26,6 +26,9 @@ type Syncer struct {
 	report func(format string, args ...any)
 	// margin is how far before the checkpoint a catch-up starts reading (see CatchUp).
 	margin time.Duration
+	// region is the location's country, by which phone numbers without a country code are
+	// read (defaultRegion unless set before the Syncer is used).
+	region string
 	// linkMu serializes linking new contacts, so a ContactCreate webhook and a catch-up that
 	// meet the same contact create one follow-up task, not two.
 	linkMu sync.Mutex
@@ -42,7 +45,7 @@ func NewSyncer(client *ghl.Client, store *Store, log *slog.Logger, write bool, r
 		report = func(string, ...any) {}
 	}
 	return &Syncer{client: client, store: store, log: log, write: write, now: time.Now, report: report, margin: catchUpMargin,
-		processed: map[string]int{}, counts: map[string]int{}, lastHook: map[string]string{}}
+		region: defaultRegion, processed: map[string]int{}, counts: map[string]int{}, lastHook: map[string]string{}}
 }
 
 // Workflow 5: initial import.
@@ -75,8 +78,8 @@ func (s *Syncer) Import(ctx context.Context, progress *Progress) (int, error) {
 		if t := timeOf(c.DateUpdated); t.After(newest) {
 			newest = t
 		}
-		s.store.UpsertByContactID(c.ID, normalizePhone(c.Phone), func(r *Record) {
-			applyContact(r, c)
+		s.store.UpsertByContactID(c.ID, s.phoneFromGHL(c.ID, c.Phone), func(r *Record) {
+			applyContact(r, c, s.region)
 			r.SyncedAt = s.now()
 			if r.UpdatedAt.IsZero() {
 				r.UpdatedAt = r.SyncedAt
@@ -119,7 +122,7 @@ func (s *Syncer) RefreshContact(ctx context.Context, id string) (*Record, error)
 		return nil, fmt.Errorf("refresh %s: fetching appointments: %w", id, err)
 	}
 	s.store.Update(id, func(r *Record) bool {
-		applyContact(r, c)
+		applyContact(r, c, s.region)
 		r.Tasks = mapTasks(tasks)
 		r.Notes = mapNotes(notes)
 		r.Appointments = mapAppointments(appts)
@@ -158,6 +161,12 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 	if rec.Email == "" && rec.Phone == "" {
 		return nil, fmt.Errorf("push %s: the record has neither email nor phone, so GHL could not match it", id)
 	}
+	// A number that does not normalize is not sent: GHL would refuse the upsert (422), and a
+	// lookup by it could match the wrong contact.
+	phone, err := e164(rec.Phone, s.region)
+	if err != nil {
+		return nil, fmt.Errorf("push %s: phone number: %w", id, err)
+	}
 	pending := unsyncedCalls(rec)
 	var calls []Call
 	for _, i := range pending {
@@ -172,13 +181,13 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 	// so the upsert only marks contacts it creates as coming from LinkedPhone.
 	newContact := false
 	if rec.ContactID == "" {
-		dup, _, err := s.client.Contacts.FindDuplicate(ctx, &ghl.DuplicateOptions{Number: normalizePhone(rec.Phone), Email: rec.Email})
+		dup, _, err := s.client.Contacts.FindDuplicate(ctx, &ghl.DuplicateOptions{Number: phone, Email: rec.Email})
 		if err != nil {
 			return nil, fmt.Errorf("push %s: looking for the contact in GHL: %w", id, err)
 		}
 		newContact = dup == nil
 	}
-	up, _, err := s.client.Contacts.Upsert(ctx, upsertRequest(rec, newContact))
+	up, _, err := s.client.Contacts.Upsert(ctx, upsertRequest(rec, phone, newContact))
 	if err != nil {
 		return nil, fmt.Errorf("push %s: upsert: %w", id, err)
 	}
@@ -186,7 +195,7 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 	res := &PushResult{ContactID: cid, New: up.New}
 	s.store.Update(id, func(r *Record) bool {
 		r.ContactID = cid
-		applyContact(r, up.Contact)
+		applyContact(r, up.Contact, s.region)
 		return true
 	})
 	if err := s.store.Save(); err != nil {
@@ -238,9 +247,13 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 }
 
 // RecordCall adds a call to LinkedPhone's log, creating the record for a new caller (keyed by
-// the phone number). It changes nothing in GHL; PushContact does.
+// the phone number in E.164). It changes nothing in GHL; PushContact does. A number that does
+// not normalize is refused: no record is keyed by it.
 func (s *Syncer) RecordCall(phone, name, email string, call Call) (string, error) {
-	phone = normalizePhone(phone)
+	phone, err := e164(phone, s.region)
+	if err != nil {
+		return "", fmt.Errorf("record call: %w", err)
+	}
 	if phone == "" {
 		return "", errors.New("record call: no phone number")
 	}
@@ -394,9 +407,9 @@ func (s *Syncer) onContactCreate(ctx context.Context, ev *ghl.ContactPayload) er
 	if ev.ID == "" {
 		return nil
 	}
-	_, err := s.linkNewContact(ctx, "webhook: ContactCreate", ev.ID, displayName(ev.Name, ev.Phone), normalizePhone(ev.Phone), func(r *Record) {
+	_, err := s.linkNewContact(ctx, "webhook: ContactCreate", ev.ID, displayName(ev.Name, ev.Phone), s.phoneFromGHL(ev.ID, ev.Phone), func(r *Record) {
 		if !staleEvent(r, ev) {
-			applyContactEvent(r, ev)
+			applyContactEvent(r, ev, s.region)
 		}
 	})
 	return err
@@ -449,7 +462,7 @@ func (s *Syncer) onContactChange(ev *ghl.ContactPayload) {
 				s.log.Debug("stale contact event ignored", "contact", ev.ID, "webhook_id", ev.WebhookID)
 				return false
 			}
-			applyContactEvent(r, ev)
+			applyContactEvent(r, ev, s.region)
 			r.SyncedAt = s.now()
 			return true
 		})
@@ -523,6 +536,18 @@ func addOrReplaceTask(r *Record, t Task) {
 		}
 	}
 	r.Tasks = append(r.Tasks, t)
+}
+
+// phoneFromGHL returns the number of a GHL contact (from the API or a webhook) in E.164, or
+// "" when it has none or it does not normalize; such a number is left out of the record and
+// its key, and logged without the number.
+func (s *Syncer) phoneFromGHL(contactID, phone string) string {
+	n, err := e164(phone, s.region)
+	if err != nil {
+		s.log.Warn("phone number of a GHL contact left out", "contact", contactID, "error", err)
+		return ""
+	}
+	return n
 }
 
 func displayName(name, phone string) string {

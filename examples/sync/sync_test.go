@@ -50,10 +50,10 @@ func TestDemoSyncsBothSides(t *testing.T) {
 			rec, ok := store.ByContactID(id)
 			require.True(t, ok, "contact %s not imported", id)
 			c, _ := srv.Contact(loc, id)
-			assert.Equal(t, c["name"], rec.Name)
-			assert.Equal(t, c["email"], rec.Email)
-			assert.Equal(t, c["phone"], rec.Phone)
-			if c["dnd"] == true {
+			assert.Equal(t, c.Name, rec.Name)
+			assert.Equal(t, c.Email, rec.Email)
+			assert.Equal(t, c.Phone, rec.Phone)
+			if c.DND {
 				assert.Equal(t, StatusDoNotCall, rec.Status)
 			}
 		}
@@ -68,10 +68,10 @@ func TestDemoSyncsBothSides(t *testing.T) {
 			want := srv.Tasks(loc, rec.ContactID)
 			require.NotEmpty(t, want)
 			for _, gt := range want {
-				lt, ok := rec.Task(gt["id"].(string))
-				require.True(t, ok, "task %v missing in LinkedPhone", gt["id"])
-				assert.Equal(t, gt["title"], lt.Title)
-				assert.Equal(t, gt["completed"], lt.Completed)
+				lt, ok := rec.Task(gt.ID)
+				require.True(t, ok, "task %v missing in LinkedPhone", gt.ID)
+				assert.Equal(t, gt.Title, lt.Title)
+				assert.Equal(t, gt.Completed, lt.Completed)
 			}
 			assert.Len(t, rec.Tasks, len(want))
 			assert.Len(t, rec.Notes, len(srv.Notes(loc, rec.ContactID)))
@@ -87,20 +87,20 @@ func TestDemoSyncsBothSides(t *testing.T) {
 		cid := res.NewCaller.ContactID
 		c, ok := srv.Contact(loc, cid)
 		require.True(t, ok)
-		assert.Equal(t, demoNewCallerPhone, c["phone"])
-		assert.Equal(t, demoNewCallerName, c["name"])
-		assert.Equal(t, sourceLinkedPhone, c["source"])
+		assert.Equal(t, demoNewCallerPhone, c.Phone)
+		assert.Equal(t, demoNewCallerName, c.Name)
+		assert.Equal(t, sourceLinkedPhone, c.Source)
 		assert.ElementsMatch(t, []string{TagMissedCall}, tagsOf(c))
 		notes := srv.Notes(loc, cid)
 		require.Len(t, notes, 1)
-		assert.True(t, strings.HasPrefix(notes[0]["body"].(string), "LinkedPhone: missed inbound call at "))
+		assert.True(t, strings.HasPrefix(notes[0].Body, "LinkedPhone: missed inbound call at "))
 
 		rec, ok := store.Get(res.NewCallerID)
 		require.True(t, ok)
 		assert.Equal(t, cid, rec.ContactID)
 		assert.Equal(t, []string{TagMissedCall}, rec.Tags)
 		require.Len(t, rec.Calls, 1)
-		assert.Equal(t, notes[0]["id"], rec.Calls[0].NoteID, "the call knows its note, so it is never pushed twice")
+		assert.Equal(t, notes[0].ID, rec.Calls[0].NoteID, "the call knows its note, so it is never pushed twice")
 	})
 
 	t.Run("2 known caller", func(t *testing.T) {
@@ -111,10 +111,10 @@ func TestDemoSyncsBothSides(t *testing.T) {
 		tags := tagsOf(c)
 		assert.Contains(t, tags, TagCalled)
 		assert.Greater(t, len(tags), 1, "the contact's own tags are kept")
-		assert.Equal(t, "ghltest seed", c["source"], "the contact's source is kept")
+		assert.Equal(t, "ghltest seed", c.Source, "the contact's source is kept")
 		notes := srv.Notes(loc, cid)
 		require.Len(t, notes, 2, "the seeded note and the call summary")
-		assert.Equal(t, "LinkedPhone: inbound call, 4m12s", notes[1]["body"].(string)[:len("LinkedPhone: inbound call, 4m12s")])
+		assert.Equal(t, "LinkedPhone: inbound call, 4m12s", notes[1].Body[:len("LinkedPhone: inbound call, 4m12s")])
 		assert.Equal(t, 2, srv.ContactCount(loc)-n-1, "the known caller was not duplicated (two contacts were created by GHL users)")
 
 		rec, _ := store.Get(res.KnownCallerID)
@@ -127,12 +127,12 @@ func TestDemoSyncsBothSides(t *testing.T) {
 		for _, cid := range []string{res.GHLContactID, res.NewCaller.ContactID} {
 			tasks := srv.Tasks(loc, cid)
 			require.Len(t, tasks, 1, "exactly one follow-up task for %s", cid)
-			assert.True(t, strings.HasPrefix(tasks[0]["title"].(string), "Follow up with "))
+			assert.True(t, strings.HasPrefix(tasks[0].Title, "Follow up with "))
 			rec, ok := store.ByContactID(cid)
 			require.True(t, ok)
-			lt, ok := rec.Task(tasks[0]["id"].(string))
+			lt, ok := rec.Task(tasks[0].ID)
 			require.True(t, ok)
-			assert.Equal(t, tasks[0]["title"], lt.Title)
+			assert.Equal(t, tasks[0].Title, lt.Title)
 		}
 		ghlRec, _ := store.ByContactID(res.GHLContactID)
 		assert.Equal(t, "Devon Price", ghlRec.Name)
@@ -198,8 +198,8 @@ func TestDemoSyncsBothSides(t *testing.T) {
 		assert.Equal(t, "Rosa Diaz", rec.Name)
 		tasks := srv.Tasks(loc, res.Away.Created)
 		require.Len(t, tasks, 1, "exactly one follow-up task, as a ContactCreate webhook would have made")
-		assert.Equal(t, "Follow up with Rosa Diaz", tasks[0]["title"])
-		lt, ok := rec.Task(tasks[0]["id"].(string))
+		assert.Equal(t, "Follow up with Rosa Diaz", tasks[0].Title)
+		lt, ok := rec.Task(tasks[0].ID)
 		require.True(t, ok)
 		assert.False(t, lt.Completed)
 		assert.Equal(t, cu.Checkpoint, store.Checkpoint(), "the checkpoint is saved with the records")
@@ -223,25 +223,13 @@ func TestDemoSyncsBothSides(t *testing.T) {
 	})
 }
 
-func tagsOf(c map[string]any) []string {
-	switch v := c["tags"].(type) {
-	case []string:
-		return slices.Clone(v)
-	case []any:
-		var out []string
-		for _, x := range v {
-			out = append(out, x.(string))
-		}
-		return out
-	}
-	return nil
-}
+func tagsOf(c *ghltest.Contact) []string { return slices.Clone(c.Tags) }
 
 func ghlTaskCompleted(t *testing.T, srv *ghltest.Server, loc, contactID, taskID string) bool {
 	t.Helper()
 	for _, task := range srv.Tasks(loc, contactID) {
-		if task["id"] == taskID {
-			return task["completed"] == true
+		if task.ID == taskID {
+			return task.Completed
 		}
 	}
 	t.Fatalf("task %s of contact %s not found in GHL", taskID, contactID)
@@ -277,7 +265,7 @@ func TestWebhookFailureIsRedelivered(t *testing.T) {
 	t.Cleanup(func() { rcv.Close() })
 	srv.RegisterWebhook(rcv.URL)
 
-	c, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{Name: "Ada Caller", Phone: "+15550100"})
+	c, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{Name: "Ada Caller", Phone: "+14155550100"})
 	require.NoError(t, err)
 	require.NoError(t, srv.FlushWebhooks(ctx))
 
@@ -291,7 +279,7 @@ func TestWebhookFailureIsRedelivered(t *testing.T) {
 	assert.Equal(t, []int{200}, statuses)
 	tasks := srv.Tasks(loc, c.ID)
 	require.Len(t, tasks, 1, "the retried event created the follow-up task once")
-	assert.Equal(t, "Follow up with Ada Caller", tasks[0]["title"])
+	assert.Equal(t, "Follow up with Ada Caller", tasks[0].Title)
 	rec, ok := store.ByContactID(c.ID)
 	require.True(t, ok)
 	assert.Len(t, rec.Tasks, 1)
@@ -310,7 +298,7 @@ func TestSyncerReadOnlySendsNothing(t *testing.T) {
 	syncer := NewSyncer(client, store, quietLogger(), false, nil)
 	ctx := context.Background()
 
-	id, err := syncer.RecordCall("+15550100", "Ada", "", Call{Direction: "inbound", Missed: true})
+	id, err := syncer.RecordCall("+15559990100", "Ada", "", Call{Direction: "inbound", Missed: true})
 	require.NoError(t, err)
 	res, err := syncer.PushContact(ctx, id)
 	require.NoError(t, err)
@@ -321,9 +309,9 @@ func TestSyncerReadOnlySendsNothing(t *testing.T) {
 	// A task done in LinkedPhone stays local.
 	tasks := srv.Tasks(loc, ids[0])
 	linked := store.UpsertByContactID(ids[0], "", func(r *Record) {
-		r.Tasks = []Task{{ID: tasks[0]["id"].(string), Title: "t"}}
+		r.Tasks = []Task{{ID: tasks[0].ID, Title: "t"}}
 	})
-	changed, err := syncer.CompleteTask(ctx, linked, tasks[0]["id"].(string))
+	changed, err := syncer.CompleteTask(ctx, linked, tasks[0].ID)
 	require.NoError(t, err)
 	assert.False(t, changed)
 	rec, _ := store.Get(linked)
@@ -375,12 +363,12 @@ func TestRealModeWrite(t *testing.T) {
 	require.True(t, ok)
 	c, ok := srv.Contact(loc, rec.ContactID)
 	require.True(t, ok)
-	assert.Equal(t, realDemoEmail, c["email"])
+	assert.Equal(t, realDemoEmail, c.Email)
 	assert.Contains(t, tagsOf(c), TagMissedCall)
 	require.Len(t, srv.Notes(loc, rec.ContactID), 1)
 	tasks := srv.Tasks(loc, rec.ContactID)
 	require.Len(t, tasks, 1)
-	assert.Equal(t, true, tasks[0]["completed"])
+	assert.True(t, tasks[0].Completed)
 }
 
 func TestRealModeBadCredentials(t *testing.T) {
@@ -441,4 +429,41 @@ func TestHandleEventIgnoresOtherLocations(t *testing.T) {
 	require.NoError(t, syncer.HandleEvent(context.Background(), ev))
 	assert.Zero(t, syncer.TimesProcessed("w1"))
 	assert.Zero(t, store.Len())
+}
+
+// Phone numbers go to GHL in E.164 by the location's country; one that does not normalize is
+// refused before anything is sent (GHL would answer 422), and a caller is not keyed by it.
+func TestSyncerNormalizesPhones(t *testing.T) {
+	srv := ghltest.NewServer()
+	t.Cleanup(srv.Close)
+	loc := srv.LocationID()
+	client, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithAccessToken(srv.Token()), ghl.WithLocationID(loc))
+	require.NoError(t, err)
+	store, err := OpenStore(filepath.Join(t.TempDir(), "lp.json"))
+	require.NoError(t, err)
+	syncer := NewSyncer(client, store, quietLogger(), true, nil)
+	ctx := context.Background()
+
+	id, err := syncer.RecordCall("(415) 555-0100", "Ada", "", Call{Direction: "inbound"})
+	require.NoError(t, err)
+	again, err := syncer.RecordCall("+1 415 555 0100", "", "", Call{Direction: "outbound"})
+	require.NoError(t, err)
+	assert.Equal(t, id, again, "one caller, however the number is written")
+	res, err := syncer.PushContact(ctx, id)
+	require.NoError(t, err)
+	c, ok := srv.Contact(loc, res.ContactID)
+	require.True(t, ok)
+	assert.Equal(t, "+14155550100", c.Phone)
+
+	_, err = syncer.RecordCall("555-0100", "Short", "", Call{Direction: "inbound"})
+	var pe *ghl.PhoneError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, 1, store.Len(), "no record keyed by a number that does not normalize")
+
+	// A record holding such a number (say, from an older data file) is not pushed.
+	bad := store.Put(&Record{Name: "Old Data", Phone: "555-0100"})
+	sent := srv.Stats().Requests.Total
+	_, err = syncer.PushContact(ctx, bad)
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, sent, srv.Stats().Requests.Total, "nothing was sent")
 }
