@@ -7,30 +7,6 @@ import (
 	"sync"
 )
 
-// ErrUnknownCustomField is matched by every *UnknownCustomFieldError.
-var ErrUnknownCustomField = errors.New("ghl: unknown custom field")
-
-// UnknownCustomFieldError reports a custom field key (or ID) that the location does not have,
-// even after the field list was fetched again. Nothing was sent.
-type UnknownCustomFieldError struct {
-	LocationID string
-	// Key or ID is the field asked for.
-	Key string
-	ID  string
-}
-
-// Error describes the failure for a human; it never contains a token or secret.
-func (e *UnknownCustomFieldError) Error() string {
-	what := fmt.Sprintf("key %q", e.Key)
-	if e.Key == "" {
-		what = fmt.Sprintf("ID %q", e.ID)
-	}
-	return fmt.Sprintf("ghl: location %s has no contact custom field with %s", e.LocationID, what)
-}
-
-// Is matches ErrUnknownCustomField.
-func (e *UnknownCustomFieldError) Is(target error) bool { return target == ErrUnknownCustomField }
-
 // ContactFields maps the contact custom fields of the client's location between their keys
 // ("contact.last_call") and their IDs. GHL's contacts carry only {id, value} (tracker #177,
 // #87), so reading a field by key needs its ID; and a value written under a key or ID the
