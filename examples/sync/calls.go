@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -187,6 +188,11 @@ func (s *Syncer) findLogged(ctx context.Context, contactID string, channel ghl.C
 // GHL's upload limit (logged; the recording stays in LinkedPhone).
 func (s *Syncer) attachRecording(ctx context.Context, id, contactID string, c Call) (string, error) {
 	f, err := os.Open(c.Recording)
+	if errors.Is(err, fs.ErrNotExist) {
+		// LinkedPhone lost the file; the call stays logged without it.
+		s.log.Warn("recording missing; not attached", "call", c.ID)
+		return "", nil
+	}
 	if err != nil {
 		return "", err
 	}

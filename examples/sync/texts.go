@@ -128,9 +128,14 @@ type Delivery struct {
 	// send hands a text to LinkedPhone's carrier; the demo's keeps it in the store.
 	send func(rec *Record, ev *ghl.ProviderOutboundMessageEvent) error
 
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	errs []error
+	// sendMu makes deliveries one at a time: two copies of one message must not both reach
+	// the carrier.
+	sendMu sync.Mutex
+
+	mu      sync.Mutex
+	pending int           // status reports under way
+	idle    chan struct{} // closed while none is
+	errs    []error
 }
 
 // NewDelivery returns the Delivery URL handler of LinkedPhone's SMS provider. secret is the
@@ -140,7 +145,9 @@ func (s *Syncer) NewDelivery(secret string, send func(*Record, *ghl.ProviderOutb
 	if len(secret) < 32 {
 		return nil, errors.New("the Delivery URL's secret must be at least 32 characters")
 	}
-	return &Delivery{s: s, secret: []byte(secret), send: send}, nil
+	idle := make(chan struct{})
+	close(idle)
+	return &Delivery{s: s, secret: []byte(secret), send: send, idle: idle}, nil
 }
 
 // Mount adds the Delivery URL to mux.
@@ -183,16 +190,20 @@ func (d *Delivery) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.s.report("provider: ProviderOutboundMessage %s -> %s (%s): handed to LinkedPhone's carrier", msg.MessageID, recID, msg.Phone)
-	d.wg.Add(1)
+	d.mu.Lock()
+	if d.pending == 0 {
+		d.idle = make(chan struct{})
+	}
+	d.pending++
+	d.mu.Unlock()
 	go d.reportDelivered(recID, msg.MessageID)
 }
 
 // deliver hands the text to the carrier unless the record has it already (a repeated
 // delivery), and reports whether it did.
 func (d *Delivery) deliver(ev *ghl.ProviderOutboundMessageEvent) (string, bool, error) {
-	// One delivery at a time: two copies of one message must not both reach the carrier.
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.sendMu.Lock()
+	defer d.sendMu.Unlock()
 	s := d.s
 	phone := s.phoneFromGHL(ev.ContactID, ev.Phone)
 	id := s.store.UpsertByContactID(ev.ContactID, phone, func(r *Record) {
@@ -219,7 +230,13 @@ func (d *Delivery) deliver(ev *ghl.ProviderOutboundMessageEvent) (string, bool, 
 // handed the message over (about 5 to 10 s after the send); UpdateMessageStatus retries that
 // answer, so this runs apart from the delivery, which GHL expects answered at once.
 func (d *Delivery) reportDelivered(recID, messageID string) {
-	defer d.wg.Done()
+	defer func() {
+		d.mu.Lock()
+		if d.pending--; d.pending == 0 {
+			close(d.idle)
+		}
+		d.mu.Unlock()
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), ghl.DefaultProviderStatusWait+30*time.Second)
 	defer cancel()
 	s := d.s
@@ -246,18 +263,22 @@ func (d *Delivery) reportDelivered(recID, messageID string) {
 	s.report("provider: text %s delivered -> status delivered in GHL", messageID)
 }
 
-// Wait waits for the status reports under way and returns their failures.
+// Wait waits until no status report is under way and returns the failures so far.
 func (d *Delivery) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { d.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return fmt.Errorf("waiting for text status reports: %w", ctx.Err())
+	for {
+		d.mu.Lock()
+		pending, idle := d.pending, d.idle
+		if pending == 0 {
+			defer d.mu.Unlock()
+			return errors.Join(d.errs...)
+		}
+		d.mu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d text status reports: %w", pending, ctx.Err())
+		}
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return errors.Join(d.errs...)
 }
 
 // conversationCounts is what the records hold of the contacts' GHL conversations.
