@@ -313,3 +313,26 @@ func TestConversationsAdminAPI(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, res.status, "inside GHL's window: %s", res.raw)
 	assert.Equal(t, "No conversation provider found for this message", res.body["message"])
 }
+
+// Without an SMS provider GHL's own phone service sends texts: a plain SMS, in the events as
+// "SMS", posted to no provider.
+func TestConversationWebhooksWithoutAnSMSProvider(t *testing.T) {
+	h := newConvHooks(t, WithSMSProvider(""))
+	sent, _, err := h.pit.Conversations.SendMessage(context.Background(), &ghl.SendMessageRequest{Type: ghl.ChannelSMS, ContactID: h.contact, Message: "hi"})
+	require.NoError(t, err)
+	fromGHL, err := h.srv.SendTextFromGHL(h.loc, h.contact, "hello")
+	require.NoError(t, err)
+	msgs := h.srv.Messages(h.loc, h.contact)
+	require.Len(t, msgs, 2)
+	assert.Equal(t, []string{"TYPE_SMS", "TYPE_SMS"}, []string{msgs[0].MessageType, msgs[1].MessageType})
+	assert.Equal(t, []string{"pending", "delivered"}, []string{msgs[0].Status, msgs[1].Status})
+	events := h.events(t)
+	require.Len(t, events, 2)
+	for i, id := range []string{sent.MessageID, fromGHL} {
+		assert.Equal(t, id, events[i]["messageId"])
+		assert.Equal(t, "SMS", events[i]["messageType"])
+		assert.Equal(t, 2.0, events[i]["messageTypeId"])
+		assert.NotContains(t, events[i], "conversationProviderId")
+	}
+	assert.Empty(t, h.provider.received())
+}
