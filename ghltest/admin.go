@@ -183,6 +183,7 @@ func (s *Server) adminHandler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"flushed": true})
 	})
+	s.conversationAdmin(mux, p)
 	mux.HandleFunc(adminPrefix, func(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusNotFound, "no admin operation "+r.Method+" "+r.URL.Path)
 	})

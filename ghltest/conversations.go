@@ -21,6 +21,7 @@ type convState struct {
 	providers   map[string]string // provider ID -> type
 	smsProvider string            // every location's default SMS provider ("" none)
 	statusDelay time.Duration
+	delivery    map[string]string // provider ID -> Delivery URL
 	locs        map[string]*convLocation
 	uploads     map[string][]byte // URL -> uploaded file
 }
@@ -220,7 +221,9 @@ func (s *Server) updateConversation(w http.ResponseWriter, r *http.Request, l *l
 	s.mu.Lock()
 	c := s.conv.locLocked(l.id).convs[r.PathValue("conversationId")]
 	var body map[string]any
+	var events convEvents
 	if c != nil {
+		unread, star := c.unread, c.starred
 		if hasUnread {
 			c.unread = int(n)
 		}
@@ -232,12 +235,16 @@ func (s *Server) updateConversation(w http.ResponseWriter, r *http.Request, l *l
 		}
 		c.dateUpdated = s.clock().UTC()
 		body = c.dtoJSON()
+		if c.unread != unread || c.starred != star {
+			events = s.unreadEventLocked(c)
+		}
 	}
 	s.mu.Unlock()
 	if c == nil {
 		convNotFound(w)
 		return
 	}
+	s.sendConvEvents(events)
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "conversation": body})
 }
 

@@ -165,6 +165,11 @@ func readMessageBody(w http.ResponseWriter, in map[string]any, allowed []string,
 			msgs = append(msgs, "call must be an object")
 		}
 		m.from, m.to, m.callStatus = convStr(call, "from"), convStr(call, "to"), convStr(call, "status")
+		// CallDataDTO has these three members only: GHL takes no duration for an external call
+		// (#284).
+		for _, msg := range convUnknown(call, "from", "to", "status") {
+			msgs = append(msgs, "call."+msg)
+		}
 		if m.callStatus != "" && !slices.Contains(callStatuses, m.callStatus) {
 			msgs = append(msgs, "call.status must be one of the following values: "+strings.Join(callStatuses, ", "))
 		}
@@ -212,8 +217,9 @@ func (s *Server) addMessage(w http.ResponseWriter, in map[string]any, l *locatio
 	}
 	s.storeMessageLocked(c, m)
 	body := addedJSON(m)
+	events := s.messageEventsLocked(l, m)
 	s.mu.Unlock()
-	// Phase B2: InboundMessage / OutboundMessage webhooks are emitted here.
+	s.sendConvEvents(events)
 	writeJSON(w, http.StatusOK, body)
 }
 
@@ -353,6 +359,10 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, l *location
 	}
 	if m.providerID != "" {
 		m.downstreamAt = now.Add(s.conv.statusDelay)
+		if m.messageType == "TYPE_SMS" {
+			// A text through a provider is a custom provider's SMS (#224).
+			m.messageType = "TYPE_CUSTOM_PROVIDER_SMS"
+		}
 	}
 	if scheduled.After(now) {
 		m.status, m.scheduledAt = "scheduled", scheduled
@@ -360,8 +370,9 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, l *location
 	c, _ := s.conversationForLocked(l, contact.id(), "")
 	s.storeMessageLocked(c, m)
 	body := map[string]any{"conversationId": c.id, "messageId": m.id, "msg": "Message queued successfully.", "status": "pending", "traceId": newID()}
+	events := s.messageEventsLocked(l, m)
 	s.mu.Unlock()
-	// Phase B2: OutboundMessage, and ProviderOutboundMessage to the provider's delivery URL.
+	s.sendConvEvents(events)
 	writeJSON(w, http.StatusOK, body)
 }
 

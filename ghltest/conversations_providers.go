@@ -48,6 +48,7 @@ type convConfig struct {
 	providers   map[string]string // provider ID -> type, besides the defaults
 	smsProvider *string           // nil: DefaultSMSProviderID
 	statusDelay *time.Duration
+	delivery    map[string]string // provider ID -> Delivery URL
 }
 
 // WithConversationProvider adds a provider of the fake's marketplace app: typ is ProviderCall,
@@ -87,6 +88,10 @@ func (s *Server) initConversations() {
 	st.statusDelay = DefaultProviderStatusDelay
 	if d := s.cfg.conv.statusDelay; d != nil {
 		st.statusDelay = *d
+	}
+	st.delivery = map[string]string{}
+	for id, url := range s.cfg.conv.delivery {
+		st.delivery[id] = url
 	}
 	st.locs = map[string]*convLocation{}
 	st.uploads = map[string][]byte{}

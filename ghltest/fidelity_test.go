@@ -44,5 +44,5 @@ func TestFidelityRowsNameTests(t *testing.T) {
 			assert.Contains(t, sources[tc[1]], "func "+tc[2]+"(t *testing.T)", "row %s names %s%s", m[1], tc[1], tc[2])
 		}
 	}
-	assert.Equal(t, 85, rows)
+	assert.Equal(t, 92, rows)
 }

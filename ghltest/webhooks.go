@@ -22,13 +22,16 @@ import (
 
 // Webhooks: when a registered URL is set, every state change made through the API (contact
 // created, updated, deleted or re-tagged; task created, completed or deleted; note created,
-// updated or deleted; appointment booked) is delivered there as GHL delivers it: a compact
-// JSON payload with type, locationId, appId, versionId, timestamp and a unique webhookId,
+// updated or deleted; appointment booked; a message added to a conversation, a
+// conversation's unread count or star changed: conversations_webhooks.go) is delivered there
+// as GHL delivers it: a compact JSON payload with type, locationId, appId, versionId, timestamp and a unique webhookId,
 // signed with Ed25519 in X-GHL-Signature by the server's own test key. Delivery is
 // asynchronous and in order for each location. Like GHL, the fake retries a delivery only
 // when the receiver answers 429, six times at a fixed spacing (GHL's ten minutes, scaled down
 // to 10 ms by default; SetWebhookRetries changes both); any other answer, 5xx included, and a
-// failed connection end it. Events raised while no URL is registered are not delivered.
+// failed connection end it. Events raised while no URL is registered are not delivered. A
+// text sent through a conversation provider is also posted, unsigned, to the provider's
+// Delivery URL, in a queue of its own.
 //
 //	verifier, _ := ghlclient.NewVerifier(srv) // package ghltest/ghlclient
 //	srv.RegisterWebhook(receiver.URL)
@@ -86,11 +89,18 @@ type WebhookDelivery struct {
 	// Dropped reports that the event was never sent: the location's queue was full or the
 	// server closed first.
 	Dropped bool `json:"dropped"`
+	// MessageID names the message of a ProviderOutboundMessage delivery, which has no
+	// webhookId (Type "ProviderOutboundMessage", URL the provider's Delivery URL).
+	MessageID string `json:"messageId,omitempty"`
 }
 
 type webhookEvent struct {
 	id, typ, loc string
 	body         []byte
+	// target is the URL of a delivery that does not go to the app's webhook URL (a
+	// conversation provider's Delivery URL), and messageID the message it carries. Such a
+	// delivery is unsigned, as GHL's are, and has its own queue.
+	target, messageID string
 
 	signOnce sync.Once
 	header   http.Header
@@ -99,6 +109,32 @@ type webhookEvent struct {
 type queuedWebhook struct {
 	ev         *webhookEvent
 	redelivery bool
+}
+
+// key is what the server remembers the event by for a redelivery.
+func (ev *webhookEvent) key() string {
+	if ev.target != "" {
+		return "provider-message:" + ev.messageID
+	}
+	return ev.id
+}
+
+// queue is the delivery queue of the event: one per location for the app's webhooks, and one
+// per location for provider deliveries, so a receiver answering 429 does not hold the other.
+func (ev *webhookEvent) queue() string {
+	if ev.target != "" {
+		return ev.loc + " provider"
+	}
+	return ev.loc
+}
+
+// record starts the delivery record of an event.
+func (ev *webhookEvent) record(url string, redelivery bool) WebhookDelivery {
+	if ev.target != "" {
+		url = ev.target
+	}
+	return WebhookDelivery{WebhookID: ev.id, Type: ev.typ, LocationID: ev.loc, URL: url, Body: ev.body,
+		Redelivery: redelivery, MessageID: ev.messageID}
 }
 
 type webhookState struct {
@@ -386,54 +422,57 @@ func (h *webhookState) enqueue(q queuedWebhook) {
 	if h.closed {
 		return
 	}
-	if len(h.queues[q.ev.loc]) >= webhookQueueLimit {
-		h.log = append(h.log, WebhookDelivery{WebhookID: q.ev.id, Type: q.ev.typ, LocationID: q.ev.loc,
-			URL: h.url, Body: q.ev.body, Redelivery: q.redelivery, Dropped: true})
+	key := q.ev.queue()
+	if len(h.queues[key]) >= webhookQueueLimit {
+		rec := q.ev.record(h.url, q.redelivery)
+		rec.Dropped = true
+		h.log = append(h.log, rec)
 		return
 	}
 	if !q.redelivery {
 		h.rememberLocked(q.ev)
 	}
-	h.queues[q.ev.loc] = append(h.queues[q.ev.loc], q)
+	h.queues[key] = append(h.queues[key], q)
 	if h.pending == 0 {
 		h.idle = make(chan struct{})
 	}
 	h.pending++
-	if !h.running[q.ev.loc] {
-		h.running[q.ev.loc] = true
+	if !h.running[key] {
+		h.running[key] = true
 		h.wg.Add(1)
-		go h.run(q.ev.loc)
+		go h.run(key)
 	}
 }
 
 func (h *webhookState) rememberLocked(ev *webhookEvent) {
-	h.sent[ev.id] = ev
-	h.sentOrder = append(h.sentOrder, ev.id)
+	h.sent[ev.key()] = ev
+	h.sentOrder = append(h.sentOrder, ev.key())
 	if len(h.sentOrder) > webhookKeepSent {
 		delete(h.sent, h.sentOrder[0])
 		h.sentOrder = h.sentOrder[1:]
 	}
 }
 
-// run delivers one location's queue in order, then ends.
-func (h *webhookState) run(loc string) {
+// run delivers one queue in order, then ends.
+func (h *webhookState) run(key string) {
 	defer h.wg.Done()
 	for {
 		h.mu.Lock()
-		q := h.queues[loc]
+		q := h.queues[key]
 		if len(q) == 0 || h.closed {
 			for _, item := range q {
-				h.log = append(h.log, WebhookDelivery{WebhookID: item.ev.id, Type: item.ev.typ, LocationID: loc,
-					Body: item.ev.body, Redelivery: item.redelivery, Dropped: true})
+				rec := item.ev.record("", item.redelivery)
+				rec.URL, rec.Dropped = "", true
+				h.log = append(h.log, rec)
 			}
 			h.doneLocked(len(q))
-			delete(h.queues, loc)
-			h.running[loc] = false
+			delete(h.queues, key)
+			h.running[key] = false
 			h.mu.Unlock()
 			return
 		}
 		item := q[0]
-		h.queues[loc] = q[1:]
+		h.queues[key] = q[1:]
 		url, retries, spacing := h.url, h.retries, h.spacing
 		h.mu.Unlock()
 
@@ -461,9 +500,17 @@ func (h *webhookState) doneLocked(n int) {
 // other status, and a failed connection, ends the delivery.
 func (h *webhookState) deliver(item queuedWebhook, url string, retries int, spacing time.Duration) WebhookDelivery {
 	ev := item.ev
-	ev.signOnce.Do(func() { ev.header = h.sign(ev.body) })
-	rec := WebhookDelivery{WebhookID: ev.id, Type: ev.typ, LocationID: ev.loc, URL: url, Body: ev.body,
-		Header: ev.header.Clone(), Redelivery: item.redelivery}
+	ev.signOnce.Do(func() {
+		if ev.target != "" {
+			// GHL signs no delivery to a provider's Delivery URL (highlevel-api-docs#224).
+			ev.header = http.Header{"Content-Type": {"application/json"}}
+			return
+		}
+		ev.header = h.sign(ev.body)
+	})
+	rec := ev.record(url, item.redelivery)
+	rec.Header = ev.header.Clone()
+	url = rec.URL
 	if url == "" {
 		rec.Dropped = true
 		return rec
@@ -528,6 +575,26 @@ func (s *Server) Redeliver(webhookID string) error {
 		return fmt.Errorf("ghltest: no webhook with ID %q", webhookID)
 	case url == "":
 		return errors.New("ghltest: no webhook URL registered")
+	}
+	h.enqueue(queuedWebhook{ev: ev, redelivery: true})
+	return nil
+}
+
+// RedeliverProviderMessage posts the ProviderOutboundMessage of a message to its provider's
+// Delivery URL again: the same bytes, as a repeated delivery of GHL's would be. Use it to
+// test that a provider handles a message once. It fails for a message the server delivered to
+// no provider (it keeps the last 1,000 deliveries).
+func (s *Server) RedeliverProviderMessage(messageID string) error {
+	h := &s.hooks
+	h.mu.Lock()
+	ev, ok := h.sent[(&webhookEvent{target: "-", messageID: messageID}).key()]
+	closed := h.closed
+	h.mu.Unlock()
+	switch {
+	case closed:
+		return errors.New("ghltest: server is closed")
+	case !ok:
+		return fmt.Errorf("ghltest: no provider delivery of message %q", messageID)
 	}
 	h.enqueue(queuedWebhook{ev: ev, redelivery: true})
 	return nil

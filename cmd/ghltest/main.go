@@ -53,6 +53,8 @@ type config struct {
 	webhookURL                                                     string
 	webhookRetries                                                 int
 	webhookSpacing                                                 time.Duration
+	deliveryURL                                                    string
+	statusDelay                                                    time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -85,6 +87,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.webhookRetries, "webhook-retries", ghltest.DefaultWebhookRetries, "retries of a delivery answered 429 (GHL: 6)")
 	fs.DurationVar(&c.webhookSpacing, "webhook-retry-spacing", ghltest.DefaultWebhookRetrySpacing, "wait between those retries (GHL: about 10m)")
 	fs.BoolVar(&c.legacySignature, "legacy-signature", false, "also sign deliveries with RSA in X-WH-Signature, as GHL did until 2026")
+	fs.StringVar(&c.deliveryURL, "provider-delivery-url", "", "Delivery URL of the SMS conversation provider: texts sent through it are posted there, unsigned (none: not posted)")
+	fs.DurationVar(&c.statusDelay, "provider-status-delay", ghltest.DefaultProviderStatusDelay, "how long after a send GHL refuses the message's status update (403)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -145,6 +149,10 @@ type startup struct {
 	ClientSecret      string            `json:"clientSecret"`
 	WebhookPublicKeys map[string]string `json:"webhookPublicKeys"`
 	SeededContacts    int               `json:"seededContacts"`
+	// The conversation providers of the app: call logs need the call provider, and texts sent
+	// from GHL go through the SMS provider.
+	CallProviderID string `json:"callProviderId"`
+	SMSProviderID  string `json:"smsProviderId"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -171,6 +179,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.legacySignature {
 		opts = append(opts, ghltest.WithLegacyWebhookSignature())
 	}
+	opts = append(opts, ghltest.WithProviderStatusDelay(c.statusDelay))
+	if c.deliveryURL != "" {
+		opts = append(opts, ghltest.WithProviderDeliveryURL(ghltest.DefaultSMSProviderID, c.deliveryURL))
+	}
 	l, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
@@ -192,6 +204,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		BaseURL: base, AdminURL: base + "/_ghltest/", LocationID: c.location, AccessToken: c.token,
 		APIVersion: ghltest.APIVersion, ClientID: c.clientID, ClientSecret: c.clientSecret,
 		WebhookPublicKeys: keys, SeededContacts: c.contacts,
+		CallProviderID: ghltest.DefaultCallProviderID, SMSProviderID: ghltest.DefaultSMSProviderID,
 	})
 	if err != nil {
 		return err

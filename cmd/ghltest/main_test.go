@@ -49,7 +49,8 @@ func TestBinaryOverHTTP(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-contacts", "12", "-rate-limit", "ghl", "-webhook-url", receiver.URL)
+	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-contacts", "12", "-rate-limit", "ghl", "-webhook-url", receiver.URL,
+		"-provider-delivery-url", receiver.URL+"/deliver")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	stderr := &lockedBuffer{}
@@ -63,6 +64,7 @@ func TestBinaryOverHTTP(t *testing.T) {
 		BaseURL, AdminURL, LocationID, AccessToken, APIVersion, ClientID, ClientSecret string
 		WebhookPublicKeys                                                              map[string]string
 		SeededContacts                                                                 int
+		CallProviderID, SMSProviderID                                                  string
 	}
 	require.NoError(t, json.Unmarshal(line, &info), "%s", line)
 	assert.Equal(t, info.BaseURL+"/_ghltest/", info.AdminURL)
@@ -136,6 +138,25 @@ func TestBinaryOverHTTP(t *testing.T) {
 	status, _, list := call(http.MethodGet, "/_ghltest/locations/"+info.LocationID+"/contacts", nil)
 	require.Equal(t, http.StatusOK, status)
 	assert.Len(t, list["contacts"], 13, "the seeded contacts and the new one")
+
+	// A text a GHL user sends goes to the SMS provider's Delivery URL, unsigned, and to the
+	// webhook URL as OutboundMessage.
+	assert.Equal(t, "ghltest-sms-provider", info.SMSProviderID)
+	assert.Equal(t, "ghltest-call-provider", info.CallProviderID)
+	status, _, sent := call(http.MethodPost, "/_ghltest/locations/"+info.LocationID+"/texts", map[string]any{"contactId": id, "body": "Hi Ada"})
+	require.Equal(t, http.StatusCreated, status, "%v", sent)
+	_, _, _ = call(http.MethodPost, "/_ghltest/webhooks/flush", nil)
+	mu.Lock()
+	require.Len(t, hooks, 3)
+	paths, signed := map[string]string{}, map[string]bool{}
+	for i, h := range hooks[1:] {
+		paths[h.URL.Path], signed[h.URL.Path] = string(bodies[i+1]), h.Header.Get("X-GHL-Signature") != ""
+	}
+	mu.Unlock()
+	assert.Equal(t, map[string]bool{"/": true, "/deliver": false}, signed, "GHL signs no provider delivery")
+	assert.Equal(t, `{"contactId":"`+id+`","locationId":"`+info.LocationID+`","messageId":"`+sent["messageId"].(string)+
+		`","type":"SMS","phone":"+14155550100","message":"Hi Ada","attachments":[],"userId":"ghltest-user-1"}`, paths["/deliver"])
+	assert.Contains(t, paths["/"], `"type":"OutboundMessage"`)
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), "stderr: %s", stderr.String())

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	ghl "github.com/linkedphone/ghl-go"
@@ -25,7 +26,8 @@ type demoOptions struct {
 	// Verbose also logs each webhook verdict (the demo's forged delivery is logged as a warning).
 	Verbose bool
 	// Server, if set, is used instead of a fresh ghltest server (tests inspect it afterwards);
-	// it must have no contacts yet.
+	// it must have no contacts yet, and a short ghltest.WithProviderStatusDelay keeps the
+	// texts workflow short.
 	Server *ghltest.Server
 	// Seed makes the demo data repeatable.
 	Seed int64
@@ -65,6 +67,9 @@ type demoResult struct {
 	Missed  int
 	CatchUp *CatchUpResult
 
+	// Texts is what workflow 7 did.
+	Texts *textsResult
+
 	Stats   snapshot
 	Elapsed time.Duration
 }
@@ -85,7 +90,8 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	srv := opts.Server
 	if srv == nil {
 		// GHL's real budget: 100 requests per 10 s per location, 200,000 a day.
-		srv = ghltest.NewServer(ghltest.WithRateLimit(ghltest.GHLRateLimit(ghltest.SlidingWindow)))
+		srv = ghltest.NewServer(ghltest.WithRateLimit(ghltest.GHLRateLimit(ghltest.SlidingWindow)),
+			ghltest.WithProviderStatusDelay(demoStatusWindow))
 		defer srv.Close()
 	}
 	loc := srv.LocationID()
@@ -98,15 +104,21 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	if err := os.Remove(opts.DataPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("resetting the demo data file: %w", err)
 	}
+	if err := os.RemoveAll(recordingsDir(opts.DataPath)); err != nil {
+		return nil, fmt.Errorf("resetting the demo recordings: %w", err)
+	}
 	store, err := OpenStore(opts.DataPath)
 	if err != nil {
 		return nil, err
 	}
 
 	st := newStats()
+	// LinkedPhone works through its marketplace app, installed in the location: the app's
+	// OAuth token, the one GHL takes call logs and status updates from (its conversation
+	// providers belong to it).
 	client, err := ghl.NewClient(
 		ghl.WithBaseURL(srv.URL),
-		ghl.WithAccessToken(srv.Token()),
+		ghl.WithAccessToken(srv.ProviderAppToken(loc)),
 		ghl.WithLocationID(loc),
 		ghl.WithLogger(logger),
 		ghl.WithObserver(st),
@@ -116,6 +128,7 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 		return nil, err
 	}
 	syncer := NewSyncer(client, store, logger, true, out.reportf)
+	syncer.callProvider = ghltest.DefaultCallProviderID
 
 	// The receiver trusts the fake's signing key instead of GHL's published one.
 	vopts := []ghl.WebhookOption{
@@ -134,12 +147,12 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	rcv, err := StartReceiver(addr, webhookMux(verifier, syncer.HandleEvent), logger)
+	secret := newDeliverySecret()
+	rcv, err := startDemoReceiver(addr, srv, verifier, syncer, secret, logger)
 	if err != nil {
 		return nil, &usageError{fmt.Sprintf("-listen %s: %v", addr, err)}
 	}
 	defer rcv.Close()
-	srv.RegisterWebhook(rcv.URL)
 
 	// A second client stands in for people working in GHL's own UI.
 	ghlUser, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithAccessToken(srv.Token()), ghl.WithLocationID(loc))
@@ -152,7 +165,10 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	if opts.Server == nil {
 		out.printf("rate limit       100 requests per 10 s per location (GHL's default), paced by the SDK\n")
 	}
+	out.printf("LinkedPhone app  OAuth token of its marketplace app: Call provider %s, the location's SMS provider %s\n",
+		ghltest.DefaultCallProviderID, ghltest.DefaultSMSProviderID)
 	out.printf("webhooks         %s (Ed25519-signed by the fake, verified by ghl.WebhookVerifier)\n", rcv.URL)
+	out.printf("Delivery URL     %s<secret> (texts sent from GHL; unsigned, so a secret path guards it)\n", strings.TrimSuffix(rcv.deliveryURL, deliverySecretOf(rcv.deliveryURL)))
 	out.printf("LinkedPhone data %s\n", store.Path())
 
 	// 5. Initial import.
@@ -182,10 +198,10 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	}
 
 	// 2. Callers: one new, one known.
-	out.section("2. calls in LinkedPhone -> upsert in GHL, call note, activity tags")
+	out.section("2. calls in LinkedPhone -> upsert in GHL, Call messages in the contact's conversation (recordings attached), activity tags")
 	now := time.Now().UTC().Truncate(time.Second)
 	res.NewCallerID, err = syncer.RecordCall(demoNewCallerPhone, demoNewCallerName, "",
-		Call{At: now.Add(-2 * time.Minute), Direction: "inbound", Missed: true})
+		Call{At: now.Add(-3 * time.Minute), Direction: "inbound", Missed: true, Line: demoLine})
 	if err != nil {
 		return nil, err
 	}
@@ -198,10 +214,17 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	}
 	if len(res.Refreshed) > 1 {
 		known, _ := store.Get(res.Refreshed[1])
-		res.KnownCallerID, err = syncer.RecordCall(known.Phone, known.Name, known.Email,
-			Call{At: now.Add(-time.Minute), Direction: "inbound", Seconds: 252, Summary: "Asked to move the consultation to Friday."})
-		if err != nil {
+		// An answered call, recorded, and LinkedPhone's call back a minute later, which
+		// reached the caller's voicemail.
+		answered := Call{ID: newLocalID("call-"), At: now.Add(-2 * time.Minute), Direction: "inbound", Seconds: 252, Line: demoLine,
+			Summary: "Asked to move the consultation to Friday."}
+		if answered.Recording, err = writeRecording(recordingsDir(opts.DataPath), answered.ID, answered.Seconds); err != nil {
 			return nil, err
+		}
+		for _, call := range []Call{answered, {At: now.Add(-time.Minute), Direction: "outbound", Missed: true, Voicemail: true, Line: demoLine}} {
+			if res.KnownCallerID, err = syncer.RecordCall(known.Phone, known.Name, known.Email, call); err != nil {
+				return nil, err
+			}
 		}
 		if res.KnownCaller, err = syncer.PushContact(ctx, res.KnownCallerID); err != nil {
 			return nil, err
@@ -209,6 +232,17 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 		printPush(out, "known caller, answered", res.KnownCallerID, res.KnownCaller)
 	}
 	if err := waitWebhooks(ctx, srv, out); err != nil {
+		return nil, err
+	}
+
+	// 7. Texts, both ways.
+	out.section("7. texts: received by LinkedPhone -> GHL; sent from GHL -> delivered by LinkedPhone, the location's SMS provider")
+	var known *Record
+	if res.KnownCallerID != "" {
+		known, _ = store.Get(res.KnownCallerID)
+	}
+	caller, _ := store.Get(res.NewCallerID)
+	if res.Texts, err = demoTexts(ctx, srv, syncer, rcv, st, known, caller, out); err != nil {
 		return nil, err
 	}
 
@@ -306,11 +340,11 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 		return nil, err
 	}
 	syncer = NewSyncer(client, store, logger, true, out.reportf)
-	if rcv, err = StartReceiver(addr, webhookMux(verifier, syncer.HandleEvent), logger); err != nil {
+	syncer.callProvider = ghltest.DefaultCallProviderID
+	if rcv, err = startDemoReceiver(addr, srv, verifier, syncer, secret, logger); err != nil {
 		return nil, err
 	}
 	defer rcv.Close()
-	srv.RegisterWebhook(rcv.URL)
 	if res.CatchUp, err = syncer.CatchUp(ctx); err != nil {
 		return nil, err
 	}
@@ -378,8 +412,8 @@ func printPush(out *output, what, id string, r *PushResult) {
 	if r.New {
 		verb = "created"
 	}
-	out.printf("%s: %s %s -> GHL contact %s %s, %d call note(s), tags added %v, tags now %v\n",
-		what, id, displayName(r.Record.Name, r.Record.Phone), r.ContactID, verb, r.Notes, r.Tags, r.Record.Tags)
+	out.printf("%s: %s %s -> GHL contact %s %s, %d call(s) logged, %d recording(s) attached, %d summary note(s), tags added %v, tags now %v\n",
+		what, id, displayName(r.Record.Name, r.Record.Phone), r.ContactID, verb, r.Calls, r.Recordings, r.Notes, r.Tags, r.Record.Tags)
 }
 
 func firstOpenTask(r *Record) (Task, bool) {

@@ -132,15 +132,32 @@ func upsertRequest(r *Record, phone string, newContact bool) *ghl.ContactUpsertR
 	return req
 }
 
-// unsyncedCalls returns the calls whose summary has not been pushed to GHL as a note.
-func unsyncedCalls(r *Record) []int {
-	var idx []int
-	for i, c := range r.Calls {
-		if c.NoteID == "" {
-			idx = append(idx, i)
+// unsyncedCalls returns the record's calls that are not in the contact's GHL conversation
+// yet (the activity tags go with them), and those whose summary is not a note yet.
+func unsyncedCalls(r *Record) (calls, notes []Call) {
+	for _, c := range r.Calls {
+		if legacyCall(c) {
+			continue
+		}
+		if c.MessageID == "" {
+			calls = append(calls, c)
+		}
+		if strings.TrimSpace(c.Summary) != "" && c.NoteID == "" {
+			notes = append(notes, c)
 		}
 	}
-	return idx
+	return calls, notes
+}
+
+// unloggedTexts returns the texts the record received that GHL does not have yet.
+func unloggedTexts(r *Record) []Text {
+	var out []Text
+	for _, t := range r.Texts {
+		if t.Direction == "inbound" && t.MessageID == "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // activityTags derives GHL tags from calls: "called" once any call was answered,
@@ -164,7 +181,7 @@ func activityTags(calls []Call) []string {
 	return tags
 }
 
-// callSummary is the body of the GHL note that records a call.
+// callSummary is the body of the GHL note that carries a call's summary.
 func callSummary(c Call) string {
 	var b strings.Builder
 	b.WriteString("LinkedPhone: ")

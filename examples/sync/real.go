@@ -39,6 +39,7 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 		return &usageError{err.Error() + " (choose another file with -data)"}
 	}
 	syncer := NewSyncer(client, store, logger, cfg.write, out.reportf)
+	syncer.callProvider = cfg.callProvider
 	// Numbers without a country code are read by the location's country, as GHL reads them.
 	if loc, _, err := client.Locations.Get(ctx, cfg.locationID); err != nil {
 		logger.Warn("the location's country is unknown; phone numbers without a country code are read as "+defaultRegion, "error", err)
@@ -76,13 +77,17 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 	}
 
 	// 2. A new caller. The sync-check contact keeps real customers' records out of it.
-	out.section("2. new caller: upsert, call note, activity tags")
+	out.section("2. new caller: upsert, Call message in the contact's conversation, summary note, activity tags")
+	if cfg.callProvider == "" {
+		out.printf("call logging skipped: set %s to the Call conversation provider of LinkedPhone's marketplace app and %s to\n"+
+			"that app's OAuth token for the location (GHL refuses a Private Integration Token for a provider)\n", envCallProvider, envToken)
+	}
 	call := Call{At: time.Now().UTC().Truncate(time.Second), Direction: "inbound", Missed: true,
 		Summary: "Sync check from the LinkedPhone example; safe to delete."}
 	var res *PushResult
 	if !cfg.write {
 		// Nothing is recorded either, so read-only runs leave no call waiting to be pushed.
-		out.printf("skipped (read-only): would upsert %s <%s> %s, add the note %q and the tags %v\n",
+		out.printf("skipped (read-only): would upsert %s <%s> %s, log the call, add the note %q and the tags %v\n",
 			realDemoName, realDemoEmail, realDemoPhone, callSummary(call), activityTags([]Call{call}))
 	} else {
 		id, err := syncer.RecordCall(realDemoPhone, realDemoName, realDemoEmail, call)
@@ -92,7 +97,8 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 		if res, err = syncer.PushContact(ctx, id); err != nil {
 			return err
 		}
-		out.printf("%s -> GHL contact %s (new: %v), %d note(s), tags added %v\n", id, res.ContactID, res.New, res.Notes, res.Tags)
+		out.printf("%s -> GHL contact %s (new: %v), %d call(s) logged (%d skipped), %d note(s), tags added %v\n",
+			id, res.ContactID, res.New, res.Calls, res.CallsSkipped, res.Notes, res.Tags)
 	}
 
 	// 3. A task done in LinkedPhone.
@@ -138,6 +144,9 @@ func runRealReceiver(ctx context.Context, cfg *config, logger *slog.Logger, sync
 	if !cfg.write {
 		out.printf("read-only: ContactCreate will not create follow-up tasks (add -write)\n")
 	}
+	// Delivering texts sent from GHL needs LinkedPhone's carrier, which this example does not
+	// have: it must not tell GHL a text was delivered that was not.
+	out.printf("texts sent from GHL are not delivered here: LinkedPhone's Delivery URL (texts.go) runs in the demo only\n")
 	// GHL gave up on webhooks sent while this program was down for more than about 70
 	// minutes: catch up from the checkpoint. The receiver is already up, so nothing that
 	// changes from now on is missed.

@@ -29,6 +29,9 @@ type Syncer struct {
 	// region is the location's country, by which phone numbers without a country code are
 	// read (defaultRegion unless set before the Syncer is used).
 	region string
+	// callProvider is the Call conversation provider of LinkedPhone's marketplace app, whose
+	// OAuth token the client must use; "" leaves calls out of GHL's conversations (calls.go).
+	callProvider string
 	// linkMu serializes linking new contacts, so a ContactCreate webhook and a catch-up that
 	// meet the same contact create one follow-up task, not two.
 	linkMu sync.Mutex
@@ -141,18 +144,23 @@ func (s *Syncer) RefreshContact(ctx context.Context, id string) (*Record, error)
 // PushResult says what PushContact did in GHL.
 type PushResult struct {
 	ContactID string
-	New       bool     // the upsert created the contact
-	Notes     int      // call summaries attached
-	Tags      []string // tags added
-	Record    *Record  // the record afterwards
-	DryRun    bool     // nothing was sent (read-only mode)
+	New       bool // the upsert created the contact
+	// Calls were logged as Call messages, with Recordings attached; CallsSkipped were not,
+	// for want of a call provider.
+	Calls, Recordings, CallsSkipped int
+	Texts                           int      // received texts added to the conversation
+	Notes                           int      // call summaries added as notes
+	Tags                            []string // tags added
+	Record                          *Record  // the record afterwards
+	DryRun                          bool     // nothing was sent (read-only mode)
 }
 
 // PushContact upserts the record in GHL (matched by email, then phone; a record not linked
-// yet is first looked up with FindDuplicate), attaches each call
-// not yet pushed as a note, and adds the tags its calls imply. A failure part-way leaves the
+// yet is first looked up with FindDuplicate), adds the tags its new calls imply, logs those
+// calls in the contact's conversation with their recordings (calls.go), adds each call's
+// summary as a note, and adds the texts it received (texts.go). A failure part-way leaves the
 // record consistent: a rerun repeats only what is missing (the upsert matches the same
-// contact; notes already created are remembered by ID).
+// contact, tags are added again to no effect, and what was logged is remembered by ID).
 func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error) {
 	rec, ok := s.store.Get(id)
 	if !ok {
@@ -167,14 +175,11 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 	if err != nil {
 		return nil, fmt.Errorf("push %s: phone number: %w", id, err)
 	}
-	pending := unsyncedCalls(rec)
-	var calls []Call
-	for _, i := range pending {
-		calls = append(calls, rec.Calls[i])
-	}
+	calls, notes := unsyncedCalls(rec)
 	tags := activityTags(calls)
 	if !s.write {
-		return &PushResult{ContactID: rec.ContactID, Notes: len(pending), Tags: tags, Record: rec, DryRun: true}, nil
+		return &PushResult{ContactID: rec.ContactID, Calls: len(calls), Texts: len(unloggedTexts(rec)), Notes: len(notes),
+			Tags: tags, Record: rec, DryRun: true}, nil
 	}
 
 	// A record not linked yet may still match a contact GHL has (same email or phone); ask,
@@ -202,25 +207,6 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 		return nil, err
 	}
 
-	for _, i := range pending {
-		call := rec.Calls[i]
-		note, _, err := s.client.Notes.Create(ctx, cid, &ghl.NoteCreateRequest{Body: callSummary(call)})
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("push %s: adding call note: %w", id, err), s.store.Save())
-		}
-		res.Notes++
-		s.store.Update(id, func(r *Record) bool {
-			for j := range r.Calls {
-				if r.Calls[j].At.Equal(call.At) && r.Calls[j].NoteID == "" {
-					r.Calls[j].NoteID = note.ID
-				}
-			}
-			if !slices.ContainsFunc(r.Notes, func(n Note) bool { return n.ID == note.ID }) {
-				r.Notes = append([]Note{{ID: note.ID, Body: note.Body, DateAdded: timeOf(note.DateAdded)}}, r.Notes...)
-			}
-			return true
-		})
-	}
 	if len(tags) > 0 {
 		// Tags.Add keeps the tags the contact already has; sending tags in the upsert would
 		// replace them.
@@ -237,6 +223,9 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 			}
 			return true
 		})
+	}
+	if err := s.pushActivity(ctx, id, cid, phone, notes, res); err != nil {
+		return nil, errors.Join(fmt.Errorf("push %s: %w", id, err), s.store.Save())
 	}
 	s.store.Update(id, func(r *Record) bool { r.SyncedAt = s.now(); return true })
 	if err := s.store.Save(); err != nil {
@@ -258,6 +247,9 @@ func (s *Syncer) RecordCall(phone, name, email string, call Call) (string, error
 		return "", errors.New("record call: no phone number")
 	}
 	now := s.now()
+	if call.ID == "" {
+		call.ID = newLocalID("call-")
+	}
 	var id string
 	if rec, ok := s.store.ByPhone(phone); ok {
 		id = rec.ID
@@ -357,6 +349,10 @@ func (s *Syncer) HandleEvent(ctx context.Context, ev ghl.Event) error {
 	case *ghl.NoteCreateEvent:
 		objectID = ev.ID
 		s.onNote(&ev.NotePayload)
+	case *ghl.InboundMessageEvent, *ghl.OutboundMessageEvent:
+		// The calls and texts LinkedPhone logged, coming back, and GHL's own: LinkedPhone's
+		// call log is its own (calls.go), so nothing changes and nothing is saved.
+		return nil
 	default:
 		// Other events (appointments, app lifecycle, types this SDK does not know) are not
 		// part of this sync; acknowledging them stops GHL from redelivering.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -26,7 +27,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // TestDemoSyncsBothSides runs every workflow against ghltest and checks the final state of
 // GHL (the fake's store) and of LinkedPhone (the data file, reloaded from disk).
 func TestDemoSyncsBothSides(t *testing.T) {
-	srv := ghltest.NewServer(ghltest.WithRateLimit(testRateLimit))
+	srv := ghltest.NewServer(ghltest.WithRateLimit(testRateLimit), ghltest.WithProviderStatusDelay(200*time.Millisecond))
 	t.Cleanup(srv.Close)
 	dataPath := filepath.Join(t.TempDir(), "linkedphone.json")
 	var out strings.Builder
@@ -91,16 +92,21 @@ func TestDemoSyncsBothSides(t *testing.T) {
 		assert.Equal(t, demoNewCallerName, c.Name)
 		assert.Equal(t, sourceLinkedPhone, c.Source)
 		assert.ElementsMatch(t, []string{TagMissedCall}, tagsOf(c))
-		notes := srv.Notes(loc, cid)
-		require.Len(t, notes, 1)
-		assert.True(t, strings.HasPrefix(notes[0].Body, "LinkedPhone: missed inbound call at "))
+		assert.Empty(t, srv.Notes(loc, cid), "the call is a Call message, not a note")
 
 		rec, ok := store.Get(res.NewCallerID)
 		require.True(t, ok)
 		assert.Equal(t, cid, rec.ContactID)
 		assert.Equal(t, []string{TagMissedCall}, rec.Tags)
 		require.Len(t, rec.Calls, 1)
-		assert.Equal(t, notes[0].ID, rec.Calls[0].NoteID, "the call knows its note, so it is never pushed twice")
+		call := rec.Calls[0]
+		msgs := srv.Messages(loc, cid)
+		require.Len(t, msgs, 2, "the missed call, and the text a GHL user sent (7)")
+		assert.Equal(t, ghltest.Message{ID: call.MessageID, ConversationID: call.ConversationID, ContactID: cid, MessageType: "TYPE_CALL",
+			Direction: "inbound", Status: "no-answer", CallStatus: "no-answer", From: demoNewCallerPhone, To: demoLine, AltID: call.ID,
+			ConversationProviderID: ghltest.DefaultCallProviderID, Source: "api", DateAdded: call.At}, msgs[0])
+		assert.False(t, call.Logging)
+		assert.Empty(t, call.NoteID)
 	})
 
 	t.Run("2 known caller", func(t *testing.T) {
@@ -112,15 +118,77 @@ func TestDemoSyncsBothSides(t *testing.T) {
 		assert.Contains(t, tags, TagCalled)
 		assert.Greater(t, len(tags), 1, "the contact's own tags are kept")
 		assert.Equal(t, "ghltest seed", c.Source, "the contact's source is kept")
+		assert.Contains(t, tags, TagMissedCall, "the call back reached voicemail")
 		notes := srv.Notes(loc, cid)
-		require.Len(t, notes, 2, "the seeded note and the call summary")
+		require.Len(t, notes, 2, "the seeded note and the answered call's summary")
 		assert.Equal(t, "LinkedPhone: inbound call, 4m12s", notes[1].Body[:len("LinkedPhone: inbound call, 4m12s")])
 		assert.Equal(t, 2, srv.ContactCount(loc)-n-1, "the known caller was not duplicated (two contacts were created by GHL users)")
 
 		rec, _ := store.Get(res.KnownCallerID)
 		assert.Equal(t, normalizeTags(tags), rec.Tags)
-		require.Len(t, rec.Calls, 1)
-		assert.NotEmpty(t, rec.Calls[0].NoteID)
+		require.Len(t, rec.Calls, 2)
+		answered, back := rec.Calls[0], rec.Calls[1]
+		assert.Equal(t, notes[1].ID, answered.NoteID, "the call knows its note, so it is never pushed twice")
+		assert.Empty(t, back.NoteID, "no summary, no note")
+
+		// GHL's side: both calls, their outcomes and LinkedPhone's IDs; the recording uploaded
+		// and attached to the answered call; the text the caller sent (7).
+		msgs := srv.Messages(loc, cid)
+		require.Len(t, msgs, 3)
+		require.NotEmpty(t, answered.RecordingURL)
+		assert.Equal(t, ghltest.Message{ID: answered.MessageID, ConversationID: answered.ConversationID, ContactID: cid, MessageType: "TYPE_CALL",
+			Direction: "inbound", Status: "completed", CallStatus: "completed", From: rec.Phone, To: demoLine, AltID: answered.ID,
+			ConversationProviderID: ghltest.DefaultCallProviderID, Attachments: []string{answered.RecordingURL}, Source: "api",
+			DateAdded: answered.At}, msgs[0])
+		assert.Equal(t, ghltest.Message{ID: back.MessageID, ConversationID: answered.ConversationID, ContactID: cid, MessageType: "TYPE_CALL",
+			Direction: "outbound", Status: "completed", CallStatus: "voicemail", From: demoLine, To: rec.Phone, AltID: back.ID,
+			ConversationProviderID: ghltest.DefaultCallProviderID, Source: "api", DateAdded: back.At}, msgs[1])
+		uploaded, ok := srv.UploadedFile(answered.RecordingURL)
+		require.True(t, ok)
+		local, err := os.ReadFile(answered.Recording)
+		require.NoError(t, err)
+		assert.Equal(t, 44+16000*252, len(uploaded), "252 s of 8 kHz 16-bit audio")
+		assert.Equal(t, local, uploaded, "LinkedPhone's recording, byte for byte")
+
+		require.Len(t, rec.Texts, 1)
+		text := rec.Texts[0]
+		assert.Equal(t, ghltest.Message{ID: text.MessageID, ConversationID: answered.ConversationID, ContactID: cid, MessageType: "TYPE_SMS",
+			Direction: "inbound", Status: "delivered", Body: "Running 10 minutes late, sorry!", AltID: text.ID, Source: "api",
+			DateAdded: text.At}, msgs[2])
+		assert.Equal(t, res.Texts.Inbound, rec.ID)
+		assert.Equal(t, 1, res.Texts.Push.Texts)
+	})
+
+	t.Run("7 text sent from GHL, delivered by LinkedPhone", func(t *testing.T) {
+		tx := res.Texts
+		require.NotEmpty(t, tx.FromGHL)
+		assert.Equal(t, res.NewCallerID, tx.Delivered)
+		msgs := srv.Messages(loc, res.NewCaller.ContactID)
+		require.Len(t, msgs, 2)
+		assert.Equal(t, tx.FromGHL, msgs[1].ID)
+		assert.Equal(t, "TYPE_CUSTOM_PROVIDER_SMS", msgs[1].MessageType)
+		assert.Equal(t, "delivered", msgs[1].Status, "LinkedPhone's status update, after GHL's window")
+
+		rec, _ := store.Get(res.NewCallerID)
+		require.Len(t, rec.Texts, 1, "delivered twice by GHL, sent once")
+		assert.Equal(t, Text{At: rec.Texts[0].At, Direction: "outbound", Body: "Hi Maria, sorry we missed your call. When can we call you back?",
+			MessageID: tx.FromGHL, Status: "delivered"}, rec.Texts[0])
+
+		var deliveries []ghltest.WebhookDelivery
+		for _, d := range srv.Deliveries() {
+			if d.Type == ghltest.EventProviderOutboundMessage {
+				deliveries = append(deliveries, d)
+			}
+		}
+		require.Len(t, deliveries, 2)
+		for _, d := range deliveries {
+			assert.Equal(t, tx.FromGHL, d.MessageID)
+			assert.Equal(t, 200, d.StatusCode)
+			assert.Equal(t, 1, d.Attempts)
+		}
+		puts := srv.Requests("PUT", "/conversations/messages/"+tx.FromGHL+"/status")
+		assert.Equal(t, puts-1, tx.Refused, "every update but the last was refused inside the window")
+		assert.Equal(t, 404, tx.WrongSecret)
 	})
 
 	t.Run("4 follow-up task for contacts created in GHL", func(t *testing.T) {
@@ -211,13 +279,21 @@ func TestDemoSyncsBothSides(t *testing.T) {
 		assert.Zero(t, res.Stats.Webhooks[ghl.WebhookFailed])
 		assert.Positive(t, res.Stats.Webhooks[ghl.WebhookAccepted])
 		// Import: a count and one short page; 4 per refresh; the new caller's duplicate check,
-		// upsert, note and tags, the known caller's upsert, note and tags; 2 follow-ups;
+		// upsert, tags and call log; the known caller's upsert, tags, two call logs, the
+		// recording's upload and attachment, and the summary note; the texts: the known caller's
+		// upsert and inbound text, and the status updates of the text from GHL; 2 follow-ups;
 		// 1 completion; the catch-up's one page and its follow-up.
-		assert.Equal(t, 2+3*4+4+3+2+1+2, res.Stats.Attempts)
-		for _, want := range []string{"== 5. initial import", "== 1. contact requested", "== 2. calls in LinkedPhone",
+		puts := srv.Requests("PUT", "/conversations/messages/"+res.Texts.FromGHL+"/status")
+		require.Positive(t, puts)
+		assert.Equal(t, 2+3*4+4+7+2+puts+2+1+2, res.Stats.Attempts)
+		assert.Equal(t, puts-1, res.Stats.Status403, "the only refusals: GHL's window")
+		for _, want := range []string{"== 5. initial import", "== 1. contact requested", "== 2. calls in LinkedPhone", "== 7. texts",
 			"== 4. contact created in GHL", "== 3. task completed", "== webhook deliveries", "== 6. receiver down", "== summary",
-			"import  240/240  100%", "GHL API requests     26 (429s: 0", "GHL could not deliver 4 webhooks",
-			"1 created and 3 changed while away", "  catch-up: contact created while away", "  webhook: ContactCreate "} {
+			"import  240/240  100%", fmt.Sprintf("GHL API requests     %d (429s: 0", 32+puts), "GHL could not deliver 4 webhooks",
+			"1 created and 3 changed while away", "  catch-up: contact created while away", "  webhook: ContactCreate ",
+			"GHL conversations    calls logged 3 (recordings attached 1), texts logged 1, texts from GHL delivered 1",
+			"ProviderOutboundMessage " + res.Texts.FromGHL + " again: already with the carrier, acknowledged",
+			"a delivery to the Delivery URL with another secret: answered 404 Not Found, not sent"} {
 			assert.Contains(t, out.String(), want)
 		}
 	})
@@ -303,7 +379,8 @@ func TestSyncerReadOnlySendsNothing(t *testing.T) {
 	res, err := syncer.PushContact(ctx, id)
 	require.NoError(t, err)
 	assert.True(t, res.DryRun)
-	assert.Equal(t, 1, res.Notes)
+	assert.Equal(t, 1, res.Calls)
+	assert.Zero(t, res.Notes, "no summary, no note")
 	assert.Equal(t, []string{TagMissedCall}, res.Tags)
 
 	// A task done in LinkedPhone stays local.
