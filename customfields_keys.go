@@ -148,6 +148,24 @@ func (f *ContactFields) Value(ctx context.Context, c *Contact, key string) (v Cu
 	return CustomFieldValue{}, false, nil
 }
 
+// Missing returns the keys, among keys, that name no contact custom field of the location, in
+// the order given: the setup check of an integration that writes fields of its own. It
+// fetches the field list at most once for all of them (when it has none yet, or a key is not
+// in it).
+func (f *ContactFields) Missing(ctx context.Context, keys ...string) ([]string, error) {
+	seen := f.fetchesStarted()
+	var missing []string
+	for _, key := range keys {
+		_, err := f.findAfter(ctx, key, "", seen)
+		if errors.Is(err, ErrUnknownCustomField) {
+			missing = append(missing, key)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return missing, nil
+}
+
 // resolveFieldKeys returns the custom field inputs of a contact write to location loc with
 // every input given by key given by its field's ID instead, through the client's ContactFields
 // (see Resolve); in itself is left as it is. A list that names no key is returned unchanged and
