@@ -23,9 +23,11 @@
 //     call): fetch the contact, its tasks and its appointments from GHL and update the record
 //     (Syncer.RefreshContact).
 //  2. A new or changed LinkedPhone contact, such as a new caller: upsert it in GHL (matched by
-//     email, then phone; a record not linked yet is first looked up with FindDuplicate), attach
-//     each new call's summary as a note, and add the tags the activity implies, "called" or
-//     "missed-call" (Syncer.PushContact).
+//     email, then phone; a record not linked yet is first looked up with FindDuplicate) with
+//     LinkedPhone's custom fields set by key, attach each new call's summary as a note, add
+//     the tags the activity implies, "called" or "missed-call", and book the follow-up a call
+//     asks for in the first free slot of the "Follow-ups" calendar, with the GHL user whose
+//     extension took the call, in the location's timezone (Syncer.PushContact).
 //  3. A task completed on either side: GHL's TaskComplete webhook marks the LinkedPhone task
 //     done (Syncer.HandleEvent); a task done in LinkedPhone is marked completed in GHL with
 //     PUT /contacts/{id}/tasks/{taskId}/completed (Syncer.CompleteTask).
@@ -40,6 +42,20 @@
 //     them as the contact webhooks would have: a contact created meanwhile is linked and gets
 //     its follow-up task, a linked contact that changed is updated (Syncer.CatchUp). The demo
 //     stops its receiver, changes contacts in GHL, and restarts to show it.
+//  7. An appointment booked, moved or cancelled in GHL (AppointmentCreate, AppointmentUpdate,
+//     AppointmentDelete webhooks): the record's appointments follow, so the person on the
+//     phone sees the current time (Syncer.HandleEvent). The demo has a GHL user move a
+//     follow-up.
+//
+// # Set-up in GHL
+//
+// LinkedPhone's fields are custom fields of the location's contacts: "Last call" (Date
+// Picker, key contact.last_call), "Call count" (Number, contact.call_count) and "LinkedPhone
+// ID" (Single Line, contact.linkedphone_id). At start the sync looks them up with one request
+// (ContactFields.Missing) and writes those the location has; real mode says which are missing
+// and how to create them. Follow-ups need the calendar "Follow-ups" with the users who take
+// calls on its team, and each of those users' phone extension set in GHL (Users.ByExtension).
+// The demo makes all of it in the fake: Alice Agent (ext 201), Bob Booker (ext 202).
 //
 // Webhooks are verified (Ed25519 signature over the raw body, timestamp window) and
 // deduplicated by webhookId by the SDK's Handler: a redelivered event is acknowledged with
@@ -74,7 +90,10 @@
 //	contact.dateUpdated               -> ghlUpdatedAt (a contact webhook older than it is ignored)
 //	GET /contacts/{id}/tasks: id, title, body, dueDate, completed -> tasks
 //	GET /contacts/{id}/notes: id, body, dateAdded -> notes (NoteCreate webhooks add new ones)
-//	GET /contacts/{id}/appointments: id, title, startTime, appointmentStatus -> appointments
+//	GET /contacts/{id}/appointments: id, title, startTime, appointmentStatus, assignedUserId,
+//	dateUpdated                       -> appointments
+//	AppointmentCreate / AppointmentUpdate / AppointmentDelete webhooks -> the appointment added,
+//	changed or removed (one older than the record's dateUpdated is ignored)
 //	TaskComplete webhook: id, contactId -> that task's completed = true
 //	TaskCreate / TaskDelete webhooks -> the task added / removed
 //	ContactCreate webhook: the contact fields above -> a new or linked record
@@ -91,6 +110,12 @@
 //	source -> "LinkedPhone", only when FindDuplicate finds no contact (a new caller)
 //	each call not yet pushed -> a note: "LinkedPhone: missed inbound call at ... . summary"
 //	calls -> tags added (never replaced): "called" if one was answered, "missed-call" if one was missed
+//	calls -> custom fields, by key, in the upsert: contact.last_call (the latest call's start,
+//	RFC 3339 in UTC), contact.call_count (calls logged), contact.linkedphone_id (the record's ID)
+//	a call with FollowUp, taken on an extension -> an appointment in the first free slot of
+//	the "Follow-ups" calendar for the GHL user with that extension, found in the location's
+//	timezone, titled "Follow-up: <name>, call of <time>"; its ID is kept on the call, so it is
+//	never booked twice (a booking whose answer was lost is looked for by its title)
 //	a task marked done -> PUT .../tasks/{taskId}/completed {"completed": true}
 //
 // Tags are never sent in the upsert itself: GHL replaces a contact's whole tag list with the

@@ -67,8 +67,9 @@ Keeps LinkedPhone's contact records in sync with a GHL location.
 Without credentials it runs every workflow against an in-process fake of the GHL API
 (ghltest), seeded with demo data: no account and no network needed.
 
-With %s (a Private Integration Token of the location, scopes contacts.readonly and,
-for -write, contacts.write) and %s set, it runs against the real API
+With %s (a Private Integration Token of the location, scopes contacts.readonly,
+locations.readonly and locations/customFields.readonly and, for -write, contacts.write) and
+%s set, it runs against the real API
 (%s; %s overrides it). It is read-only unless -write is given.
 
 Flags:
@@ -242,7 +243,7 @@ func describe(r *Record) string {
 }
 
 // printSummary prints the closing counts.
-func printSummary(o *output, store *Store, snap snapshot, elapsed time.Duration) {
+func printSummary(o *output, store *Store, snap snapshot, tally Tally, elapsed time.Duration) {
 	var tasks, open, notes, calls int
 	for _, r := range store.Records() {
 		tasks += len(r.Tasks)
@@ -256,6 +257,8 @@ func printSummary(o *output, store *Store, snap snapshot, elapsed time.Duration)
 	}
 	o.section("summary")
 	o.printf("LinkedPhone records  %d (%d tasks, %d open; %d notes; %d calls) in %s\n", store.Len(), tasks, open, notes, calls, store.Path())
+	o.printf("follow-ups booked    %d (first free slot, with the user whose extension took the call)\n", tally.FollowUps)
+	o.printf("custom fields        %d values written by key (%s)\n", tally.FieldValues, fieldList(tally.Fields))
 	o.printf("GHL API requests     %d (429s: %d, 5xx: %d, retries: %d, rate-limit waits: %d, %s)\n",
 		snap.Attempts, snap.Status429, snap.Status5xx, snap.Retries, snap.Waits, snap.Waited.Round(time.Millisecond))
 	o.printf("webhooks             %d accepted, %d duplicate (acknowledged, not processed), %d rejected, %d failed\n",

@@ -32,6 +32,10 @@ type Syncer struct {
 	// linkMu serializes linking new contacts, so a ContactCreate webhook and a catch-up that
 	// meet the same contact create one follow-up task, not two.
 	linkMu sync.Mutex
+	// fields: LinkedPhone's custom fields on contacts (fields.go); booking: follow-ups
+	// booked for calls (followup.go).
+	fields  fieldState
+	booking bookingState
 
 	mu        sync.Mutex
 	processed map[string]int    // webhookId -> times processed
@@ -146,6 +150,10 @@ type PushResult struct {
 	Tags      []string // tags added
 	Record    *Record  // the record afterwards
 	DryRun    bool     // nothing was sent (read-only mode)
+	// Fields are LinkedPhone's custom fields sent with the upsert, by key (fields.go), and
+	// FollowUps the follow-ups booked for its calls (followup.go).
+	Fields    []ghl.CustomFieldInput
+	FollowUps []FollowUp
 }
 
 // PushContact upserts the record in GHL (matched by email, then phone; a record not linked
@@ -174,7 +182,7 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 	}
 	tags := activityTags(calls)
 	if !s.write {
-		return &PushResult{ContactID: rec.ContactID, Notes: len(pending), Tags: tags, Record: rec, DryRun: true}, nil
+		return &PushResult{ContactID: rec.ContactID, Notes: len(pending), Tags: tags, Record: rec, DryRun: true, Fields: s.fieldInputs(rec)}, nil
 	}
 
 	// A record not linked yet may still match a contact GHL has (same email or phone); ask,
@@ -187,12 +195,15 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 		}
 		newContact = dup == nil
 	}
-	up, _, err := s.client.Contacts.Upsert(ctx, upsertRequest(rec, phone, newContact))
+	req := upsertRequest(rec, phone, newContact)
+	req.CustomFields = s.fieldInputs(rec)
+	up, _, err := s.client.Contacts.Upsert(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("push %s: upsert: %w", id, err)
 	}
+	s.countFields(len(req.CustomFields))
 	cid := up.Contact.ID
-	res := &PushResult{ContactID: cid, New: up.New}
+	res := &PushResult{ContactID: cid, New: up.New, Fields: req.CustomFields}
 	s.store.Update(id, func(r *Record) bool {
 		r.ContactID = cid
 		applyContact(r, up.Contact, s.region)
@@ -237,6 +248,9 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 			}
 			return true
 		})
+	}
+	if res.FollowUps, err = s.bookFollowUps(ctx, id, cid); err != nil {
+		return nil, errors.Join(fmt.Errorf("push %s: %w", id, err), s.store.Save())
 	}
 	s.store.Update(id, func(r *Record) bool { r.SyncedAt = s.now(); return true })
 	if err := s.store.Save(); err != nil {
@@ -357,9 +371,15 @@ func (s *Syncer) HandleEvent(ctx context.Context, ev ghl.Event) error {
 	case *ghl.NoteCreateEvent:
 		objectID = ev.ID
 		s.onNote(&ev.NotePayload)
+	case *ghl.AppointmentCreateEvent:
+		s.onAppointment(ghl.EventAppointmentCreate, &ev.AppointmentPayload)
+	case *ghl.AppointmentUpdateEvent:
+		s.onAppointment(ghl.EventAppointmentUpdate, &ev.AppointmentPayload)
+	case *ghl.AppointmentDeleteEvent:
+		s.onAppointment(ghl.EventAppointmentDelete, &ev.AppointmentPayload)
 	default:
-		// Other events (appointments, app lifecycle, types this SDK does not know) are not
-		// part of this sync; acknowledging them stops GHL from redelivering.
+		// Other events (app lifecycle, types this SDK does not know) are not part of this
+		// sync; acknowledging them stops GHL from redelivering.
 		s.log.Debug("webhook ignored", "type", ev.EventType())
 	}
 	if err != nil {
