@@ -72,6 +72,12 @@ func (s *Syncer) bookFollowUp(ctx context.Context, rec *Record, contactID string
 		return nil, errors.New("no extension took the call, so there is no one to book it with")
 	}
 	title := followUpTitleFor(rec.Name, call.At)
+	// The timezone first: reading the location also gives the SDK the company ID that the
+	// user lookup needs, so that costs no second read.
+	tz, err := s.locationTimezone(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if call.FollowUpSent {
 		// The last booking was sent but its answer never came: GHL may have made it.
 		a, err := s.findBooked(ctx, contactID, title)
@@ -79,14 +85,8 @@ func (s *Syncer) bookFollowUp(ctx context.Context, rec *Record, contactID string
 			return nil, err
 		}
 		if a != nil {
-			return s.recordBooking(rec.ID, call, a, &ghl.User{ID: a.AssignedUserID}, "")
+			return s.recordBooking(rec.ID, call, a, &ghl.User{ID: a.AssignedUserID}, ""), nil
 		}
-	}
-	// The timezone first: reading the location also gives the SDK the company ID that the
-	// user lookup needs, so that costs no second read.
-	tz, err := s.locationTimezone(ctx)
-	if err != nil {
-		return nil, err
 	}
 	user, _, err := s.client.Users.ByExtension(ctx, call.Extension)
 	if err != nil {
@@ -133,11 +133,13 @@ func (s *Syncer) bookFollowUp(ctx context.Context, rec *Record, contactID string
 		return nil, errors.Join(err, s.store.Save())
 	}
 	return s.recordBooking(rec.ID, call, &ghl.Appointment{ID: ev.ID, Title: ev.Title, StartTime: ev.StartTime,
-		AppointmentStatus: ev.AppointmentStatus, AssignedUserID: ev.AssignedUserID}, user, cal.Name)
+		AppointmentStatus: ev.AppointmentStatus, AssignedUserID: ev.AssignedUserID}, user, cal.Name), nil
 }
 
-// recordBooking keeps the appointment with the call and in the record's appointments.
-func (s *Syncer) recordBooking(id string, call Call, a *ghl.Appointment, user *ghl.User, calendar string) (*FollowUp, error) {
+// recordBooking keeps the appointment with the call and in the record's appointments. The
+// caller saves the store; until then, the call's FollowUpSent mark (saved before the booking
+// was sent) makes a restarted sync look the booking up instead of making another.
+func (s *Syncer) recordBooking(id string, call Call, a *ghl.Appointment, user *ghl.User, calendar string) *FollowUp {
 	appt := Appointment{ID: a.ID, Title: a.Title, Start: timeOf(a.StartTime), Status: a.AppointmentStatus, UserID: a.AssignedUserID}
 	s.store.Update(id, func(r *Record) bool {
 		for j := range r.Calls {
@@ -149,9 +151,6 @@ func (s *Syncer) recordBooking(id string, call Call, a *ghl.Appointment, user *g
 		r.UpdatedAt = s.now()
 		return true
 	})
-	if err := s.store.Save(); err != nil {
-		return nil, err
-	}
 	s.booking.mu.Lock()
 	s.booking.booked++
 	tz := s.booking.tz
@@ -161,7 +160,7 @@ func (s *Syncer) recordBooking(id string, call Call, a *ghl.Appointment, user *g
 		start = start.In(tz)
 	}
 	return &FollowUp{AppointmentID: a.ID, Start: start, Status: a.AppointmentStatus, UserID: user.ID, UserName: userName(user),
-		Extension: call.Extension, Calendar: calendar}, nil
+		Extension: call.Extension, Calendar: calendar}
 }
 
 func (s *Syncer) markFollowUpSent(id string, call Call, sent bool) {

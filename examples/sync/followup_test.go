@@ -124,6 +124,8 @@ func TestFollowUpLostAnswerIsNotBookedTwice(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res.FollowUps, 1)
 	assert.Equal(t, appts[0].ID, res.FollowUps[0].AppointmentID)
+	assert.True(t, res.FollowUps[0].Start.Equal(appts[0].StartTime))
+	assert.Equal(t, "America/New_York", res.FollowUps[0].Start.Location().String())
 	assert.Len(t, f.srv.Appointments(f.srv.LocationID(), rec.ContactID), 1, "not booked twice")
 	assert.Equal(t, 1, f.srv.Requests(http.MethodPost, "/calendars/events/appointments"))
 	assert.Equal(t, 1, f.srv.Requests(http.MethodGet, "/contacts/"+rec.ContactID+"/appointments"), "looked for once")
