@@ -160,7 +160,9 @@ type PushResult struct {
 // yet is first looked up with FindDuplicate), attaches each call
 // not yet pushed as a note, and adds the tags its calls imply. A failure part-way leaves the
 // record consistent: a rerun repeats only what is missing (the upsert matches the same
-// contact; notes already created are remembered by ID).
+// contact; notes already created are remembered by ID). The upsert carries LinkedPhone's
+// fields by key (fields.go), and the follow-ups the calls ask for are booked last
+// (followup.go; each remembered by its appointment ID).
 func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error) {
 	rec, ok := s.store.Get(id)
 	if !ok {
