@@ -81,6 +81,14 @@ func checkDemoFollowUps(t *testing.T, srv *ghltest.Server, store *Store, res *de
 		require.NoError(t, err)
 		assert.Empty(t, earlier)
 
+		// The same call is in the contact's conversation too, as a Call message.
+		msgs := srv.Messages(res.LocationID, c.push.ContactID)
+		j := slices.IndexFunc(msgs, func(m ghltest.Message) bool { return m.AltID == call.ID })
+		require.GreaterOrEqual(t, j, 0, "the call of %s is a Call message", c.id)
+		assert.Equal(t, call.MessageID, msgs[j].ID)
+		assert.Equal(t, "TYPE_CALL", msgs[j].MessageType)
+		assert.Equal(t, "completed", msgs[j].CallStatus)
+
 		// LinkedPhone: the call knows its appointment, and the record shows it.
 		assert.True(t, call.FollowUp)
 		assert.Equal(t, c.ext, call.Extension)

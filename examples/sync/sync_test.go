@@ -277,6 +277,27 @@ func TestDemoSyncsBothSides(t *testing.T) {
 	t.Run("2 LinkedPhone's fields by key", func(t *testing.T) { checkDemoFields(t, srv, store, res, out.String()) })
 	t.Run("8 follow-up moved in GHL", func(t *testing.T) { checkDemoMove(t, srv, store, res, out.String()) })
 
+	// Both features' webhooks reach the same receiver: the calls and texts coming back as
+	// message events (acknowledged, nothing to do), the follow-ups as appointment events.
+	t.Run("2/7/8 message and appointment webhooks", func(t *testing.T) {
+		got := map[string]int{}
+		for _, d := range srv.Deliveries() {
+			switch d.Type {
+			case ghl.EventInboundMessage, ghl.EventOutboundMessage, ghl.EventAppointmentCreate, ghl.EventAppointmentUpdate, ghl.EventAppointmentDelete:
+				got[d.Type]++
+				assert.Equal(t, 200, d.StatusCode, "%s %s acknowledged", d.Type, d.WebhookID)
+				assert.Equal(t, 1, d.Attempts, "%s %s handled at once", d.Type, d.WebhookID)
+			}
+		}
+		assert.Equal(t, map[string]int{
+			// The three callers' inbound calls and the known caller's text; the call back and
+			// the text from GHL.
+			ghl.EventInboundMessage: 4, ghl.EventOutboundMessage: 2,
+			// The two follow-ups booked, and the one a GHL user moved.
+			ghl.EventAppointmentCreate: 2, ghl.EventAppointmentUpdate: 1,
+		}, got)
+	})
+
 	t.Run("summary", func(t *testing.T) {
 		assert.Zero(t, res.Stats.Status429)
 		assert.Zero(t, srv.RateLimited())
@@ -449,7 +470,11 @@ func TestRealModeWrite(t *testing.T) {
 	code := realMain([]string{"-write", "-data", filepath.Join(dir, "lp.json")},
 		env(map[string]string{envToken: srv.Token(), envLocation: loc, envBaseURL: srv.URL}), stdout, stderr)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", readFile(t, stdout), readFile(t, stderr))
-	assert.Contains(t, readFile(t, stdout), "custom fields: contact.last_call, contact.call_count, contact.linkedphone_id, written by key on every contact the sync pushes\n")
+	outText := readFile(t, stdout)
+	assert.Contains(t, outText, "custom fields: contact.last_call, contact.call_count, contact.linkedphone_id, written by key on every contact the sync pushes\n")
+	// A Private Integration Token and no call provider: the call stays out of the conversation.
+	assert.Contains(t, outText, "call logging skipped: set GHL_CALL_PROVIDER_ID")
+	assert.Contains(t, outText, "0 call(s) logged (1 skipped)")
 
 	store, err := OpenStore(filepath.Join(dir, "lp.json"))
 	require.NoError(t, err)
@@ -462,6 +487,7 @@ func TestRealModeWrite(t *testing.T) {
 	assert.ElementsMatch(t, []ghltest.CustomFieldValue{{ID: ids[fieldLastCall], Value: rec.Calls[0].At.UTC().Format(time.RFC3339)},
 		{ID: ids[fieldCallCount], Value: float64(1)}, {ID: ids[fieldLinkedPhoneID], Value: rec.ID}}, c.CustomFields, "LinkedPhone's fields, written by key")
 	require.Len(t, srv.Notes(loc, rec.ContactID), 1)
+	assert.Empty(t, srv.Messages(loc, rec.ContactID), "no call logged without a provider")
 	tasks := srv.Tasks(loc, rec.ContactID)
 	require.Len(t, tasks, 1)
 	assert.True(t, tasks[0].Completed)
