@@ -22,16 +22,16 @@ import (
 
 // Webhooks: when a registered URL is set, every state change made through the API (contact
 // created, updated, deleted or re-tagged; task created, completed or deleted; note created,
-// updated or deleted; appointment booked; a message added to a conversation, a
-// conversation's unread count or star changed: conversations_webhooks.go) is delivered there
-// as GHL delivers it: a compact JSON payload with type, locationId, appId, versionId, timestamp and a unique webhookId,
-// signed with Ed25519 in X-GHL-Signature by the server's own test key. Delivery is
-// asynchronous and in order for each location. Like GHL, the fake retries a delivery only
-// when the receiver answers 429, six times at a fixed spacing (GHL's ten minutes, scaled down
-// to 10 ms by default; SetWebhookRetries changes both); any other answer, 5xx included, and a
-// failed connection end it. Events raised while no URL is registered are not delivered. A
-// text sent through a conversation provider is also posted, unsigned, to the provider's
-// Delivery URL, in a queue of its own.
+// updated or deleted; appointment booked, changed or deleted; a message added to a
+// conversation, a conversation's unread count or star changed: conversations_webhooks.go) is
+// delivered there as GHL delivers it: a compact JSON payload with type, locationId, appId,
+// versionId, timestamp and a unique webhookId, signed with Ed25519 in X-GHL-Signature by the
+// server's own test key. Delivery is asynchronous and in order for each location. Like GHL,
+// the fake retries a delivery only when the receiver answers 429, six times at a fixed spacing
+// (GHL's ten minutes, scaled down to 10 ms by default; SetWebhookRetries changes both); any
+// other answer, 5xx included, and a failed connection end it. Events raised while no URL is
+// registered are not delivered. A text sent through a conversation provider is also posted,
+// unsigned, to the provider's Delivery URL, in a queue of its own.
 //
 //	verifier, _ := ghlclient.NewVerifier(srv) // package ghltest/ghlclient
 //	srv.RegisterWebhook(receiver.URL)

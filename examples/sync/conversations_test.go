@@ -180,18 +180,27 @@ func TestDeliveryURL(t *testing.T) {
 	assert.Equal(t, "+14155550100", rec.Phone)
 }
 
-// Real mode logs calls when given LinkedPhone's Call provider and its app's token, and
-// explains GHL's refusal of a Private Integration Token for it.
+// Real mode logs calls when given LinkedPhone's Call provider and its app's token, writes
+// LinkedPhone's fields in the same push, and explains GHL's refusal of a Private
+// Integration Token for the provider.
 func TestRealModeCallProvider(t *testing.T) {
 	srv := ghltest.New(t)
 	loc := srv.LocationID()
 	dir := t.TempDir()
+	// One of LinkedPhone's fields exists: it is written beside the call log, the others are
+	// reported missing.
+	countID, err := srv.AddCustomField(loc, ghltest.CustomField{Name: "Call count", FieldKey: fieldCallCount, DataType: "NUMERICAL"})
+	require.NoError(t, err)
 
 	stdout, stderr := tempFile(t, dir, "out"), tempFile(t, dir, "err")
 	code := realMain([]string{"-write", "-data", filepath.Join(dir, "a.json")}, env(map[string]string{envToken: srv.ProviderAppToken(loc),
 		envLocation: loc, envBaseURL: srv.URL, envCallProvider: ghltest.DefaultCallProviderID}), stdout, stderr)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", readFile(t, stdout), readFile(t, stderr))
-	assert.Contains(t, readFile(t, stdout), "1 call(s) logged (0 skipped)")
+	outText := readFile(t, stdout)
+	assert.Contains(t, outText, "1 call(s) logged (0 skipped)")
+	assert.Contains(t, outText, "custom fields: the location lacks 2 of LinkedPhone's 3 fields")
+	assert.Contains(t, outText, "  written by key meanwhile: contact.call_count\n")
+	assert.Contains(t, outText, "  fields by key: contact.call_count=1\n")
 	store, err := OpenStore(filepath.Join(dir, "a.json"))
 	require.NoError(t, err)
 	rec, ok := store.ByPhone(realDemoPhone)
@@ -201,6 +210,9 @@ func TestRealModeCallProvider(t *testing.T) {
 	assert.Equal(t, "TYPE_CALL", msgs[0].MessageType)
 	assert.Equal(t, rec.Calls[0].ID, msgs[0].AltID)
 	assert.Equal(t, "no-answer", msgs[0].CallStatus)
+	c, ok := srv.Contact(loc, rec.ContactID)
+	require.True(t, ok)
+	assert.Equal(t, []ghltest.CustomFieldValue{{ID: countID, Value: float64(1)}}, c.CustomFields, "the call's push wrote the field by key")
 
 	stdout, stderr = tempFile(t, dir, "out2"), tempFile(t, dir, "err2")
 	code = realMain([]string{"-write", "-data", filepath.Join(dir, "b.json")}, env(map[string]string{envToken: srv.Token(),

@@ -44,6 +44,18 @@ type demoResult struct {
 	NewCaller     *PushResult
 	KnownCallerID string
 	KnownCaller   *PushResult
+	// Setup is the location's users, follow-up calendar and fields (demo_setup.go).
+	// FollowUpCallerID is a third caller, answered on another extension; both answered
+	// calls ask for a follow-up. Moved is the follow-up a GHL user then moved, and where to.
+	Setup            *demoSetup
+	Fields           *FieldCheck
+	FollowUpCallerID string
+	FollowUpCaller   *PushResult
+	Moved            struct {
+		RecordID, AppointmentID string
+		From, To                time.Time
+	}
+	Tally Tally
 
 	GHLContactID string // the contact a GHL user created
 
@@ -96,9 +108,13 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	}
 	loc := srv.LocationID()
 	res := &demoResult{LocationID: loc}
+	var err error
 	out.holdReports = true
 	defer out.flushReports()
 	res.SeededIDs = srv.Seed(loc, opts.Contacts, opts.Seed)
+	if res.Setup, err = prepareDemoLocation(srv, loc); err != nil {
+		return nil, err
+	}
 
 	// The demo starts LinkedPhone from nothing, since the fake's IDs are new on every run.
 	if err := os.Remove(opts.DataPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -107,8 +123,8 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	if err := os.RemoveAll(recordingsDir(opts.DataPath)); err != nil {
 		return nil, fmt.Errorf("resetting the demo recordings: %w", err)
 	}
-	store, err := OpenStore(opts.DataPath)
-	if err != nil {
+	var store *Store
+	if store, err = OpenStore(opts.DataPath); err != nil {
 		return nil, err
 	}
 
@@ -170,6 +186,11 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	out.printf("webhooks         %s (Ed25519-signed by the fake, verified by ghl.WebhookVerifier)\n", rcv.URL)
 	out.printf("Delivery URL     %s<secret> (texts sent from GHL; unsigned, so a secret path guards it)\n", strings.TrimSuffix(rcv.deliveryURL, deliverySecretOf(rcv.deliveryURL)))
 	out.printf("LinkedPhone data %s\n", store.Path())
+	if res.Fields, err = syncer.CheckFields(ctx); err != nil {
+		return nil, err
+	}
+	out.printf("custom fields    %s, written by key on every contact LinkedPhone pushes\n", fieldList(res.Fields.Found))
+	out.printf("follow-ups       calendar %q, team %s, %s\n", defaultFollowUpCalendar, res.Setup.teamText(), res.Setup.Timezone)
 
 	// 5. Initial import.
 	out.section("5. initial import: every contact, 500 per request (Contacts.SearchAll)")
@@ -197,8 +218,8 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 		out.printf("%s\n", describe(rec))
 	}
 
-	// 2. Callers: one new, one known.
-	out.section("2. calls in LinkedPhone -> upsert in GHL, Call messages in the contact's conversation (recordings attached), activity tags")
+	// 2. Callers: one new, two known; the answered calls ask for a follow-up.
+	out.section("2. calls in LinkedPhone -> upsert in GHL with LinkedPhone's fields, Call messages (recordings attached), summary notes, activity tags, follow-ups booked")
 	now := time.Now().UTC().Truncate(time.Second)
 	res.NewCallerID, err = syncer.RecordCall(demoNewCallerPhone, demoNewCallerName, "",
 		Call{At: now.Add(-3 * time.Minute), Direction: "inbound", Missed: true, Line: demoLine})
@@ -209,15 +230,16 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 		return nil, err
 	}
 	printPush(out, "new caller, missed call", res.NewCallerID, res.NewCaller)
+	printPushExtras(out, res.NewCaller)
 	if err := waitWebhooks(ctx, srv, out); err != nil {
 		return nil, err
 	}
 	if len(res.Refreshed) > 1 {
 		known, _ := store.Get(res.Refreshed[1])
-		// An answered call, recorded, and LinkedPhone's call back a minute later, which
-		// reached the caller's voicemail.
+		// An answered call on extension 201, recorded, that asks for a follow-up, and
+		// LinkedPhone's call back a minute later, which reached the caller's voicemail.
 		answered := Call{ID: newLocalID("call-"), At: now.Add(-2 * time.Minute), Direction: "inbound", Seconds: 252, Line: demoLine,
-			Summary: "Asked to move the consultation to Friday."}
+			Summary: "Asked to move the consultation to Friday.", Extension: "201", FollowUp: true}
 		if answered.Recording, err = writeRecording(recordingsDir(opts.DataPath), answered.ID, answered.Seconds); err != nil {
 			return nil, err
 		}
@@ -229,7 +251,15 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 		if res.KnownCaller, err = syncer.PushContact(ctx, res.KnownCallerID); err != nil {
 			return nil, err
 		}
-		printPush(out, "known caller, answered", res.KnownCallerID, res.KnownCaller)
+		printPush(out, "known caller, answered on ext 201", res.KnownCallerID, res.KnownCaller)
+		printPushExtras(out, res.KnownCaller)
+	}
+	if len(res.SeededIDs) > 3 {
+		if res.FollowUpCallerID, res.FollowUpCaller, err = demoFollowUpCall(ctx, syncer, store, res.SeededIDs[3], now); err != nil {
+			return nil, err
+		}
+		printPush(out, "known caller, answered on ext 202", res.FollowUpCallerID, res.FollowUpCaller)
+		printPushExtras(out, res.FollowUpCaller)
 	}
 	if err := waitWebhooks(ctx, srv, out); err != nil {
 		return nil, err
@@ -292,6 +322,17 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 		return nil, err
 	}
 
+	// 8. A follow-up moved in GHL.
+	if res.FollowUpCaller != nil && len(res.FollowUpCaller.FollowUps) > 0 {
+		out.section("8. follow-up moved in GHL -> AppointmentUpdate webhook -> LinkedPhone")
+		if err := moveFollowUp(ctx, ghlUser, res, out); err != nil {
+			return nil, err
+		}
+		if err := waitWebhooks(ctx, srv, out); err != nil {
+			return nil, err
+		}
+	}
+
 	// A duplicate delivery: GHL delivers at least once.
 	out.section("webhook deliveries: a duplicate and a forgery")
 	res.RemoteDone.WebhookID = syncer.WebhookIDFor(ghl.EventTaskComplete, task.ID)
@@ -335,12 +376,17 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	}
 	out.printf("GHL could not deliver %d webhooks: the receiver was down\n", res.Missed)
 
-	// The restarted process reads the store, and its checkpoint, from disk.
+	// The restarted process reads the store, and its checkpoint, from disk. Its field check
+	// costs no request: the client kept the location's field list.
+	first := syncer.Tally()
 	if store, err = OpenStore(opts.DataPath); err != nil {
 		return nil, err
 	}
 	syncer = NewSyncer(client, store, logger, true, out.reportf)
 	syncer.callProvider = ghltest.DefaultCallProviderID
+	if _, err := syncer.CheckFields(ctx); err != nil {
+		return nil, err
+	}
 	if rcv, err = startDemoReceiver(addr, srv, verifier, syncer, secret, logger); err != nil {
 		return nil, err
 	}
@@ -360,7 +406,10 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	}
 	res.Stats = st.snapshot()
 	res.Elapsed = time.Since(start)
-	printSummary(out, store, res.Stats, res.Elapsed)
+	res.Tally = syncer.Tally()
+	res.Tally.FollowUps += first.FollowUps
+	res.Tally.FieldValues += first.FieldValues
+	printSummary(out, store, res.Stats, res.Tally, res.Elapsed)
 	return res, nil
 }
 

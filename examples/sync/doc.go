@@ -31,12 +31,15 @@
 //     call): fetch the contact, its tasks and its appointments from GHL and update the record
 //     (Syncer.RefreshContact).
 //  2. A new or changed LinkedPhone contact, such as a new caller: upsert it in GHL (matched by
-//     email, then phone; a record not linked yet is first looked up with FindDuplicate), add
-//     the tags the activity implies, "called" or "missed-call", log each new call as a Call
-//     message in the contact's conversation (inbound or outbound, its outcome, LinkedPhone's
-//     call ID as altId, its time) with its recording uploaded and attached, add the summary
-//     the person who took the call wrote as a note, and add the texts LinkedPhone received
-//     (Syncer.PushContact; calls.go, texts.go).
+//     email, then phone; a record not linked yet is first looked up with FindDuplicate) with
+//     LinkedPhone's custom fields set by key, add the tags the activity implies, "called" or
+//     "missed-call", log each new call as a Call message in the contact's conversation
+//     (inbound or outbound, its outcome, LinkedPhone's call ID as altId, its time) with its
+//     recording uploaded and attached, add the summary the person who took the call wrote as
+//     a note, add the texts LinkedPhone received, and, last, book the follow-up a call asks
+//     for in the first free slot of the "Follow-ups" calendar, with the GHL user whose
+//     extension took the call, in the location's timezone (Syncer.PushContact; fields.go,
+//     calls.go, texts.go, followup.go).
 //  3. A task completed on either side: GHL's TaskComplete webhook marks the LinkedPhone task
 //     done (Syncer.HandleEvent); a task done in LinkedPhone is marked completed in GHL with
 //     PUT /contacts/{id}/tasks/{taskId}/completed (Syncer.CompleteTask).
@@ -59,6 +62,23 @@
 //     the send (500 ms in the demo), and the SDK waits that out (Delivery, texts.go). GHL
 //     does not sign those deliveries, so the Delivery URL carries a secret path segment.
 //     Real mode has no carrier, so it does not serve the Delivery URL.
+//  8. An appointment booked, moved or cancelled in GHL (AppointmentCreate, AppointmentUpdate,
+//     AppointmentDelete webhooks): the record's appointments follow, so the person on the
+//     phone sees the current time (Syncer.HandleEvent; appointments.go). The demo has a GHL
+//     user move a follow-up.
+//
+// # Set-up in GHL
+//
+// LinkedPhone's fields are custom fields of the location's contacts: "Last call" (Date
+// Picker, key contact.last_call), "Call count" (Number, contact.call_count) and "LinkedPhone
+// ID" (Single Line, contact.linkedphone_id). At start the sync looks them up with one request
+// (ContactFields.Missing) and writes those the location has; real mode says which are missing
+// and how to create them. Follow-ups need the calendar "Follow-ups" with the users who take
+// calls on its team, and each of those users' phone extension set in GHL (Users.ByExtension).
+// Calls are logged only through LinkedPhone's marketplace app, with its Call conversation
+// provider and its OAuth token for the location; texts sent from GHL reach LinkedPhone when
+// its SMS provider is the location's default and its Delivery URL is set in the app.
+// The demo makes all of it in the fake: Alice Agent (ext 201), Bob Booker (ext 202).
 //
 // Webhooks are verified (Ed25519 signature over the raw body, timestamp window) and
 // deduplicated by webhookId by the SDK's Handler: a redelivered event is acknowledged with
@@ -93,7 +113,10 @@
 //	contact.dateUpdated               -> ghlUpdatedAt (a contact webhook older than it is ignored)
 //	GET /contacts/{id}/tasks: id, title, body, dueDate, completed -> tasks
 //	GET /contacts/{id}/notes: id, body, dateAdded -> notes (NoteCreate webhooks add new ones)
-//	GET /contacts/{id}/appointments: id, title, startTime, appointmentStatus -> appointments
+//	GET /contacts/{id}/appointments: id, title, startTime, appointmentStatus, assignedUserId,
+//	dateUpdated                       -> appointments
+//	AppointmentCreate / AppointmentUpdate / AppointmentDelete webhooks -> the appointment added,
+//	changed or removed (one older than the record's dateUpdated is ignored)
 //	TaskComplete webhook: id, contactId -> that task's completed = true
 //	TaskCreate / TaskDelete webhooks -> the task added / removed
 //	ContactCreate webhook: the contact fields above -> a new or linked record
@@ -121,6 +144,13 @@
 //	calls -> tags added (never replaced): "called" if one was answered, "missed-call" if one was missed
 //	each text received -> an inbound SMS (Conversations.AddInboundMessage): body, text ID as
 //	altId, time
+//	calls -> custom fields, by key, in the upsert: contact.last_call (the latest call's start,
+//	RFC 3339 in UTC), contact.call_count (calls in LinkedPhone's log), contact.linkedphone_id
+//	(the record's ID)
+//	a call with FollowUp, taken on an extension -> an appointment in the first free slot of
+//	the "Follow-ups" calendar for the GHL user with that extension, found in the location's
+//	timezone, titled "Follow-up: <name>, call of <time>"; its ID is kept on the call, so it is
+//	never booked twice (a booking whose answer was lost is looked for by its title)
 //	a task marked done -> PUT .../tasks/{taskId}/completed {"completed": true}
 //
 // GHL -> LinkedPhone, at the Delivery URL:

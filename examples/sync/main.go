@@ -72,8 +72,9 @@ Keeps LinkedPhone's contact records in sync with a GHL location.
 Without credentials it runs every workflow against an in-process fake of the GHL API
 (ghltest), seeded with demo data: no account and no network needed.
 
-With %s (a Private Integration Token of the location, scopes contacts.readonly and,
-for -write, contacts.write) and %s set, it runs against the real API
+With %s (a Private Integration Token of the location, scopes contacts.readonly,
+locations.readonly and locations/customFields.readonly and, for -write, contacts.write) and
+%s set, it runs against the real API
 (%s; %s overrides it). It is read-only unless -write is given.
 Calls are logged in the contacts' conversations only with %s, the Call
 conversation provider of LinkedPhone's marketplace app, and that app's OAuth token for
@@ -255,7 +256,7 @@ func describe(r *Record) string {
 }
 
 // printSummary prints the closing counts.
-func printSummary(o *output, store *Store, snap snapshot, elapsed time.Duration) {
+func printSummary(o *output, store *Store, snap snapshot, tally Tally, elapsed time.Duration) {
 	var tasks, open, notes, calls, texts int
 	var conv conversationCounts
 	for _, r := range store.Records() {
@@ -274,6 +275,8 @@ func printSummary(o *output, store *Store, snap snapshot, elapsed time.Duration)
 	o.printf("LinkedPhone records  %d (%d tasks, %d open; %d notes; %d calls; %d texts) in %s\n", store.Len(), tasks, open, notes, calls, texts, store.Path())
 	o.printf("GHL conversations    calls logged %d (recordings attached %d), texts logged %d, texts from GHL delivered %d\n",
 		conv.calls, conv.recordings, conv.texts, conv.delivered)
+	o.printf("follow-ups booked    %d (first free slot, with the user whose extension took the call)\n", tally.FollowUps)
+	o.printf("custom fields        %d values written by key (%s)\n", tally.FieldValues, fieldList(tally.Fields))
 	o.printf("GHL API requests     %d (429s: %d, 5xx: %d, retries: %d, rate-limit waits: %d, %s)\n",
 		snap.Attempts, snap.Status429, snap.Status5xx, snap.Retries, snap.Waits, snap.Waited.Round(time.Millisecond))
 	o.printf("webhooks             %d accepted, %d duplicate (acknowledged, not processed), %d rejected, %d failed\n",

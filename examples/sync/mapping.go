@@ -262,7 +262,8 @@ func mapAppointments(appts []*ghl.Appointment) []Appointment {
 		if status == "" {
 			status = a.Status
 		}
-		out = append(out, Appointment{ID: a.ID, Title: a.Title, Start: timeOf(a.StartTime), Status: status})
+		out = append(out, Appointment{ID: a.ID, Title: a.Title, Start: timeOf(a.StartTime), Status: status,
+			UserID: a.AssignedUserID, Updated: timeOf(a.DateUpdated)})
 	}
 	slices.SortStableFunc(out, func(a, b Appointment) int { return a.Start.Compare(b.Start) })
 	return out

@@ -46,12 +46,14 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 	} else if loc.Country != "" {
 		syncer.region = loc.Country
 	}
+	fieldsText := checkFieldsText(ctx, syncer)
 	mode := "read-only (add -write to let the sync change GHL)"
 	if cfg.write {
 		mode = "read-write"
 	}
 	out.printf("LinkedPhone <-> GHL sync against %s, location %s, %s\n", cfg.baseURL, cfg.locationID, mode)
 	out.printf("LinkedPhone data: %s\n", store.Path())
+	out.printf("%s", fieldsText)
 
 	if cfg.listen != "" {
 		return runRealReceiver(ctx, cfg, logger, syncer, st, out)
@@ -99,6 +101,7 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 		}
 		out.printf("%s -> GHL contact %s (new: %v), %d call(s) logged (%d skipped), %d note(s), tags added %v\n",
 			id, res.ContactID, res.New, res.Calls, res.CallsSkipped, res.Notes, res.Tags)
+		printPushExtras(out, res)
 	}
 
 	// 3. A task done in LinkedPhone.
@@ -124,7 +127,7 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 	out.printf("need GHL to reach this program: run it with -listen :8080 behind a public HTTPS URL\n")
 	out.printf("(for example a tunnel) and set the app's webhook URL to https://<public host>%s\n", webhookPath)
 
-	printSummary(out, store, st.snapshot(), time.Since(start))
+	printSummary(out, store, st.snapshot(), syncer.Tally(), time.Since(start))
 	return nil
 }
 
@@ -164,4 +167,24 @@ func sinceText(t time.Time) string {
 		return "the beginning (no checkpoint yet)"
 	}
 	return t.Format(time.RFC3339)
+}
+
+// checkFieldsText looks LinkedPhone's custom fields up in the location (Syncer.CheckFields)
+// and says which are written and what an admin must create for the others. A failed lookup
+// does not stop the sync: it runs without writing the fields.
+func checkFieldsText(ctx context.Context, syncer *Syncer) string {
+	check, err := syncer.CheckFields(ctx)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("custom fields: could not read the location's custom fields, so LinkedPhone's fields are not written "+
+			"(the token needs the scope locations/customFields.readonly).\n(%v)\n", err)
+	case len(check.Missing) == 0:
+		return fmt.Sprintf("custom fields: %s, written by key on every contact the sync pushes\n", fieldList(check.Found))
+	}
+	text := fmt.Sprintf("custom fields: the location lacks %d of LinkedPhone's %d fields, which are not written until an admin creates them:%s\n",
+		len(check.Missing), len(linkedPhoneFields), missingFieldsText(check.Missing))
+	if len(check.Found) > 0 {
+		text += fmt.Sprintf("  written by key meanwhile: %s\n", fieldList(check.Found))
+	}
+	return text
 }

@@ -64,6 +64,10 @@ type Appointment struct {
 	Title  string    `json:"title,omitempty"`
 	Start  time.Time `json:"start"`
 	Status string    `json:"status,omitempty"`
+	// UserID is the GHL user the appointment is with (assignedUserId), when known.
+	UserID string `json:"userId,omitempty"`
+	// Updated is GHL's dateUpdated as last applied, so a late webhook cannot undo a change.
+	Updated time.Time `json:"updated"`
 }
 
 // Call is one entry of LinkedPhone's call log. How it reaches GHL is in calls.go.
@@ -93,6 +97,17 @@ type Call struct {
 	RecordingURL string `json:"recordingUrl,omitempty"`
 	// NoteID is the GHL note that carries this call's summary, once pushed.
 	NoteID string `json:"noteId,omitempty"`
+
+	// Extension is the LinkedPhone extension that took the call ("" when nobody did).
+	Extension string `json:"extension,omitempty"`
+	// FollowUp is the call's outcome as the person on the phone set it: the caller is to be
+	// called back, so a follow-up is booked (followup.go).
+	FollowUp bool `json:"followUp,omitempty"`
+	// AppointmentID is the GHL appointment booked as the follow-up, once booked.
+	// FollowUpSent marks a booking sent whose answer never came: GHL may have made it, so
+	// the next push looks for it before booking again.
+	AppointmentID string `json:"appointmentId,omitempty"`
+	FollowUpSent  bool   `json:"followUpSent,omitempty"`
 }
 
 // Text is one text message of a record. How it reaches GHL, or comes from it, is in texts.go.

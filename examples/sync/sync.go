@@ -35,6 +35,10 @@ type Syncer struct {
 	// linkMu serializes linking new contacts, so a ContactCreate webhook and a catch-up that
 	// meet the same contact create one follow-up task, not two.
 	linkMu sync.Mutex
+	// fields: LinkedPhone's custom fields on contacts (fields.go); booking: follow-ups
+	// booked for calls (followup.go).
+	fields  fieldState
+	booking bookingState
 
 	mu        sync.Mutex
 	processed map[string]int    // webhookId -> times processed
@@ -153,6 +157,10 @@ type PushResult struct {
 	Tags                            []string // tags added
 	Record                          *Record  // the record afterwards
 	DryRun                          bool     // nothing was sent (read-only mode)
+	// Fields are LinkedPhone's custom fields sent with the upsert, by key (fields.go), and
+	// FollowUps the follow-ups booked for its calls (followup.go).
+	Fields    []ghl.CustomFieldInput
+	FollowUps []FollowUp
 }
 
 // PushContact upserts the record in GHL (matched by email, then phone; a record not linked
@@ -160,7 +168,10 @@ type PushResult struct {
 // calls in the contact's conversation with their recordings (calls.go), adds each call's
 // summary as a note, and adds the texts it received (texts.go). A failure part-way leaves the
 // record consistent: a rerun repeats only what is missing (the upsert matches the same
-// contact, tags are added again to no effect, and what was logged is remembered by ID).
+// contact, tags are added again to no effect, and what was logged is remembered by ID). The
+// upsert carries LinkedPhone's fields by key (fields.go), and the follow-ups the calls ask
+// for are booked last (followup.go; each remembered by its appointment ID), once the calls
+// they follow are in the conversation.
 func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error) {
 	rec, ok := s.store.Get(id)
 	if !ok {
@@ -179,7 +190,7 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 	tags := activityTags(calls)
 	if !s.write {
 		return &PushResult{ContactID: rec.ContactID, Calls: len(calls), Texts: len(unloggedTexts(rec)), Notes: len(notes),
-			Tags: tags, Record: rec, DryRun: true}, nil
+			Tags: tags, Record: rec, DryRun: true, Fields: s.fieldInputs(rec)}, nil
 	}
 
 	// A record not linked yet may still match a contact GHL has (same email or phone); ask,
@@ -192,12 +203,15 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 		}
 		newContact = dup == nil
 	}
-	up, _, err := s.client.Contacts.Upsert(ctx, upsertRequest(rec, phone, newContact))
+	req := upsertRequest(rec, phone, newContact)
+	req.CustomFields = s.fieldInputs(rec)
+	up, _, err := s.client.Contacts.Upsert(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("push %s: upsert: %w", id, err)
 	}
+	s.countFields(len(req.CustomFields))
 	cid := up.Contact.ID
-	res := &PushResult{ContactID: cid, New: up.New}
+	res := &PushResult{ContactID: cid, New: up.New, Fields: req.CustomFields}
 	s.store.Update(id, func(r *Record) bool {
 		r.ContactID = cid
 		applyContact(r, up.Contact, s.region)
@@ -225,6 +239,9 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 		})
 	}
 	if err := s.pushActivity(ctx, id, cid, phone, notes, res); err != nil {
+		return nil, errors.Join(fmt.Errorf("push %s: %w", id, err), s.store.Save())
+	}
+	if res.FollowUps, err = s.bookFollowUps(ctx, id, cid); err != nil {
 		return nil, errors.Join(fmt.Errorf("push %s: %w", id, err), s.store.Save())
 	}
 	s.store.Update(id, func(r *Record) bool { r.SyncedAt = s.now(); return true })
@@ -353,9 +370,15 @@ func (s *Syncer) HandleEvent(ctx context.Context, ev ghl.Event) error {
 		// The calls and texts LinkedPhone logged, coming back, and GHL's own: LinkedPhone's
 		// call log is its own (calls.go), so nothing changes and nothing is saved.
 		return nil
+	case *ghl.AppointmentCreateEvent:
+		s.onAppointment(ghl.EventAppointmentCreate, &ev.AppointmentPayload)
+	case *ghl.AppointmentUpdateEvent:
+		s.onAppointment(ghl.EventAppointmentUpdate, &ev.AppointmentPayload)
+	case *ghl.AppointmentDeleteEvent:
+		s.onAppointment(ghl.EventAppointmentDelete, &ev.AppointmentPayload)
 	default:
-		// Other events (appointments, app lifecycle, types this SDK does not know) are not
-		// part of this sync; acknowledging them stops GHL from redelivering.
+		// Other events (app lifecycle, types this SDK does not know) are not part of this
+		// sync; acknowledging them stops GHL from redelivering.
 		s.log.Debug("webhook ignored", "type", ev.EventType())
 	}
 	if err != nil {

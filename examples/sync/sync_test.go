@@ -273,25 +273,54 @@ func TestDemoSyncsBothSides(t *testing.T) {
 		assert.Equal(t, cu.Checkpoint, store.Checkpoint(), "the checkpoint is saved with the records")
 	})
 
+	t.Run("2 follow-ups booked", func(t *testing.T) { checkDemoFollowUps(t, srv, store, res) })
+	t.Run("2 LinkedPhone's fields by key", func(t *testing.T) { checkDemoFields(t, srv, store, res, out.String()) })
+	t.Run("8 follow-up moved in GHL", func(t *testing.T) { checkDemoMove(t, srv, store, res, out.String()) })
+
+	// Both features' webhooks reach the same receiver: the calls and texts coming back as
+	// message events (acknowledged, nothing to do), the follow-ups as appointment events.
+	t.Run("2/7/8 message and appointment webhooks", func(t *testing.T) {
+		got := map[string]int{}
+		for _, d := range srv.Deliveries() {
+			switch d.Type {
+			case ghl.EventInboundMessage, ghl.EventOutboundMessage, ghl.EventAppointmentCreate, ghl.EventAppointmentUpdate, ghl.EventAppointmentDelete:
+				got[d.Type]++
+				assert.Equal(t, 200, d.StatusCode, "%s %s acknowledged", d.Type, d.WebhookID)
+				assert.Equal(t, 1, d.Attempts, "%s %s handled at once", d.Type, d.WebhookID)
+			}
+		}
+		assert.Equal(t, map[string]int{
+			// The three callers' inbound calls and the known caller's text; the call back and
+			// the text from GHL.
+			ghl.EventInboundMessage: 4, ghl.EventOutboundMessage: 2,
+			// The two follow-ups booked, and the one a GHL user moved.
+			ghl.EventAppointmentCreate: 2, ghl.EventAppointmentUpdate: 1,
+		}, got)
+	})
+
 	t.Run("summary", func(t *testing.T) {
 		assert.Zero(t, res.Stats.Status429)
 		assert.Zero(t, srv.RateLimited())
 		assert.Zero(t, res.Stats.Webhooks[ghl.WebhookFailed])
 		assert.Positive(t, res.Stats.Webhooks[ghl.WebhookAccepted])
-		// Import: a count and one short page; 4 per refresh; the new caller's duplicate check,
-		// upsert, tags and call log; the known caller's upsert, tags, two call logs, the
-		// recording's upload and attachment, and the summary note; the texts: the known caller's
-		// upsert and inbound text, and the status updates of the text from GHL; 2 follow-ups;
-		// 1 completion; the catch-up's one page and its follow-up.
+		// The field list; import: a count and one short page; 4 per refresh; the new caller's
+		// duplicate check, upsert, tags and call log; the known caller's upsert, tags, two
+		// call logs, the recording's upload and attachment, and the summary note; the third
+		// caller's upsert, tags, call log and summary note; the bookings' location and
+		// calendars, and per booking (two) the user lookup, free slots and the booking; the
+		// texts: the known caller's upsert and inbound text, and the status updates of the
+		// text from GHL; 2 follow-up tasks; 1 completion; the catch-up's one page and its
+		// follow-up task.
 		puts := srv.Requests("PUT", "/conversations/messages/"+res.Texts.FromGHL+"/status")
 		require.Positive(t, puts)
-		assert.Equal(t, 2+3*4+4+7+2+puts+2+1+2, res.Stats.Attempts)
+		assert.Equal(t, 1+2+3*4+4+7+4+2+2*3+2+puts+2+1+2, res.Stats.Attempts)
 		assert.Equal(t, puts-1, res.Stats.Status403, "the only refusals: GHL's window")
 		for _, want := range []string{"== 5. initial import", "== 1. contact requested", "== 2. calls in LinkedPhone", "== 7. texts",
-			"== 4. contact created in GHL", "== 3. task completed", "== webhook deliveries", "== 6. receiver down", "== summary",
-			"import  240/240  100%", fmt.Sprintf("GHL API requests     %d (429s: 0", 32+puts), "GHL could not deliver 4 webhooks",
+			"== 4. contact created in GHL", "== 3. task completed", "== 8. follow-up moved in GHL", "== webhook deliveries",
+			"== 6. receiver down", "== summary",
+			"import  240/240  100%", fmt.Sprintf("GHL API requests     %d (429s: 0", 1+2+3*4+4+7+4+2+2*3+2+2+1+2+puts), "GHL could not deliver 4 webhooks",
 			"1 created and 3 changed while away", "  catch-up: contact created while away", "  webhook: ContactCreate ",
-			"GHL conversations    calls logged 3 (recordings attached 1), texts logged 1, texts from GHL delivered 1",
+			"GHL conversations    calls logged 4 (recordings attached 1), texts logged 1, texts from GHL delivered 1",
 			"ProviderOutboundMessage " + res.Texts.FromGHL + " again: already with the carrier, acknowledged",
 			"a delivery to the Delivery URL with another secret: answered 404 Not Found, not sent"} {
 			assert.Contains(t, out.String(), want)
@@ -417,6 +446,8 @@ func TestRealModeReadOnly(t *testing.T) {
 	assert.Contains(t, outText, "imported 30 contacts")
 	assert.Contains(t, outText, "skipped (read-only): would upsert")
 	assert.Contains(t, outText, "need GHL to reach this program: run it with -listen")
+	assert.Contains(t, outText, "custom fields: the location lacks 3 of LinkedPhone's 3 fields, which are not written until an admin creates them:\n"+
+		"  contact.last_call: create a Date Picker field named \"Last call\" (Settings > Custom Fields, object Contact)\n")
 	store, err := OpenStore(filepath.Join(dir, "lp.json"))
 	require.NoError(t, err)
 	assert.Equal(t, 30, store.Len())
@@ -427,12 +458,23 @@ func TestRealModeWrite(t *testing.T) {
 	t.Cleanup(srv.Close)
 	loc := srv.LocationID()
 	srv.Seed(loc, 5, 3)
+	ids := map[string]string{}
+	for _, f := range linkedPhoneFields {
+		id, err := srv.AddCustomField(loc, ghltest.CustomField{Name: f.Name, DataType: f.DataType})
+		require.NoError(t, err)
+		ids[f.Key] = id
+	}
 	dir := t.TempDir()
 	stdout, stderr := tempFile(t, dir, "out"), tempFile(t, dir, "err")
 
 	code := realMain([]string{"-write", "-data", filepath.Join(dir, "lp.json")},
 		env(map[string]string{envToken: srv.Token(), envLocation: loc, envBaseURL: srv.URL}), stdout, stderr)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", readFile(t, stdout), readFile(t, stderr))
+	outText := readFile(t, stdout)
+	assert.Contains(t, outText, "custom fields: contact.last_call, contact.call_count, contact.linkedphone_id, written by key on every contact the sync pushes\n")
+	// A Private Integration Token and no call provider: the call stays out of the conversation.
+	assert.Contains(t, outText, "call logging skipped: set GHL_CALL_PROVIDER_ID")
+	assert.Contains(t, outText, "0 call(s) logged (1 skipped)")
 
 	store, err := OpenStore(filepath.Join(dir, "lp.json"))
 	require.NoError(t, err)
@@ -442,7 +484,10 @@ func TestRealModeWrite(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, realDemoEmail, c.Email)
 	assert.Contains(t, tagsOf(c), TagMissedCall)
+	assert.ElementsMatch(t, []ghltest.CustomFieldValue{{ID: ids[fieldLastCall], Value: rec.Calls[0].At.UTC().Format(time.RFC3339)},
+		{ID: ids[fieldCallCount], Value: float64(1)}, {ID: ids[fieldLinkedPhoneID], Value: rec.ID}}, c.CustomFields, "LinkedPhone's fields, written by key")
 	require.Len(t, srv.Notes(loc, rec.ContactID), 1)
+	assert.Empty(t, srv.Messages(loc, rec.ContactID), "no call logged without a provider")
 	tasks := srv.Tasks(loc, rec.ContactID)
 	require.Len(t, tasks, 1)
 	assert.True(t, tasks[0].Completed)
