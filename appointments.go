@@ -53,12 +53,8 @@ func (s *AppointmentsService) List(ctx context.Context, contactID string) ([]*Ap
 	if err != nil {
 		return nil, nil, err
 	}
-	var out appointmentList
-	resp, err := s.client.do(ctx, &request{method: http.MethodGet, path: "/contacts/" + ids[0] + "/appointments", route: "/contacts/{contactId}/appointments"}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Events, resp, nil
+	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/contacts/" + ids[0] + "/appointments", route: "/contacts/{contactId}/appointments"},
+		func(e *appointmentList) []*Appointment { return e.Events })
 }
 
 // appointmentList is the answer of List.

@@ -56,8 +56,9 @@ func ExampleCalendarsService_Book() {
 	// Output: 2026-03-09T09:00:00-04:00 2026-03-09T09:30:00-04:00 true
 }
 
-// Write and read a contact's custom fields by key. An unknown key is an error, not a value
-// that silently goes nowhere.
+// Write and read a contact's custom fields by key: Create, Update and Upsert send each key
+// as its field's ID, and ContactFields reads a value back by key. An unknown key is an error
+// before anything is sent, not a value that silently goes nowhere.
 func ExampleContactFields() {
 	srv := ghltest.NewServer()
 	defer srv.Close()
@@ -67,25 +68,21 @@ func ExampleContactFields() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	fields := client.Locations.ContactFields()
 
-	count, err := fields.Input(ctx, "contact.call_count", 3)
-	if err != nil {
-		log.Fatal(err)
-	}
 	c, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{FirstName: "Ada", Email: "ada@example.com",
-		CustomFields: []ghl.CustomFieldInput{count}})
+		CustomFields: []ghl.CustomFieldInput{{Key: "contact.call_count", Value: 3}}})
 	if err != nil {
 		log.Fatal(err)
 	}
-	v, _, err := fields.Value(ctx, c, "contact.call_count")
+	v, _, err := client.Locations.ContactFields().Value(ctx, c, "contact.call_count")
 	if err != nil {
 		log.Fatal(err)
 	}
 	n, _ := v.Float()
 	fmt.Println("call count:", n)
 
-	_, err = fields.Input(ctx, "contact.no_such_field", "x")
+	_, _, err = client.Contacts.Update(ctx, c.ID, &ghl.ContactUpdateRequest{
+		CustomFields: []ghl.CustomFieldInput{{Key: "contact.no_such_field", Value: "x"}}})
 	fmt.Println(err)
 	// Output:
 	// call count: 3

@@ -162,17 +162,8 @@ func (s *CalendarsService) DeleteAppointmentNote(ctx context.Context, appointmen
 	if err != nil {
 		return nil, err
 	}
-	req := &request{method: http.MethodDelete, path: appointmentNotePath(ids), route: appointmentNotesRoute + "/{noteId}", family: APICalendars}
 	// This endpoint acknowledges with {"success": true}, not the "succeded" of the others.
-	var a successAck
-	resp, err := s.client.do(ctx, req, &a)
-	if err != nil {
-		return resp, err
-	}
-	if a.Success != nil && !*a.Success {
-		return resp, &NotSucceededError{Method: req.method, Route: req.route, StatusCode: resp.StatusCode}
-	}
-	return resp, nil
+	return s.client.doSuccess(ctx, &request{method: http.MethodDelete, path: appointmentNotePath(ids), route: appointmentNotesRoute + "/{noteId}", family: APICalendars})
 }
 
 func appointmentNotePath(ids []string) string {

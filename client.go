@@ -221,7 +221,10 @@ type RawRequest struct {
 
 // Do sends req through the same pipeline as the typed methods (token, rate limit, retries,
 // typed errors, monitoring) and decodes a 2xx JSON body into out, if out is non-nil; an empty
-// body leaves out as it is. It is the way to reach endpoints this SDK has no method for yet.
+// body leaves out as it is. It is the way to reach endpoints this SDK has no method for yet
+// (Conversations, Calendars, Users and Locations have typed services). The Version header is
+// the one the client's Version table gives the API that req.Path names, or req.API: no
+// WithAPIVersion is needed for an API whose version differs from the Contacts API's.
 func (c *Client) Do(ctx context.Context, req *RawRequest, out any) (*Response, error) {
 	switch {
 	case req == nil:

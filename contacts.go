@@ -284,7 +284,8 @@ func (s *ContactsService) Get(ctx context.Context, contactID string) (*Contact, 
 
 // Create creates a contact (POST /contacts/). A create that fails with a 5xx or a broken
 // connection is not resent, because GHL might have created it; use Upsert for a retry-safe
-// write.
+// write. Custom fields given by key are sent by their IDs (see ContactFields): a key the
+// location does not have fails the create before anything is sent.
 func (s *ContactsService) Create(ctx context.Context, req *ContactCreateRequest) (*Contact, *Response, error) {
 	if req == nil {
 		return nil, nil, &InvalidParamError{Param: "req", Reason: "must not be nil"}
@@ -296,10 +297,16 @@ func (s *ContactsService) Create(ctx context.Context, req *ContactCreateRequest)
 	if err := checkID("req.LocationID", body.LocationID); err != nil {
 		return nil, nil, err
 	}
+	fields, err := resolveFieldKeys(ctx, s.client, body.LocationID, body.CustomFields)
+	if err != nil {
+		return nil, nil, err
+	}
+	body.CustomFields = fields
 	return fetch(ctx, s.client, &request{method: http.MethodPost, path: "/contacts/", route: "/contacts/", body: body}, contactOf)
 }
 
-// Update changes a contact. Only the fields set in req are sent.
+// Update changes a contact. Only the fields set in req are sent. Custom fields given by key
+// are sent by their IDs, as in Create.
 func (s *ContactsService) Update(ctx context.Context, contactID string, req *ContactUpdateRequest) (*Contact, *Response, error) {
 	ids, err := escapeIDs("contactID", contactID)
 	if err != nil {
@@ -308,7 +315,13 @@ func (s *ContactsService) Update(ctx context.Context, contactID string, req *Con
 	if req == nil {
 		return nil, nil, &InvalidParamError{Param: "req", Reason: "must not be nil"}
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodPut, path: "/contacts/" + ids[0], route: "/contacts/{contactId}", body: req}, contactOf)
+	fields, err := resolveFieldKeys(ctx, s.client, s.client.locationID, req.CustomFields)
+	if err != nil {
+		return nil, nil, err
+	}
+	body := *req
+	body.CustomFields = fields
+	return fetch(ctx, s.client, &request{method: http.MethodPut, path: "/contacts/" + ids[0], route: "/contacts/{contactId}", body: body}, contactOf)
 }
 
 // Delete deletes a contact.
@@ -323,7 +336,8 @@ func (s *ContactsService) Delete(ctx context.Context, contactID string) (*Respon
 // Upsert creates the contact or updates the one that matches it by the location's duplicate
 // rule (email, then phone, in the order the location's settings give). UpsertResult.New says
 // which happened. An upsert is retried after a 5xx, since resending it matches the contact it
-// created, unless CreateNewIfDuplicateAllowed is set.
+// created, unless CreateNewIfDuplicateAllowed is set. Custom fields given by key are sent by
+// their IDs, as in Create.
 func (s *ContactsService) Upsert(ctx context.Context, req *ContactUpsertRequest) (*UpsertResult, *Response, error) {
 	if req == nil {
 		return nil, nil, &InvalidParamError{Param: "req", Reason: "must not be nil"}
@@ -335,6 +349,11 @@ func (s *ContactsService) Upsert(ctx context.Context, req *ContactUpsertRequest)
 	if err := checkID("req.LocationID", body.LocationID); err != nil {
 		return nil, nil, err
 	}
+	fields, err := resolveFieldKeys(ctx, s.client, body.LocationID, body.CustomFields)
+	if err != nil {
+		return nil, nil, err
+	}
+	body.CustomFields = fields
 	return fetch(ctx, s.client, &request{method: http.MethodPost, path: "/contacts/upsert", route: "/contacts/upsert", body: body,
 		idempotent: !body.CreateNewIfDuplicateAllowed}, self[UpsertResult])
 }

@@ -2,7 +2,6 @@ package ghl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -243,25 +242,6 @@ func (s *ContactsService) UpdateBusiness(ctx context.Context, req *BulkBusinessR
 	return fetch(ctx, s.client, &request{method: http.MethodPost, path: "/contacts/bulk/business", route: "/contacts/bulk/business", body: body, idempotent: true}, self[BulkBusinessResult])
 }
 
-// ErrNotSucceeded is matched by every *NotSucceededError.
-var ErrNotSucceeded = errors.New("ghl: the API reported that the action did not succeed")
-
-// NotSucceededError reports a 2xx response whose body says the action failed
-// ({"succeded": false}).
-type NotSucceededError struct {
-	Method     string
-	Route      string
-	StatusCode int
-}
-
-// Error describes the failure for a human; it never contains a token or secret.
-func (e *NotSucceededError) Error() string {
-	return fmt.Sprintf("ghl: %s %s: %d response reports the action did not succeed", e.Method, e.Route, e.StatusCode)
-}
-
-// Is matches ErrNotSucceeded.
-func (e *NotSucceededError) Is(target error) bool { return target == ErrNotSucceeded }
-
 // ack is the acknowledgement GHL sends for actions, in its misspelled form and the corrected
 // one later API versions add.
 type ack struct {
@@ -273,15 +253,8 @@ func (a *ack) failed() bool {
 	return (a.Succeded != nil && !*a.Succeded) || (a.Succeeded != nil && !*a.Succeeded)
 }
 
-// doAck sends req and turns a 2xx acknowledgement that reports failure into an error.
+// doAck sends req and turns a 2xx acknowledgement that reports failure into a
+// *NotSucceededError.
 func (c *Client) doAck(ctx context.Context, req *request) (*Response, error) {
-	var a ack
-	resp, err := c.do(ctx, req, &a)
-	if err != nil {
-		return resp, err
-	}
-	if a.failed() {
-		return resp, &NotSucceededError{Method: req.method, Route: req.route, StatusCode: resp.StatusCode}
-	}
-	return resp, nil
+	return c.do(ctx, req, new(ack))
 }

@@ -96,13 +96,15 @@ func TestContactRoundTripKeepsUnknownFields(t *testing.T) {
 func TestContactsCreate(t *testing.T) {
 	client, mux := setup(t)
 	fixture := readFixture(t, "contact.json")
+	// A key is sent as its field's ID (ContactFields), so the field list is read first.
+	fieldServer(t, mux, fieldLastCall+`,{"id":"cf7","name":"Score","fieldKey":"contact.score","dataType":"NUMERICAL","model":"contact"}`)
 	mux.HandleFunc("/contacts/", func(w http.ResponseWriter, r *http.Request) {
 		testMethod(t, r, http.MethodPost)
 		testHeaders(t, r, true)
 		assert.Equal(t, "/contacts/", r.URL.Path, "create keeps GHL's trailing slash")
 		testJSONBody(t, r, `{"locationId":"loc-test-1","firstName":"Rosan","lastName":"Deo","email":"rosan@deos.com",
 			"phone":"+1 888-888-8888","dnd":false,"tags":["nisi sint commodo amet"],
-			"customFields":[{"id":"cf1","field_value":"x"},{"key":"contact.score","field_value":7}],
+			"customFields":[{"id":"cf1","field_value":"x"},{"id":"cf7","field_value":7}],
 			"dateOfBirth":"1990-09-25","companyName":null,"someNewField":"kept"}`)
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprintf(w, `{"contact":%s}`, fixture)

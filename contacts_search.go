@@ -554,8 +554,8 @@ func (s *ContactsService) listOptions(opts *ListOptions) (ListOptions, error) {
 
 // List returns one page of the location's contacts (GET /contacts/).
 //
-// Deprecated: GHL has deprecated this endpoint in favour of search; use Search or
-// SearchAll. It is still served.
+// Deprecated: GHL has deprecated this endpoint and removed it in API v3 (use Search or
+// SearchAll). Version 2021-07-28 still serves it.
 func (s *ContactsService) List(ctx context.Context, opts *ListOptions) (*ContactList, *Response, error) {
 	o, err := s.listOptions(opts)
 	if err != nil {
@@ -578,7 +578,8 @@ type listCursor struct {
 // meta.startAfter/startAfterId cursor (opts.Limit is the page size, default 100). Iteration
 // stops at the first error, which is yielded.
 //
-// Deprecated: it reads the deprecated list endpoint; use SearchAll.
+// Deprecated: it reads the list endpoint, which GHL has deprecated and removed in API v3
+// (use Search or SearchAll).
 func (s *ContactsService) ListAll(ctx context.Context, opts *ListOptions) iter.Seq2[*Contact, error] {
 	base, err := s.listOptions(opts)
 	if err != nil {

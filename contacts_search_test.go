@@ -266,7 +266,7 @@ func TestFakeChangedSince(t *testing.T) {
 	// After the checkpoint: one older contact changes, and one is created.
 	_, _, err = client.Contacts.Update(ctx, ids[5], &ContactUpdateRequest{City: Ptr("Lisbon")})
 	require.NoError(t, err)
-	created, _, err := client.Contacts.Create(ctx, &ContactCreateRequest{FirstName: "Grace", Phone: "+15550123"})
+	created, _, err := client.Contacts.Create(ctx, &ContactCreateRequest{FirstName: "Grace", Phone: "+14155550123"})
 	require.NoError(t, err)
 
 	var got []string
@@ -288,5 +288,5 @@ func TestFakeChangedSince(t *testing.T) {
 	assert.ElementsMatch(t, []string{ids[5], created.ID}, got[1100:1102])
 	assert.Equal(t, ids[100], got[1102])
 	c, _ := srv.Contact(loc, ids[100])
-	assert.Equal(t, "Porto", c["city"], "the second copy is the contact as changed")
+	assert.Equal(t, "Porto", c.City, "the second copy is the contact as changed")
 }

@@ -212,6 +212,8 @@ type conversationEnvelope struct {
 	Conversation *Conversation `json:"conversation"`
 }
 
+func (e *conversationEnvelope) failed() bool { return e.Success != nil && !*e.Success }
+
 // Create opens the contact's conversation (POST /conversations/, with GHL's trailing slash).
 // A contact has one conversation: GHL answers 400 "Conversation with the contact id ...
 // already exists" for a second one. Logging a call or a text by contact ID needs no
@@ -241,8 +243,7 @@ func (s *ConversationsService) Get(ctx context.Context, conversationID string) (
 		return nil, nil, err
 	}
 	req := &request{method: http.MethodGet, path: "/conversations/" + ids[0], route: "/conversations/{conversationId}", family: APIConversations}
-	c, resp, err := fetch(ctx, s.client, req, func(e *conversationGetEnvelope) *Conversation { return e.conversation })
-	return required(c, resp, err, req, "conversation")
+	return fetch(ctx, s.client, req, func(e *conversationGetEnvelope) *Conversation { return e.conversation })
 }
 
 // conversationGetEnvelope decodes a conversation sent bare or inside {"conversation": {...}}.
@@ -312,15 +313,7 @@ func (s *ConversationsService) Delete(ctx context.Context, conversationID string
 // envelope reports {"success": false}.
 func (s *ConversationsService) conversation(ctx context.Context, req *request) (*Conversation, *Response, error) {
 	req.family = APIConversations
-	var env conversationEnvelope
-	resp, err := s.client.do(ctx, req, &env)
-	if err != nil {
-		return nil, resp, err
-	}
-	if env.Success != nil && !*env.Success {
-		return nil, resp, &NotSucceededError{Method: req.method, Route: req.route, StatusCode: resp.StatusCode}
-	}
-	return required(env.Conversation, resp, nil, req, "conversation")
+	return fetch(ctx, s.client, req, func(e *conversationEnvelope) *Conversation { return e.Conversation })
 }
 
 // successAck is {"success": bool}, the acknowledgement of the Conversations API.
@@ -328,15 +321,10 @@ type successAck struct {
 	Success *bool `json:"success"`
 }
 
-// doSuccess sends req and turns a 2xx whose body says {"success": false} into an error.
+func (a *successAck) failed() bool { return a.Success != nil && !*a.Success }
+
+// doSuccess sends req and turns a 2xx whose body says {"success": false} into a
+// *NotSucceededError.
 func (c *Client) doSuccess(ctx context.Context, req *request) (*Response, error) {
-	var a successAck
-	resp, err := c.do(ctx, req, &a)
-	if err != nil {
-		return resp, err
-	}
-	if a.Success != nil && !*a.Success {
-		return resp, &NotSucceededError{Method: req.method, Route: req.route, StatusCode: resp.StatusCode}
-	}
-	return resp, nil
+	return c.do(ctx, req, new(successAck))
 }

@@ -50,10 +50,6 @@ func (s *ConversationsService) media(ctx context.Context, req *request) (*Media,
 	hr := sb.resp
 	m := &Media{ReadCloser: hr.Body, ContentType: hr.Header.Get("Content-Type"), ContentLength: hr.ContentLength}
 	hr.Body = http.NoBody // the stream belongs to the Media now
-	if hr.ContentLength == 0 {
-		m.Close()
-		return nil, resp, emptyResponseError(resp, req, "content")
-	}
 	if _, params, err := mime.ParseMediaType(hr.Header.Get("Content-Disposition")); err == nil {
 		m.Filename = params["filename"]
 	}

@@ -22,8 +22,7 @@ func (s *ConversationsService) GetMessage(ctx context.Context, messageID string)
 		return nil, nil, err
 	}
 	req := &request{method: http.MethodGet, path: "/conversations/messages/" + ids[0], route: "/conversations/messages/{id}", family: APIConversations}
-	m, resp, err := fetch(ctx, s.client, req, func(e *messageEnvelope) *Message { return e.message })
-	return required(m, resp, err, req, "message")
+	return fetch(ctx, s.client, req, func(e *messageEnvelope) *Message { return e.message })
 }
 
 // messageEnvelope decodes {"message": {...}} as well as a bare message.

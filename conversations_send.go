@@ -267,7 +267,7 @@ func (s *ConversationsService) addMessage(ctx context.Context, r *request, provi
 	}
 	if res.MessageID == "" {
 		// GHL's silent 2xx with an empty body: nothing was stored.
-		return nil, resp, &ConversationProviderError{Problem: ProviderNotStored, Method: r.method, Route: r.route, ProviderID: providerID, StatusCode: resp.StatusCode}
+		return nil, errorResponse(resp), &ConversationProviderError{Problem: ProviderNotStored, Method: r.method, Route: r.route, ProviderID: providerID, StatusCode: resp.StatusCode}
 	}
 	return &res, resp, nil
 }
@@ -400,12 +400,15 @@ func (s *ConversationsService) SendMessage(ctx context.Context, req *SendMessage
 	if err := checkURLs("req.Attachments", req.Attachments, -1); err != nil {
 		return nil, nil, err
 	}
-	res, resp, err := fetch(ctx, s.client, r, func(e *SendMessageResult) *SendMessageResult { return e })
+	// A result without a message ID holds no value: ErrEmptyResponse.
+	res, resp, err := fetch(ctx, s.client, r, func(e *SendMessageResult) *SendMessageResult {
+		if e.MessageID == "" && len(e.MessageIDs) == 0 {
+			return nil
+		}
+		return e
+	})
 	if err != nil {
 		return nil, resp, providerError(err, r, req.ConversationProviderID)
-	}
-	if res.MessageID == "" && len(res.MessageIDs) == 0 {
-		return nil, resp, emptyResponseError(resp, r, "messageId")
 	}
 	return res, resp, nil
 }
@@ -450,7 +453,7 @@ func (s *ConversationsService) CancelScheduled(ctx context.Context, messageID st
 		return resp, err
 	}
 	if ack.Status >= 400 {
-		return resp, &NotSucceededError{Method: r.method, Route: r.route, StatusCode: ack.Status}
+		return errorResponse(resp), &NotSucceededError{Method: r.method, Route: r.route, StatusCode: ack.Status}
 	}
 	return resp, nil
 }

@@ -2,7 +2,6 @@ package ghl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -129,11 +128,6 @@ func (s *ConversationsService) Upload(ctx context.Context, req *UploadRequest) (
 	}
 	return res, resp, nil
 }
-
-// ErrUploadNotRewindable is returned (inside a *TransportError) when an upload had to be sent
-// again, after a 429 or a refused token, and a file's Content is not an io.Seeker, so it
-// could not be read again. Nothing was sent the second time.
-var ErrUploadNotRewindable = errors.New("ghl: the upload cannot be sent again: a file's Content is not an io.Seeker")
 
 type uploadPart struct {
 	name, contentType string

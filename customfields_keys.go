@@ -4,38 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
-
-// ErrUnknownCustomField is matched by every *UnknownCustomFieldError.
-var ErrUnknownCustomField = errors.New("ghl: unknown custom field")
-
-// UnknownCustomFieldError reports a custom field key (or ID) that the location does not have,
-// even after the field list was fetched again. Nothing was sent.
-type UnknownCustomFieldError struct {
-	LocationID string
-	// Key or ID is the field asked for.
-	Key string
-	ID  string
-}
-
-// Error describes the failure for a human; it never contains a token or secret.
-func (e *UnknownCustomFieldError) Error() string {
-	what := fmt.Sprintf("key %q", e.Key)
-	if e.Key == "" {
-		what = fmt.Sprintf("ID %q", e.ID)
-	}
-	return fmt.Sprintf("ghl: location %s has no contact custom field with %s", e.LocationID, what)
-}
-
-// Is matches ErrUnknownCustomField.
-func (e *UnknownCustomFieldError) Is(target error) bool { return target == ErrUnknownCustomField }
 
 // ContactFields maps the contact custom fields of the client's location between their keys
 // ("contact.last_call") and their IDs. GHL's contacts carry only {id, value} (tracker #177,
 // #87), so reading a field by key needs its ID; and a value written under a key or ID the
 // location does not have must not vanish: ContactFields turns such a write into an error
-// before anything is sent.
+// before anything is sent. Contacts.Create, Update and Upsert use it to send the custom
+// fields given by key (CustomFieldInput.Key) by their IDs.
 //
 // The field list is fetched on first use and kept for the client's life. A key or ID that is
 // not in it makes ContactFields fetch the list again, once (concurrent lookups share one
@@ -109,12 +87,14 @@ func (f *ContactFields) Resolve(ctx context.Context, in []CustomFieldInput) ([]C
 	if in == nil {
 		return nil, nil
 	}
+	// A list fetched while this call runs is the one refresh for every input of it.
+	seen := f.fetchesStarted()
 	out := make([]CustomFieldInput, len(in))
 	for i, x := range in {
 		if x.Key == "" && x.ID == "" {
 			return nil, &InvalidParamError{Param: fmt.Sprintf("customFields[%d]", i), Reason: "names no field: set ID or Key"}
 		}
-		cf, err := f.find(ctx, x.Key, x.ID)
+		cf, err := f.findAfter(ctx, x.Key, x.ID, seen)
 		if err != nil {
 			return nil, err
 		}
@@ -144,24 +124,67 @@ func (f *ContactFields) Value(ctx context.Context, c *Contact, key string) (v Cu
 	return CustomFieldValue{}, false, nil
 }
 
+// Missing returns the keys, among keys, that name no contact custom field of the location, in
+// the order given: the setup check of an integration that writes fields of its own. It
+// fetches the field list at most once for all of them (when it has none yet, or a key is not
+// in it).
+func (f *ContactFields) Missing(ctx context.Context, keys ...string) ([]string, error) {
+	seen := f.fetchesStarted()
+	var missing []string
+	for _, key := range keys {
+		_, err := f.findAfter(ctx, key, "", seen)
+		if errors.Is(err, ErrUnknownCustomField) {
+			missing = append(missing, key)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return missing, nil
+}
+
+// resolveFieldKeys returns the custom field inputs of a contact write to location loc with
+// every input given by key given by its field's ID instead, through the client's ContactFields
+// (see Resolve); in itself is left as it is. A list that names no key is returned unchanged and
+// costs no request. Keys name fields of the client's location only, so a write with keys to
+// another location is refused.
+func resolveFieldKeys(ctx context.Context, c *Client, loc string, in []CustomFieldInput) ([]CustomFieldInput, error) {
+	if !slices.ContainsFunc(in, func(x CustomFieldInput) bool { return x.Key != "" }) {
+		return in, nil
+	}
+	if loc != c.locationID {
+		return nil, &InvalidParamError{Param: "req.CustomFields",
+			Reason: fmt.Sprintf("keys name fields of the client's location, not of %s: give field IDs", loc)}
+	}
+	return c.Locations.ContactFields().Resolve(ctx, in)
+}
+
 // Refresh fetches the field list again now.
 func (f *ContactFields) Refresh(ctx context.Context) error {
-	f.mu.Lock()
-	seen := f.started
-	f.mu.Unlock()
-	return f.fetchAfter(ctx, seen, true)
+	return f.fetchAfter(ctx, f.fetchesStarted(), true)
 }
 
 // find looks a field up by key (or, with key empty, by ID), fetching the list when it has none
 // yet or does not know the field: once, unless a fetch that began after this lookup did has
 // completed meanwhile.
 func (f *ContactFields) find(ctx context.Context, key, id string) (*CustomField, error) {
+	return f.findAfter(ctx, key, id, f.fetchesStarted())
+}
+
+// fetchesStarted returns how many fetches of the list have started so far.
+func (f *ContactFields) fetchesStarted() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.started
+}
+
+// findAfter is find for a lookup that began when seen fetches had started: a fetch begun
+// since then that has completed counts as its refresh.
+func (f *ContactFields) findAfter(ctx context.Context, key, id string, seen uint64) (*CustomField, error) {
 	if key == "" && id == "" {
 		return nil, &InvalidParamError{Param: "key", Reason: "must not be empty"}
 	}
 	f.mu.Lock()
 	cf, ok := f.lookupLocked(key, id)
-	seen := f.started
 	f.mu.Unlock()
 	if ok {
 		return cf, nil

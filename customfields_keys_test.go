@@ -105,6 +105,38 @@ func TestContactFieldsUnknownKeyAfterOneRefresh(t *testing.T) {
 	assert.Equal(t, int32(3), lists.Load())
 }
 
+// Missing checks several keys with at most one fetch of the field list.
+func TestContactFieldsMissing(t *testing.T) {
+	client, mux := setup(t)
+	refuseAll(t, mux)
+	lists := fieldServer(t, mux, fieldLastCall, fieldLastCall+","+fieldCallCount)
+	ctx := context.Background()
+	keys := client.Locations.ContactFields()
+
+	// The first use loads the list: that is the one fetch, for both unknown keys.
+	missing, err := keys.Missing(ctx, "contact.call_count", "contact.last_call", "contact.linkedphone_id")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"contact.call_count", "contact.linkedphone_id"}, missing)
+	assert.Equal(t, int32(1), lists.Load())
+
+	// Loaded: unknown keys cost one refresh between them, which finds a field created since.
+	missing, err = keys.Missing(ctx, "contact.linkedphone_id", "contact.call_count")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"contact.linkedphone_id"}, missing)
+	assert.Equal(t, int32(2), lists.Load())
+
+	// Known keys cost nothing; nothing asked, nothing missing; a bad key is an error.
+	missing, err = keys.Missing(ctx, "contact.last_call", "contact.call_count")
+	require.NoError(t, err)
+	assert.Empty(t, missing)
+	missing, err = keys.Missing(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, missing)
+	assert.Equal(t, int32(2), lists.Load())
+	_, err = keys.Missing(ctx, "contact.last_call", "")
+	assertInvalidParam(t, err, "key")
+}
+
 // A field created elsewhere after the list was loaded is found by the one refresh.
 func TestContactFieldsRefreshFindsNewField(t *testing.T) {
 	client, mux := setup(t)

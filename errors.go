@@ -11,6 +11,11 @@ import (
 	"time"
 )
 
+// Every error type and sentinel of the package is in errors.go (the API's answers, transport,
+// decoding, parameters, and the errors the services share) or in errors_<area>.go:
+// errors_auth.go (token paths), errors_webhook.go (verification and parsing) and
+// errors_conversations.go (conversation providers).
+
 // Sentinel errors for errors.Is. An *APIError matches the one its status code implies, so
 // errors.Is(err, ghl.ErrNotFound) works on anything a call returns.
 var (
@@ -21,9 +26,20 @@ var (
 	ErrRateLimited  = errors.New("ghl: rate limited")              // 429, or the daily budget is spent
 	ErrServer       = errors.New("ghl: server error")              // 5xx
 
-	// ErrReauthorizationRequired means GHL refused the refresh token (invalid_grant: revoked,
-	// expired or already used). The location must install the app again.
-	ErrReauthorizationRequired = errors.New("ghl: refresh token refused; the location must reauthorize the app")
+	// ErrInsufficientScope is matched by the *APIError of a 401 (or 403) whose message says
+	// the token lacks the scope the route needs ("The token is not authorized for this
+	// scope."). Every token of the same grant is refused the same way, so the client neither
+	// refreshes the token nor sends the request again: grant the scope (the app's scopes, or
+	// the Private Integration Token's) and install again. errors.Is(err, ErrUnauthorized)
+	// holds as well for a 401.
+	ErrInsufficientScope = errors.New("ghl: the token is not authorized for this scope")
+
+	// ErrWrongTokenType is matched by the *APIError of a 401 (or 403) whose message says the
+	// route does not accept this kind of token: "This authClass type is not allowed to access
+	// this scope" (an agency token on a location route) or "Token's user type mismatch!" (an
+	// agency Private Integration Token). As with ErrInsufficientScope, nothing is refreshed or
+	// sent again: call the route with a location token (AgencyLocationClients mints them).
+	ErrWrongTokenType = errors.New("ghl: the route does not accept this type of token")
 
 	// ErrNoCredentials is returned by a call on a client that has no token: one made without
 	// WithAccessToken or WithTokenSource, such as the base of LocationClients. Nothing is sent.
@@ -36,6 +52,15 @@ var (
 	// where the method returns one: an empty body, null, {}, or an envelope whose object is
 	// null or missing ({"contact":null}).
 	ErrEmptyResponse = errors.New("ghl: response holds no value")
+
+	// ErrNotSucceeded is matched by every *NotSucceededError.
+	ErrNotSucceeded = errors.New("ghl: the API reported that the action did not succeed")
+
+	// ErrPagination is matched by every *PaginationError.
+	ErrPagination = errors.New("ghl: pagination failed")
+
+	// ErrUnknownCustomField is matched by every *UnknownCustomFieldError.
+	ErrUnknownCustomField = errors.New("ghl: unknown custom field")
 )
 
 // APIError is a non-2xx response from GHL. It decodes every error body shape GHL sends.
@@ -104,8 +129,28 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrServer:
 		return e.StatusCode >= 500
+	case ErrInsufficientScope, ErrWrongTokenType:
+		return e.refusal() == target
 	}
 	return false
+}
+
+// refusal returns ErrInsufficientScope or ErrWrongTokenType when e is GHL's refusal of what
+// the token may do, which no other token of the same grant cures, and nil otherwise (an
+// expired or revoked token, say). GHL says which in the message only.
+func (e *APIError) refusal() error {
+	if e.StatusCode != http.StatusUnauthorized && e.StatusCode != http.StatusForbidden {
+		return nil
+	}
+	for _, m := range e.Messages {
+		switch m := strings.ToLower(m); {
+		case strings.Contains(m, "not authorized for this scope"):
+			return ErrInsufficientScope
+		case strings.Contains(m, "authclass type is not allowed"), strings.Contains(m, "user type mismatch"):
+			return ErrWrongTokenType
+		}
+	}
+	return nil
 }
 
 // RateLimitError is a 429 from GHL, or the client's refusal to send because the location's
@@ -196,6 +241,73 @@ func (e *InvalidParamError) Error() string {
 // Is matches ErrInvalidParam.
 func (e *InvalidParamError) Is(target error) bool { return target == ErrInvalidParam }
 
+// NotSucceededError reports a 2xx response whose body says the action failed
+// ({"succeded": false}).
+type NotSucceededError struct {
+	Method     string
+	Route      string
+	StatusCode int
+}
+
+// Error describes the failure for a human; it never contains a token or secret.
+func (e *NotSucceededError) Error() string {
+	return fmt.Sprintf("ghl: %s %s: %d response reports the action did not succeed", e.Method, e.Route, e.StatusCode)
+}
+
+// Is matches ErrNotSucceeded.
+func (e *NotSucceededError) Is(target error) bool { return target == ErrNotSucceeded }
+
+// PaginationError reports a server whose paging cursor cannot be followed: it sent back a
+// cursor it had already sent, or claimed more results without sending a cursor. Iteration
+// stops instead of looping forever or skipping results.
+type PaginationError struct {
+	Route string // the path template of the paged endpoint
+	Page  int    // the 1-based page whose cursor was bad
+	// Reason says what was wrong with the cursor.
+	Reason string
+}
+
+// Error describes the failure for a human; it never contains a token or secret.
+func (e *PaginationError) Error() string {
+	return fmt.Sprintf("ghl: paging %s: page %d: %s", e.Route, e.Page, e.Reason)
+}
+
+// Is matches ErrPagination.
+func (e *PaginationError) Is(target error) bool { return target == ErrPagination }
+
+// UnknownCustomFieldError reports a custom field key (or ID) that the location does not have,
+// even after the field list was fetched again. Nothing was sent.
+type UnknownCustomFieldError struct {
+	LocationID string
+	// Key or ID is the field asked for.
+	Key string
+	ID  string
+}
+
+// Error describes the failure for a human; it never contains a token or secret.
+func (e *UnknownCustomFieldError) Error() string {
+	what := fmt.Sprintf("key %q", e.Key)
+	if e.Key == "" {
+		what = fmt.Sprintf("ID %q", e.ID)
+	}
+	return fmt.Sprintf("ghl: location %s has no contact custom field with %s", e.LocationID, what)
+}
+
+// Is matches ErrUnknownCustomField.
+func (e *UnknownCustomFieldError) Is(target error) bool { return target == ErrUnknownCustomField }
+
+// ExtensionConflictError reports a phone extension that more than one user of the location
+// carries, so a call cannot be given to one of them.
+type ExtensionConflictError struct {
+	Extension string
+	UserIDs   []string
+}
+
+// Error describes the failure for a human; it never contains a token or secret.
+func (e *ExtensionConflictError) Error() string {
+	return fmt.Sprintf("ghl: extension %q belongs to %d users (%s)", e.Extension, len(e.UserIDs), strings.Join(e.UserIDs, ", "))
+}
+
 // errorBody is the union of GHL's error shapes.
 type errorBody struct {
 	StatusCode       int             `json:"statusCode"`
@@ -218,6 +330,21 @@ func parseAPIError(resp *http.Response, body []byte, secrets []string) *APIError
 	body = redactBytes(body, secrets)
 	kept := keptResponse(resp, secrets)
 	e := &APIError{StatusCode: resp.StatusCode, Body: body, Response: kept}
+	e.decodeBody(body)
+	if e.TraceID == "" {
+		for _, h := range [...]string{"X-Trace-Id", "Traceid", "X-Request-Id"} {
+			if v := kept.Header.Get(h); v != "" {
+				e.TraceID = v
+				break
+			}
+		}
+	}
+	return e
+}
+
+// decodeBody sets what e says from an error body in any of GHL's shapes: the messages, the
+// error type or code and details, and the body's trace id.
+func (e *APIError) decodeBody(body []byte) {
 	var eb errorBody
 	if json.Unmarshal(body, &eb) == nil {
 		e.TraceID = eb.TraceID
@@ -261,15 +388,6 @@ func parseAPIError(resp *http.Response, body []byte, secrets []string) *APIError
 		}
 	}
 	e.Message = strings.Join(e.Messages, "; ")
-	if e.TraceID == "" {
-		for _, h := range [...]string{"X-Trace-Id", "Traceid", "X-Request-Id"} {
-			if v := kept.Header.Get(h); v != "" {
-				e.TraceID = v
-				break
-			}
-		}
-	}
-	return e
 }
 
 const redacted = "[REDACTED]"

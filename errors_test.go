@@ -316,8 +316,7 @@ func TestSecretWalkerFindsWhatIsReachable(t *testing.T) {
 }
 
 // errorCase makes an error through a real flow, and names the secrets that must not be
-// reachable from it (nor from the *Response returned with it). Another area's error types
-// (token endpoint, webhooks) join by adding rows to errorCases.
+// reachable from it (nor from the *Response returned with it).
 type errorCase struct {
 	name string
 	make func(t *testing.T) flowResult
@@ -343,8 +342,14 @@ func echoAuth(status int, body string) http.HandlerFunc {
 	}
 }
 
-// errorCases are the error values the pipeline produces, each through the flow that makes it.
+// errorCases are the error values the pipeline, the token paths, webhooks and services
+// produce, each through the flow that makes it.
 func errorCases() []errorCase {
+	return append(append(append(pipelineErrorCases(), authErrorCases()...), webhookErrorCases()...), serviceErrorCases()...)
+}
+
+// pipelineErrorCases are the error values of the pipeline.
+func pipelineErrorCases() []errorCase {
 	get := func(t *testing.T, h http.HandlerFunc, opts ...Option) flowResult {
 		ts := &countingSource{}
 		client, mux := setup(t, append([]Option{WithTokenSource(ts)}, opts...)...)
@@ -463,7 +468,10 @@ func TestEveryErrorFieldIsSafeToRead(t *testing.T) {
 	var apiErr *APIError
 	assert.False(t, errors.As(error(rl), &apiErr), "nothing was sent: no APIError")
 
-	for _, err := range []error{&APIError{}, &RateLimitError{}, &DecodeError{}, &TransportError{}, &InvalidParamError{}} {
+	for _, err := range []error{&APIError{}, &RateLimitError{}, &DecodeError{}, &TransportError{}, &InvalidParamError{},
+		&NotSucceededError{}, &PaginationError{}, &UnknownCustomFieldError{}, &ExtensionConflictError{},
+		&TokenError{}, &RefreshOutcomeUnknownError{}, &LocationInactiveError{}, &TokenSaveError{},
+		&WebhookPayloadError{}, &ConversationProviderError{}} {
 		assert.NotPanics(t, func() {
 			_ = err.Error()
 			_ = errors.Unwrap(err)

@@ -50,7 +50,7 @@ func ExampleContactsService_Upsert() {
 	ctx := context.Background()
 
 	res, _, err := client.Contacts.Upsert(ctx, &ghl.ContactUpsertRequest{
-		FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", Phone: "+15550100",
+		FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", Phone: "+14155550100",
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -72,6 +72,10 @@ func ExampleContactsService_Get() {
 	client, srv := newExampleClient()
 	defer srv.Close()
 	ctx := context.Background()
+	// The location has the field; a value under a key it lacks is refused.
+	if _, err := srv.AddCustomField(srv.LocationID(), ghltest.CustomField{Name: "Call score", DataType: "NUMERICAL"}); err != nil {
+		log.Fatal(err)
+	}
 
 	created, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{
 		FirstName:    "Grace",
@@ -151,7 +155,7 @@ func ExampleTasksService() {
 	client, srv := newExampleClient()
 	defer srv.Close()
 	ctx := context.Background()
-	contact, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{FirstName: "Alan", Phone: "+15550199"})
+	contact, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{FirstName: "Alan", Phone: "+14155550199"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -175,7 +179,7 @@ func ExampleNotesService_Create() {
 	client, srv := newExampleClient()
 	defer srv.Close()
 	ctx := context.Background()
-	contact, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{FirstName: "Alan", Phone: "+15550199"})
+	contact, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{FirstName: "Alan", Phone: "+14155550199"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -210,7 +214,7 @@ func ExampleAppointmentsService_List() {
 	client, srv := newExampleClient()
 	defer srv.Close()
 	ctx := context.Background()
-	contact, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{FirstName: "Alan", Phone: "+15550199"})
+	contact, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{FirstName: "Alan", Phone: "+14155550199"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -234,7 +238,7 @@ func ExampleAPIError() {
 	client, srv := newExampleClient()
 	defer srv.Close()
 
-	_, _, err := client.Contacts.Get(context.Background(), "no-such-contact")
+	_, _, err := client.Contacts.Get(context.Background(), "NoSuchContact0000001")
 	var apiErr *ghl.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, apiErr.Message)

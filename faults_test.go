@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -572,4 +573,109 @@ func TestReadBody(t *testing.T) {
 			assert.Equal(t, tc.want, string(got))
 		})
 	}
+}
+
+// TestEveryServiceReturnsEmptyResponse: the methods of every service that return a value
+// report a 2xx without it as a *DecodeError matching ErrEmptyResponse (appointments,
+// conversation create and update, a sent message without an ID and an empty recording did
+// not), and a 2xx acknowledgement that says the action failed as a *NotSucceededError; the
+// *Response returned with either holds no token. The documented exceptions stay: a call log
+// GHL did not store, and an extension no user has.
+func TestEveryServiceReturnsEmptyResponse(t *testing.T) {
+	ctx := context.Background()
+	var body atomic.Value
+	c, mux := setup(t)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, body.Load().(string))
+	})
+	safe := func(resp *Response, what string) {
+		t.Helper()
+		if assert.NotNil(t, resp, what) && assert.NotNil(t, resp.Request, what) {
+			assert.Empty(t, resp.Request.Header.Get("Authorization"), "%s: the *Response returned with the error holds no token", what)
+			assert.Empty(t, secretsReachable(resp, []string{testToken}), what)
+		}
+	}
+	empty := func(b, what string, call func() (any, *Response, error)) {
+		t.Helper()
+		body.Store(b)
+		v, resp, err := call()
+		var de *DecodeError
+		if assert.ErrorAs(t, err, &de, "%s: body %q", what, b) {
+			assert.ErrorIs(t, err, ErrEmptyResponse, what)
+			assert.Equal(t, http.StatusOK, de.StatusCode, what)
+			assert.Equal(t, b, string(de.Body), what)
+		}
+		assert.True(t, v == nil || reflect.ValueOf(v).IsZero(), "%s: no value", what)
+		safe(resp, what)
+	}
+	for _, b := range []string{``, `null`, `{}`} {
+		empty(b, "Appointments.List", func() (any, *Response, error) { return c.Appointments.List(ctx, "c1") })
+		empty(b, "Calendars.List", func() (any, *Response, error) { return c.Calendars.List(ctx, nil) })
+		empty(b, "Locations.Tags", func() (any, *Response, error) { return c.Locations.Tags(ctx) })
+	}
+	for _, b := range []string{`{}`, `{"success":true}`, `{"success":true,"conversation":null}`} {
+		empty(b, "Conversations.Create", func() (any, *Response, error) {
+			return c.Conversations.Create(ctx, &ConversationCreateRequest{ContactID: "c1"})
+		})
+		empty(b, "Conversations.Update", func() (any, *Response, error) {
+			return c.Conversations.Update(ctx, "cv1", &ConversationUpdateRequest{Starred: Ptr(true)})
+		})
+	}
+	for _, b := range []string{`{}`, `{"traceId":"t-1"}`} {
+		empty(b, "Conversations.Get", func() (any, *Response, error) { return c.Conversations.Get(ctx, "cv1") })
+		empty(b, "Conversations.GetMessage", func() (any, *Response, error) { return c.Conversations.GetMessage(ctx, "m1") })
+		empty(b, "Calendars.GetAppointment", func() (any, *Response, error) { return c.Calendars.GetAppointment(ctx, "e1") })
+		empty(b, "Locations.Get", func() (any, *Response, error) { return c.Locations.Get(ctx, "l1") })
+	}
+	empty(`{}`, "Users.Get", func() (any, *Response, error) { return c.Users.Get(ctx, "u1") })
+	empty(`{"message":null}`, "Conversations.GetMessage", func() (any, *Response, error) { return c.Conversations.GetMessage(ctx, "m1") })
+	for _, b := range []string{`{}`, `{"conversationId":"cv1","msg":"queued"}`, `{"messageId":"","messageIds":[]}`} {
+		empty(b, "Conversations.SendMessage", func() (any, *Response, error) {
+			return c.Conversations.SendMessage(ctx, &SendMessageRequest{Type: ChannelSMS, ContactID: "c1", Message: "hi"})
+		})
+	}
+	empty(`{"customField":null}`, "Locations.GetCustomField", func() (any, *Response, error) { return c.Locations.GetCustomField(ctx, "f1") })
+	// A recording GHL answers with an empty body (Content-Length: 0): nothing to stream.
+	empty(``, "Conversations.Recording", func() (any, *Response, error) { return c.Conversations.Recording(ctx, "m1") })
+
+	// An acknowledgement that says the action failed.
+	for _, tc := range []struct {
+		b, what string
+		call    func() (*Response, error)
+	}{
+		{`{"success":false}`, "Conversations.Create", func() (*Response, error) {
+			_, resp, err := c.Conversations.Create(ctx, &ConversationCreateRequest{ContactID: "c1"})
+			return resp, err
+		}},
+		{`{"success":false}`, "Conversations.Delete", func() (*Response, error) { return c.Conversations.Delete(ctx, "cv1") }},
+		{`{"success":false}`, "Calendars.DeleteAppointmentNote", func() (*Response, error) { return c.Calendars.DeleteAppointmentNote(ctx, "a1", "n1") }},
+		{`{"succeded":false}`, "Contacts.AddToCampaign", func() (*Response, error) { return c.Contacts.AddToCampaign(ctx, "c1", "cmp1") }},
+		{`{"status":404}`, "Conversations.CancelScheduled", func() (*Response, error) { return c.Conversations.CancelScheduled(ctx, "m1") }},
+	} {
+		body.Store(tc.b)
+		resp, err := tc.call()
+		assert.ErrorIs(t, err, ErrNotSucceeded, tc.what)
+		safe(resp, tc.what)
+	}
+
+	// The exceptions: GHL's silent 2xx to a call log is a provider error, not ErrEmptyResponse.
+	body.Store(``)
+	_, resp, err := c.Conversations.LogCall(ctx, &CallLogRequest{Direction: DirectionOutbound, ContactID: "c1", ConversationProviderID: "p1"})
+	var cpe *ConversationProviderError
+	require.ErrorAs(t, err, &cpe)
+	assert.Equal(t, ProviderNotStored, cpe.Problem)
+	assert.ErrorIs(t, err, ErrMessageNotStored)
+	assert.NotErrorIs(t, err, ErrEmptyResponse)
+	safe(resp, "Conversations.LogCall")
+	// An extension no user has is nil, nil.
+	mux.HandleFunc("/locations/"+testLocationID, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"location":{"id":"`+testLocationID+`","companyId":"co-1"}}`)
+	})
+	mux.HandleFunc("/users/search", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"users":[],"count":0}`)
+	})
+	u, _, err := c.Users.ByExtension(ctx, "201")
+	require.NoError(t, err)
+	assert.Nil(t, u)
 }

@@ -126,14 +126,21 @@ type LocationSettings struct {
 	DisableContactTimezone    bool `json:"disableContactTimezone"`
 }
 
-// Get fetches a location's details: its timezone, business details and company ID.
+// Get fetches a location's details: its timezone, business details and company ID. Getting
+// the client's own location also gives Users the company ID it needs, so a lookup by
+// extension after it costs no second GET.
 func (s *LocationsService) Get(ctx context.Context, locationID string) (*Location, *Response, error) {
 	ids, err := escapeIDs("locationID", locationID)
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/locations/" + ids[0], route: "/locations/{locationId}", family: APILocations},
+	loc, resp, err := fetch(ctx, s.client, &request{method: http.MethodGet, path: "/locations/" + ids[0], route: "/locations/{locationId}", family: APILocations},
 		func(e *locationEnvelope) *Location { return e.Location })
+	if err == nil && locationID == s.client.locationID && loc.CompanyID != "" {
+		// A copy: the caller may change what it was given.
+		s.homeCache().offer(&Location{ID: loc.ID, CompanyID: loc.CompanyID})
+	}
+	return loc, resp, err
 }
 
 // locationEnvelope is the answer of Get.
@@ -256,6 +263,15 @@ func (o *onceValue[T]) load() (T, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.v, o.ok
+}
+
+// offer keeps v unless a value is already kept.
+func (o *onceValue[T]) offer(v T) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.ok {
+		o.v, o.ok = v, true
+	}
 }
 
 func (o *onceValue[T]) get(ctx context.Context, fetch func(context.Context) (T, error)) (T, error) {

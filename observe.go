@@ -94,7 +94,14 @@ const (
 	WebhookAccepted  = "accepted"  // verified and handled
 	WebhookRejected  = "rejected"  // bad or missing signature, stale, malformed or too large
 	WebhookDuplicate = "duplicate" // webhookId already processed
-	WebhookFailed    = "failed"    // the caller's handler returned an error
+	// WebhookFailed: the delivery was answered 429, so GHL delivers it again: the caller's
+	// function returned an error or panicked, the replay store failed, or the body could not
+	// be read.
+	WebhookFailed = "failed"
+	// WebhookInFlight: the delivery was answered 429 because a copy with the same webhookId
+	// was being handled at that moment: GHL redelivers it later, and the redelivery is
+	// acknowledged as a duplicate if that copy succeeded, or handled if it failed.
+	WebhookInFlight = "in_flight"
 )
 
 // Why a webhook was rejected, as reported by WebhookRejection.
@@ -104,7 +111,7 @@ const (
 	WebhookRejectStale            = "stale"             // timestamp missing or outside the window
 	WebhookRejectTooLarge         = "too_large"         // body over the size limit
 	WebhookRejectMalformed        = "malformed"         // signed, but not a usable event
-	WebhookRejectOther            = "other"             // e.g. the replay store failed
+	WebhookRejectOther            = "other"             // an error none of the above matches
 )
 
 // WebhookRejection classifies the error of a rejected delivery (WebhookInfo.Err, or an error

@@ -38,9 +38,9 @@ func (t *memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // BenchmarkObserver measures Contacts.Get through the whole pipeline over an in-memory
 // transport, with no observer set (the default), with NopObserver set explicitly, with the
-// ready-made CountingObserver, and with a logger whose level (info) keeps the per-attempt
-// debug line off. The first two run the same code; the gap to the others is what an observer
-// or a quiet logger adds per call.
+// tests' copy of examples/monitoring's CountingObserver, and with a logger whose level (info)
+// keeps the per-attempt debug line off. The first two run the same code; the gap to the
+// others is what an observer or a quiet logger adds per call.
 //
 //	go test -run '^$' -bench 'BenchmarkObserver' -benchmem -count 5 .
 func BenchmarkObserver(b *testing.B) {

@@ -152,7 +152,7 @@ const maxCountedStatus = 599
 
 var (
 	retryReasons      = [...]string{RetryReasonTransport, RetryReasonRateLimited, RetryReasonServer, RetryReasonTimeout, RetryReasonUnauthorized}
-	webhookOutcomes   = [...]string{WebhookAccepted, WebhookRejected, WebhookDuplicate, WebhookFailed}
+	webhookOutcomes   = [...]string{WebhookAccepted, WebhookRejected, WebhookDuplicate, WebhookFailed, WebhookInFlight}
 	webhookRejections = [...]string{WebhookRejectMissingSignature, WebhookRejectInvalidSignature, WebhookRejectStale,
 		WebhookRejectTooLarge, WebhookRejectMalformed, WebhookRejectOther}
 )

@@ -7,27 +7,6 @@ import (
 	"iter"
 )
 
-// ErrPagination is matched by every *PaginationError.
-var ErrPagination = errors.New("ghl: pagination failed")
-
-// PaginationError reports a server whose paging cursor cannot be followed: it sent back a
-// cursor it had already sent, or claimed more results without sending a cursor. Iteration
-// stops instead of looping forever or skipping results.
-type PaginationError struct {
-	Route string // the path template of the paged endpoint
-	Page  int    // the 1-based page whose cursor was bad
-	// Reason says what was wrong with the cursor.
-	Reason string
-}
-
-// Error describes the failure for a human; it never contains a token or secret.
-func (e *PaginationError) Error() string {
-	return fmt.Sprintf("ghl: paging %s: page %d: %s", e.Route, e.Page, e.Reason)
-}
-
-// Is matches ErrPagination.
-func (e *PaginationError) Is(target error) bool { return target == ErrPagination }
-
 // pageOf is one fetched page: its items and where the next one starts.
 type pageOf[T any, C comparable] struct {
 	items []T

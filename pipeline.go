@@ -79,6 +79,9 @@ func fetch[E, T any](ctx context.Context, c *Client, req *request, pick func(*E)
 	if err := decodeResponse(data, &out); err != nil {
 		return zero, resp, st.decodeError(resp, data, err)
 	}
+	if err := st.checkAck(resp, &out); err != nil {
+		return zero, resp, err
+	}
 	v := pick(&out)
 	if !req.mayBeAbsent && holdsNoValue(v) {
 		return zero, resp, st.decodeError(resp, data, ErrEmptyResponse)
@@ -123,6 +126,10 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 		return resp, err
 	}
 	if stream {
+		if resp.ContentLength == 0 && !req.mayBeAbsent {
+			resp.Body.Close()
+			return resp, st.decodeError(resp, nil, ErrEmptyResponse)
+		}
 		taker.take(resp.Response)
 		return resp, nil
 	}
@@ -130,8 +137,41 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 		if err := decodeResponse(data, out); err != nil {
 			return resp, st.decodeError(resp, data, err)
 		}
+		return resp, st.checkAck(resp, out)
 	}
 	return resp, nil
+}
+
+// acknowledgement is a 2xx body that can say the action failed: {"succeded": false},
+// {"success": false}.
+type acknowledgement interface {
+	failed() bool
+}
+
+// checkAck returns a *NotSucceededError when out is an acknowledgement that says the action
+// failed; the *Response returned with it becomes the copy an error may keep.
+func (st *callState) checkAck(resp *Response, out any) error {
+	if a, ok := out.(acknowledgement); !ok || !a.failed() {
+		return nil
+	}
+	resp.Response = keptResponse(resp.Response, st.tokens)
+	return &NotSucceededError{Method: st.method, Route: st.route, StatusCode: resp.StatusCode}
+}
+
+// errorResponse makes resp, the *Response of a 2xx that a service turns into an error of its
+// own, the copy an error may keep (see keptResponse).
+func errorResponse(resp *Response) *Response {
+	if resp == nil || resp.Response == nil {
+		return resp
+	}
+	var tokens []string
+	if req := resp.Request; req != nil {
+		if st := callStateFrom(req.Context()); st != nil {
+			tokens = st.tokens
+		}
+	}
+	resp.Response = keptResponse(resp.Response, tokens)
+	return resp
 }
 
 // responseDecoder is a response type with a shape of its own to read (a value sent bare or
@@ -359,7 +399,9 @@ type ContextTokenSource interface {
 
 // TokenInvalidator is a token source that can be told the API refused a token (401), so its
 // next token is a fresh one. The client asks it for a token again, and sends the request once
-// more only if that token differs from the refused one; otherwise the 401 is returned.
+// more only if that token differs from the refused one; otherwise the 401 is returned. A 401
+// that refuses what the token may do (ErrInsufficientScope, ErrWrongTokenType) is returned
+// without telling the source: a fresh token of the same grant would be refused the same way.
 type TokenInvalidator interface {
 	InvalidateToken(ctx context.Context, rejected *oauth2.Token) error
 }
@@ -458,11 +500,17 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 // refreshAndResend answers a 401: the source invalidates the refused token and is asked for
 // one again. A different token is sent once (a counted attempt); the same one would be
-// refused again, so the 401 itself is returned, body and all.
+// refused again, so the 401 itself is returned, body and all. A 401 that refuses what the
+// token may do (a scope it lacks, a token type the route does not take) is returned at once:
+// a fresh token of the same grant is refused the same way, and a refresh would spend a
+// single-use refresh token for nothing.
 func (t *attemptTransport) refreshAndResend(ctx context.Context, st *callState, req *http.Request, resp *http.Response, inv TokenInvalidator) (*http.Response, error) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if refusesGrant(body) {
+		return resp, nil
+	}
 	rejected := st.lastToken()
 	if err := inv.InvalidateToken(ctx, &oauth2.Token{AccessToken: rejected}); err != nil {
 		return nil, &permanentError{err}
@@ -488,6 +536,14 @@ func (t *attemptTransport) refreshAndResend(ctx context.Context, st *callState, 
 	}
 	t.reportRetry(ctx, st, RetryReasonUnauthorized)
 	return t.attempt(ctx, st, &r2, tok)
+}
+
+// refusesGrant reports a 401 body in which GHL refuses what the token may do, not the token
+// itself (see ErrInsufficientScope and ErrWrongTokenType).
+func refusesGrant(body []byte) bool {
+	e := APIError{StatusCode: http.StatusUnauthorized}
+	e.decodeBody(body)
+	return e.refusal() != nil
 }
 
 func (t *attemptTransport) reportRetry(ctx context.Context, st *callState, reason string) {

@@ -195,15 +195,16 @@ func (a *OAuthApp) usable(tok *oauth2.Token, rejected tokenID, margin time.Durat
 	return a.now().Add(margin).Before(tok.Expiry)
 }
 
-// lockStore takes the store's lock of key when it has one, and returns its release.
-func (a *OAuthApp) lockStore(ctx context.Context, store TokenStore, key string) (func(), error) {
+// lockStore takes the store's lock of key when it has one, and returns its release. known
+// are the key's tokens the caller holds: a lock error that quotes one is scrubbed of it.
+func (a *OAuthApp) lockStore(ctx context.Context, store TokenStore, key string, known ...*oauth2.Token) (func(), error) {
 	locker, ok := store.(TokenLocker)
 	if !ok {
 		return func() {}, nil
 	}
 	unlock, err := locker.Lock(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("ghl: locking the token of %q: %w", key, scrubError(err, a.secrets()))
+		return nil, fmt.Errorf("ghl: locking the token of %q: %w", key, scrubError(err, a.secrets(known...)))
 	}
 	return func() {
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.timeout)
@@ -252,7 +253,7 @@ func (a *OAuthApp) install(ctx context.Context, store TokenStore, key string, to
 }
 
 func (a *OAuthApp) saveLocked(ctx context.Context, store TokenStore, key string, tok *oauth2.Token) error {
-	unlock, err := a.lockStore(ctx, store, key)
+	unlock, err := a.lockStore(ctx, store, key, tok)
 	if err != nil {
 		return newTokenSaveError(key, err, a.secrets(tok))
 	}
@@ -329,14 +330,16 @@ func (s *refreshingSource) InvalidateToken(ctx context.Context, rejected *oauth2
 func (s *refreshingSource) obtain(ctx context.Context, st *tokenState) (*oauth2.Token, error) {
 	app := s.app
 	st.mu.Lock()
-	pending, rejected, held := st.pending, st.rejected, st.tok != nil
+	pending, rejected, held := st.pending, st.rejected, st.tok
 	st.mu.Unlock()
 
+	var loaded *oauth2.Token
 	if pending == nil {
 		// Most renewals only need the store's current token; take no lock for that.
 		tok, err := s.load(ctx)
+		loaded = tok
 		switch {
-		case errors.Is(err, ErrTokenNotFound) && held:
+		case errors.Is(err, ErrTokenNotFound) && held != nil:
 			// The store lost the key: the pair held here is written back under the lock.
 		case err != nil:
 			return nil, err
@@ -345,7 +348,7 @@ func (s *refreshingSource) obtain(ctx context.Context, st *tokenState) (*oauth2.
 		}
 	}
 
-	unlock, err := app.lockStore(ctx, s.store, s.key)
+	unlock, err := app.lockStore(ctx, s.store, s.key, pending, loaded, held)
 	if err != nil {
 		return nil, err
 	}
@@ -583,7 +586,8 @@ func (s *mintingSource) obtain(ctx context.Context, st *tokenState) (*oauth2.Tok
 }
 
 // mint asks GHL for a location token. If the agency token is refused, its source is told, and
-// the mint is tried once more with the agency token that replaces it.
+// the mint is tried once more with the agency token that replaces it; not when GHL refuses
+// what the token may do (a scope it lacks), which a new agency token would not cure.
 func (s *mintingSource) mint(ctx context.Context) (*oauth2.Token, error) {
 	ctok, err := companyToken(ctx, s.company)
 	if err != nil {
@@ -591,7 +595,7 @@ func (s *mintingSource) mint(ctx context.Context) (*oauth2.Token, error) {
 	}
 	tok, err := s.mintWith(ctx, ctok)
 	var te *TokenError
-	if !errors.As(err, &te) || te.API == nil || te.API.StatusCode != http.StatusUnauthorized {
+	if !errors.As(err, &te) || te.API == nil || te.API.StatusCode != http.StatusUnauthorized || te.API.refusal() != nil {
 		return tok, err
 	}
 	inv, ok := s.company.(TokenInvalidator)

@@ -28,9 +28,6 @@ type TokenStore interface {
 	Save(ctx context.Context, key string, tok *oauth2.Token) error
 }
 
-// ErrTokenNotFound is returned (or matched) by TokenStore.Load when no token is saved under the key.
-var ErrTokenNotFound = errors.New("ghl: no token saved for this key")
-
 // TokenLocker is implemented by a TokenStore shared by several processes, so that only one of
 // them refreshes a key's token at a time. Lock waits until the lock for key is free or ctx is
 // done, and returns the function that releases it. A lock must expire on its own if its holder

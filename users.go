@@ -211,18 +211,6 @@ func (s *UsersService) Get(ctx context.Context, userID string) (*User, *Response
 	return fetch(ctx, s.client, &request{method: http.MethodGet, path: "/users/" + ids[0], route: "/users/{userId}", family: APIUsers}, self[User])
 }
 
-// ExtensionConflictError reports a phone extension that more than one user of the location
-// carries, so a call cannot be given to one of them.
-type ExtensionConflictError struct {
-	Extension string
-	UserIDs   []string
-}
-
-// Error describes the failure for a human; it never contains a token or secret.
-func (e *ExtensionConflictError) Error() string {
-	return fmt.Sprintf("ghl: extension %q belongs to %d users (%s)", e.Extension, len(e.UserIDs), strings.Join(e.UserIDs, ", "))
-}
-
 // ByExtension returns the user of the client's location whose phone extension is extension,
 // for giving a call taken on a LinkedPhone extension to the right GHL user; nil and no error
 // when no user has it. The *Response is that of the last page read. It reads every user of the location (GET /users/search; the company ID

@@ -92,6 +92,29 @@ func TestUsersSearchLooksUpCompanyOnce(t *testing.T) {
 	assert.Equal(t, int32(2), lookups.Load())
 }
 
+// Getting the client's own location first spares the company lookup; another location's
+// details do not count.
+func TestUsersSearchUsesCompanyOfLocationsGet(t *testing.T) {
+	client, mux := setup(t)
+	refuseAll(t, mux)
+	lookups := expectHomeLocation(t, mux, "comp-1")
+	expectCall(t, mux, call{method: http.MethodGet, path: "/locations/loc-other", version: versionLocations,
+		resp: `{"location":{"id":"loc-other","companyId":"comp-other"}}`})
+	searches := expectCall(t, mux, call{method: http.MethodGet, path: "/users/search", version: versionUsers,
+		query: "companyId=comp-1&locationId=loc-test-1", resp: `{"users":[],"count":0}`})
+	ctx := context.Background()
+
+	_, _, err := client.Locations.Get(ctx, "loc-other")
+	require.NoError(t, err)
+	loc, _, err := client.Locations.Get(ctx, "loc-test-1")
+	require.NoError(t, err)
+	loc.CompanyID = "changed by the caller"
+	_, _, err = client.Users.Search(ctx, nil)
+	require.NoError(t, err)
+	assert.Equal(t, int32(1), lookups.Load(), "only the caller's own Get")
+	assert.Equal(t, int32(1), searches.Load())
+}
+
 func TestUsersCompanyLookupFailureIsNotKept(t *testing.T) {
 	client, mux := setup(t)
 	var lookups atomic.Int32

@@ -18,24 +18,6 @@ import (
 	"time"
 )
 
-// Webhook verification errors, for errors.Is. A payload that verified but is not a usable
-// event is a *WebhookPayloadError (errors.Is(err, ErrMalformedWebhook)).
-var (
-	// ErrMissingSignature: neither x-ghl-signature nor x-wh-signature carries a signature
-	// (absent, empty or "N/A").
-	ErrMissingSignature = errors.New("ghl: webhook has no signature")
-	// ErrInvalidSignature: the signature does not verify over the body with any configured key.
-	ErrInvalidSignature = errors.New("ghl: webhook signature is invalid")
-	// ErrStaleWebhook: the payload's timestamp is missing, unreadable, or outside the window:
-	// more than the tolerance ahead, or older than GHL still redelivers (the tolerance plus
-	// 75 minutes; see WithTolerance).
-	ErrStaleWebhook = errors.New("ghl: webhook timestamp is outside the accepted window")
-	// ErrReplayedWebhook: the webhookId was already recorded as handled.
-	ErrReplayedWebhook = errors.New("ghl: webhook was already processed")
-	// ErrPayloadTooLarge: the body exceeds the verifier's size limit.
-	ErrPayloadTooLarge = errors.New("ghl: webhook body is too large")
-)
-
 // HeaderGHLSignature carries GHL's Ed25519 signature of the body, the one GHL sends today.
 // The legacy RSA signature (X-WH-Signature, which GHL stopped sending in 2026) is still
 // accepted when this header is absent.

@@ -10,11 +10,6 @@ import (
 	"time"
 )
 
-// WebhookInFlight is the WebhookInfo outcome of a delivery answered 429 because a copy with
-// the same webhookId was being handled at that moment: GHL redelivers it later, and the
-// redelivery is acknowledged as a duplicate if that copy succeeded, or handled if it failed.
-const WebhookInFlight = "in_flight"
-
 // webhookClaimTTL bounds how long a delivery being handled blocks the copies of its
 // webhookId, so a process that died while handling one does not block the event forever.
 // GHL's redeliveries come about ten minutes apart, after it has run out.

@@ -9,31 +9,6 @@ import (
 	"github.com/linkedphone/ghl-go/internal/jsonx"
 )
 
-// ErrMalformedWebhook is matched by every *WebhookPayloadError.
-var ErrMalformedWebhook = errors.New("ghl: malformed webhook payload")
-
-// WebhookPayloadError reports a payload that is not a JSON object, or lacks what the verifier
-// needs (a webhookId). From Verify it means the signature was valid: the sender signed
-// something that is not a usable event.
-type WebhookPayloadError struct {
-	Reason string
-	Err    error // the underlying syntax error, if any
-}
-
-// Error describes the failure for a human; it never contains a token or secret.
-func (e *WebhookPayloadError) Error() string {
-	if e.Err != nil {
-		return "ghl: malformed webhook payload: " + e.Reason + ": " + e.Err.Error()
-	}
-	return "ghl: malformed webhook payload: " + e.Reason
-}
-
-// Unwrap returns the underlying error, for errors.Is and errors.As.
-func (e *WebhookPayloadError) Unwrap() error { return e.Err }
-
-// Is matches ErrMalformedWebhook.
-func (e *WebhookPayloadError) Is(target error) bool { return target == ErrMalformedWebhook }
-
 // ParseEvent decodes a webhook payload without verifying it: use it on payloads that were
 // verified elsewhere, or in tests. The event's type comes from the "type" member; a type this
 // SDK does not know, or a payload without one, gives an *UnknownEvent, never an error. Only a body that is not a JSON object is an error (a

@@ -48,23 +48,6 @@ func (d *appointmentDoc) json() map[string]any {
 	}
 }
 
-// event is the AppointmentCreate payload, whose times are RFC 3339 with an offset.
-func (d *appointmentDoc) event() map[string]any {
-	return map[string]any{"appointment": map[string]any{
-		"id": d.id, "address": d.a.Address, "title": d.a.Title, "calendarId": d.a.CalendarID,
-		"contactId": d.contactID, "groupId": d.a.GroupID, "appointmentStatus": d.a.AppointmentStatus,
-		"assignedUserId": d.a.AssignedUserID, "users": slices.Clone(d.a.Users), "notes": d.a.Notes,
-		"source": d.a.Source, "startTime": d.a.StartTime.Format(time.RFC3339),
-		"endTime": d.a.EndTime.Format(time.RFC3339), "dateAdded": d.added.Format(time.RFC3339),
-		"dateUpdated": d.added.Format(time.RFC3339),
-	}}
-}
-
-func (s *Server) routeAppointments(mux *http.ServeMux) {
-	// GET /contacts/{contactId}/appointments is served by the three-segment GET dispatcher
-	// (search.go); booking is done with BookAppointment.
-}
-
 func (s *Server) listAppointments(w http.ResponseWriter, r *http.Request) {
 	s.withContact(w, r, func(l *location, c *contactDoc) func() {
 		list := make([]map[string]any, 0, len(l.appts[c.id()]))
@@ -109,7 +92,7 @@ func (s *Server) BookAppointment(locationID, contactID string, a Appointment) (s
 	}
 	d := &appointmentDoc{a: a, id: newID(), contactID: contactID, loc: locationID, added: s.clock()}
 	l.appts[contactID] = append(l.appts[contactID], d)
-	ev := d.event()
+	ev := apptEventLocked(s.calLocLocked(locationID), d)
 	s.mu.Unlock()
 	s.emit(locationID, "AppointmentCreate", ev)
 	return d.id, nil

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +13,7 @@ import (
 // The Calendars, Users and Locations APIs of the fake: calendars with working hours in the
 // location's timezone, free slots that shrink as appointments are booked, booking, moving and
 // cancelling, appointment notes, users with extensions, location details, contact custom
-// fields and the tag catalogue. FIDELITY-calendars.md gives each behaviour's source.
+// fields and the tag catalogue. FIDELITY.md gives each behaviour's source.
 
 // calState is the fake's Calendars, Users and Locations data, guarded by Server.mu.
 type calState struct {
@@ -173,114 +172,8 @@ func (d *calendarDoc) json() map[string]any {
 	}
 }
 
-// calRoute is one operation of the Calendars, Users or Locations API that the fake serves,
-// with the Version header and the OAuth scope GHL's spec gives it and the query parameters
-// it takes.
-type calRoute struct {
-	method, path   string // as in the spec
-	version, scope string
-	query          []string
-	handle         http.HandlerFunc
-}
-
-const (
-	versionCalendars = "2021-04-15"
-	versionV2        = "2021-07-28" // Users and Locations
-)
-
-// calRoutes is the table of the operations this file's family serves.
-func (s *Server) calRoutes() []calRoute {
-	const (
-		cal, v2     = versionCalendars, versionV2
-		calRead     = "calendars.readonly"
-		eventsRead  = "calendars/events.readonly"
-		eventsWrite = "calendars/events.write"
-		fieldsRead  = "locations/customFields.readonly"
-		fieldsWrite = "locations/customFields.write"
-		notes       = "/calendars/appointments/{appointmentId}/notes"
-		fields      = "/locations/{locationId}/customFields"
-	)
-	return []calRoute{
-		{"GET", "/calendars/", cal, calRead, []string{"locationId", "groupId", "showDrafted"}, s.listCalendars},
-		{"GET", "/calendars/{calendarId}/free-slots", cal, calRead, []string{"startDate", "endDate", "timezone", "userId", "userIds"}, s.freeSlots},
-		{"POST", "/calendars/events/appointments", cal, eventsWrite, nil, s.bookAppointment},
-		{"PUT", "/calendars/events/appointments/{eventId}", cal, eventsWrite, nil, s.updateAppointment},
-		{"GET", "/calendars/events/appointments/{eventId}", cal, eventsRead, nil, s.getAppointment},
-		{"GET", "/calendars/events", cal, eventsRead, []string{"locationId", "userId", "calendarId", "groupId", "startTime", "endTime"}, s.listEvents},
-		{"DELETE", "/calendars/events/{eventId}", cal, eventsWrite, nil, s.deleteEvent},
-		{"GET", notes, cal, eventsRead, []string{"limit", "offset"}, s.listApptNotes},
-		{"POST", notes, cal, eventsWrite, nil, s.createApptNote},
-		{"PUT", notes + "/{noteId}", cal, eventsWrite, nil, s.updateApptNote},
-		{"DELETE", notes + "/{noteId}", cal, eventsWrite, nil, s.deleteApptNote},
-		{"GET", "/users/search", v2, "users.readonly", []string{"companyId", "query", "skip", "limit", "locationId", "type", "role", "ids", "sort", "sortDirection", "enabled2waySync"}, s.searchUsers},
-		{"GET", "/users/{userId}", v2, "users.readonly", nil, s.getUser},
-		{"GET", "/locations/{locationId}", v2, "locations.readonly", nil, s.getLocation},
-		{"GET", fields, v2, fieldsRead, []string{"model"}, s.listCustomFields},
-		{"POST", fields, v2, fieldsWrite, nil, s.createCustomField},
-		{"GET", fields + "/{id}", v2, fieldsRead, nil, s.getCustomField},
-		{"PUT", fields + "/{id}", v2, fieldsWrite, nil, s.updateCustomField},
-		{"DELETE", fields + "/{id}", v2, fieldsWrite, nil, s.deleteCustomField},
-		{"GET", "/locations/{locationId}/tags", v2, "locations/tags.readonly", nil, s.listLocationTags},
-		{"POST", "/locations/{locationId}/tags", v2, "locations/tags.write", nil, s.createLocationTag},
-	}
-}
-
-// routeCalendars registers the Calendars, Users and Locations operations.
-func (s *Server) routeCalendars(mux *http.ServeMux) {
-	for _, rt := range s.calRoutes() {
-		pattern := rt.path
-		if strings.HasSuffix(pattern, "/") {
-			pattern += "{$}" // GHL's trailing slash: exactly this path
-		}
-		mux.HandleFunc(rt.method+" "+pattern, s.checked(rt))
-	}
-	// GHL serves the calendar list only with its trailing slash.
-	mux.HandleFunc("GET /calendars", cannotRoute)
-}
-
-// checked wraps a handler with the checks GHL's framework makes before it: the operation's
-// Version, and no query parameter the operation does not declare.
-func (s *Server) checked(rt calRoute) http.HandlerFunc {
-	calendars := strings.HasPrefix(rt.path, "/calendars")
-	return func(w http.ResponseWriter, r *http.Request) {
-		if v := r.Header.Get("Version"); v != rt.version {
-			writeBadRequest(w, fmt.Sprintf("Version header %q is not supported by %s %s; it takes %s", v, rt.method, rt.path, rt.version))
-			return
-		}
-		var extra []string
-		for name := range r.URL.Query() {
-			if !slices.Contains(rt.query, name) {
-				extra = append(extra, "property "+name+" should not exist")
-			}
-		}
-		if len(extra) > 0 {
-			sort.Strings(extra)
-			if calendars {
-				writeBadRequest(w, extra...)
-			} else {
-				writeUnprocessable(w, extra...)
-			}
-			return
-		}
-		rt.handle(w, r)
-	}
-}
-
-// writeBadRequest writes the Calendars API's validation answer: 400, whose spec lists no 422.
-// One message is a string, several a list (as GHL's validation pipe sends them).
-func writeBadRequest(w http.ResponseWriter, msgs ...string) {
-	var msg any = msgs
-	if len(msgs) == 1 {
-		msg = msgs[0]
-	}
-	writeJSON(w, http.StatusBadRequest, map[string]any{"statusCode": 400, "message": msg, "error": "Bad Request"})
-}
-
 func (s *Server) listCalendars(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	q := r.URL.Query()
 	if !checkLocationID(w, l, q.Get("locationId")) {
 		return
@@ -313,10 +206,7 @@ func (s *Server) listCalendars(w http.ResponseWriter, r *http.Request) {
 const maxSlotRange = 31 * 24 * time.Hour
 
 func (s *Server) freeSlots(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	q := r.URL.Query()
 	var msgs []string
 	from, okFrom := parseMillis(q.Get("startDate"))

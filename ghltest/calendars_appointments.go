@@ -12,7 +12,7 @@ import (
 // /contacts/{id}/appointments and free slots see the same bookings.
 
 // slotTaken is GHL's answer to a booking at a time that is not a free slot (observed; see
-// FIDELITY-calendars.md).
+// FIDELITY.md).
 const slotTaken = "The slot you have selected is no longer available."
 
 // eventMeta is what the Calendars API keeps beside a stored appointment.
@@ -80,10 +80,7 @@ func parsedTime(in map[string]any, k string) (time.Time, bool) {
 }
 
 func (s *Server) bookAppointment(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	var in map[string]any
 	if !decodeBody(w, r, &in) {
 		return
@@ -97,61 +94,60 @@ func (s *Server) bookAppointment(w http.ResponseWriter, r *http.Request) {
 	}
 	start, _ := parsedTime(in, "startTime")
 	ignore, _ := in["ignoreFreeSlotValidation"].(bool)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cl := s.calLocLocked(l.id)
-	d := cl.calendars[str(in, "calendarId")]
-	c := l.contacts[str(in, "contactId")]
-	assignee := str(in, "assignedUserId")
-	switch {
-	case d == nil:
-		writeBadRequest(w, "Calendar not found")
-		return
-	case c == nil:
-		writeBadRequest(w, "Contact not found")
-		return
-	case assignee != "" && !s.userInLocationLocked(assignee, l.id):
-		writeBadRequest(w, "User not found")
-		return
-	}
-	end := start.Add(d.c.SlotDuration)
-	if e, ok := parsedTime(in, "endTime"); ok {
-		end = e
-	}
-	if !end.After(start) {
-		writeBadRequest(w, "endTime must be after startTime")
-		return
-	}
-	status := str(in, "appointmentStatus")
-	if status == "" {
-		status = "confirmed" // the calendar confirms automatically (autoConfirm)
-	}
-	if blocking(status) && !ignore {
-		user, ok := s.slotLocked(l, cl, d, start, assignee, "")
-		if !ok {
-			writeBadRequest(w, slotTaken)
-			return
+	s.locked(func() func() {
+		cl := s.calLocLocked(l.id)
+		d := cl.calendars[str(in, "calendarId")]
+		c := l.contacts[str(in, "contactId")]
+		assignee := str(in, "assignedUserId")
+		switch {
+		case d == nil:
+			return func() { writeBadRequest(w, "Calendar not found") }
+		case c == nil:
+			return func() { writeBadRequest(w, "Contact not found") }
+		case assignee != "" && !s.userInLocationLocked(assignee, l.id):
+			return func() { writeBadRequest(w, "User not found") }
 		}
-		if assignee == "" {
-			assignee = user
+		end := start.Add(d.c.SlotDuration)
+		if e, ok := parsedTime(in, "endTime"); ok {
+			end = e
 		}
-	} else if assignee == "" && len(d.c.TeamMembers) > 0 {
-		assignee = d.c.TeamMembers[0]
-	}
-	title := str(in, "title")
-	if title == "" {
-		title = c.str("name") // the calendar's event title, "{{contact.name}}"
-	}
-	tz := cl.tz()
-	a := &appointmentDoc{id: newID(), contactID: c.id(), loc: l.id, added: s.clock(), a: Appointment{
-		CalendarID: d.id, Title: title, Status: statusOf(status), AppointmentStatus: status, AssignedUserID: assignee,
-		GroupID: d.c.GroupID, Users: []string{}, Address: str(in, "address"), Source: "third_party",
-		StartTime: start.In(tz), EndTime: end.In(tz),
-	}}
-	l.appts[c.id()] = append(l.appts[c.id()], a)
-	cl.events[a.id] = &eventMeta{description: str(in, "description"), meetingLocationType: str(in, "meetingLocationType"),
-		meetingLocationID: str(in, "meetingLocationId"), rrule: str(in, "rrule"), updated: s.clock()}
-	writeJSON(w, http.StatusOK, s.apptJSONLocked(cl, a))
+		if !end.After(start) {
+			return func() { writeBadRequest(w, "endTime must be after startTime") }
+		}
+		status := str(in, "appointmentStatus")
+		if status == "" {
+			status = "confirmed" // the calendar confirms automatically (autoConfirm)
+		}
+		if blocking(status) && !ignore {
+			user, ok := s.slotLocked(l, cl, d, start, assignee, "")
+			if !ok {
+				return func() { writeBadRequest(w, slotTaken) }
+			}
+			if assignee == "" {
+				assignee = user
+			}
+		} else if assignee == "" && len(d.c.TeamMembers) > 0 {
+			assignee = d.c.TeamMembers[0]
+		}
+		title := str(in, "title")
+		if title == "" {
+			title = c.str("name") // the calendar's event title, "{{contact.name}}"
+		}
+		tz := cl.tz()
+		a := &appointmentDoc{id: newID(), contactID: c.id(), loc: l.id, added: s.clock(), a: Appointment{
+			CalendarID: d.id, Title: title, Status: statusOf(status), AppointmentStatus: status, AssignedUserID: assignee,
+			GroupID: d.c.GroupID, Users: []string{}, Address: str(in, "address"), Source: "third_party",
+			StartTime: start.In(tz), EndTime: end.In(tz),
+		}}
+		l.appts[c.id()] = append(l.appts[c.id()], a)
+		cl.events[a.id] = &eventMeta{description: str(in, "description"), meetingLocationType: str(in, "meetingLocationType"),
+			meetingLocationID: str(in, "meetingLocationId"), rrule: str(in, "rrule"), updated: a.added}
+		body, ev := s.apptJSONLocked(cl, a), apptEventLocked(cl, a)
+		return func() {
+			s.emit(l.id, "AppointmentCreate", ev)
+			writeJSON(w, http.StatusOK, body)
+		}
+	})
 }
 
 // statusOf is the event status the contact's appointment list reports.
@@ -163,10 +159,7 @@ func statusOf(appointmentStatus string) string {
 }
 
 func (s *Server) updateAppointment(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	var in map[string]any
 	if !decodeBody(w, r, &in) {
 		return
@@ -175,74 +168,74 @@ func (s *Server) updateAppointment(w http.ResponseWriter, r *http.Request) {
 		writeBadRequest(w, msgs...)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cl := s.calLocLocked(l.id)
-	a := findApptLocked(l, r.PathValue("eventId"))
-	if a == nil {
-		writeBadRequest(w, "Appointment not found")
-		return
-	}
-	old := a.a
-	next := a.a
-	d := cl.calendars[old.CalendarID]
-	if id, ok := in["calendarId"].(string); ok {
-		if d = cl.calendars[id]; d == nil {
-			writeBadRequest(w, "Calendar not found")
-			return
+	s.locked(func() func() {
+		cl := s.calLocLocked(l.id)
+		a := findApptLocked(l, r.PathValue("eventId"))
+		if a == nil {
+			return func() { writeBadRequest(w, "Appointment not found") }
 		}
-		next.CalendarID, next.GroupID = d.id, d.c.GroupID
-	}
-	if u, ok := in["assignedUserId"].(string); ok {
-		if u != "" && !s.userInLocationLocked(u, l.id) {
-			writeBadRequest(w, "User not found")
-			return
+		old := a.a
+		next := a.a
+		d := cl.calendars[old.CalendarID]
+		if id, ok := in["calendarId"].(string); ok {
+			if d = cl.calendars[id]; d == nil {
+				return func() { writeBadRequest(w, "Calendar not found") }
+			}
+			next.CalendarID, next.GroupID = d.id, d.c.GroupID
 		}
-		next.AssignedUserID = u
-	}
-	if t, ok := parsedTime(in, "startTime"); ok {
-		next.StartTime, next.EndTime = t, t.Add(old.EndTime.Sub(old.StartTime))
-	}
-	if t, ok := parsedTime(in, "endTime"); ok {
-		next.EndTime = t
-	}
-	if !next.EndTime.After(next.StartTime) {
-		writeBadRequest(w, "endTime must be after startTime")
-		return
-	}
-	if st, ok := in["appointmentStatus"].(string); ok {
-		next.AppointmentStatus, next.Status = st, statusOf(st)
-	}
-	ignore, _ := in["ignoreFreeSlotValidation"].(bool)
-	moved := !next.StartTime.Equal(old.StartTime) || next.CalendarID != old.CalendarID || next.AssignedUserID != old.AssignedUserID
-	revived := !blocking(old.AppointmentStatus)
-	if blocking(next.AppointmentStatus) && !ignore && (moved || revived) && d != nil {
-		user, ok := s.slotLocked(l, cl, d, next.StartTime, next.AssignedUserID, a.id)
-		if !ok {
-			writeBadRequest(w, slotTaken)
-			return
+		if u, ok := in["assignedUserId"].(string); ok {
+			if u != "" && !s.userInLocationLocked(u, l.id) {
+				return func() { writeBadRequest(w, "User not found") }
+			}
+			next.AssignedUserID = u
 		}
-		if next.AssignedUserID == "" {
-			next.AssignedUserID = user
+		if t, ok := parsedTime(in, "startTime"); ok {
+			next.StartTime, next.EndTime = t, t.Add(old.EndTime.Sub(old.StartTime))
 		}
-	}
-	for k, dst := range map[string]*string{"title": &next.Title, "address": &next.Address} {
-		if v, ok := in[k].(string); ok {
-			*dst = v
+		if t, ok := parsedTime(in, "endTime"); ok {
+			next.EndTime = t
 		}
-	}
-	tz := cl.tz()
-	next.StartTime, next.EndTime = next.StartTime.In(tz), next.EndTime.In(tz)
-	a.a = next
-	m := cl.meta(a.id)
-	for k, dst := range map[string]*string{"description": &m.description, "meetingLocationType": &m.meetingLocationType,
-		"meetingLocationId": &m.meetingLocationID, "rrule": &m.rrule} {
-		if v, ok := in[k].(string); ok {
-			*dst = v
+		if !next.EndTime.After(next.StartTime) {
+			return func() { writeBadRequest(w, "endTime must be after startTime") }
 		}
-	}
-	m.updated = s.clock()
-	writeJSON(w, http.StatusOK, s.apptJSONLocked(cl, a))
+		if st, ok := in["appointmentStatus"].(string); ok {
+			next.AppointmentStatus, next.Status = st, statusOf(st)
+		}
+		ignore, _ := in["ignoreFreeSlotValidation"].(bool)
+		moved := !next.StartTime.Equal(old.StartTime) || next.CalendarID != old.CalendarID || next.AssignedUserID != old.AssignedUserID
+		revived := !blocking(old.AppointmentStatus)
+		if blocking(next.AppointmentStatus) && !ignore && (moved || revived) && d != nil {
+			user, ok := s.slotLocked(l, cl, d, next.StartTime, next.AssignedUserID, a.id)
+			if !ok {
+				return func() { writeBadRequest(w, slotTaken) }
+			}
+			if next.AssignedUserID == "" {
+				next.AssignedUserID = user
+			}
+		}
+		for k, dst := range map[string]*string{"title": &next.Title, "address": &next.Address} {
+			if v, ok := in[k].(string); ok {
+				*dst = v
+			}
+		}
+		tz := cl.tz()
+		next.StartTime, next.EndTime = next.StartTime.In(tz), next.EndTime.In(tz)
+		a.a = next
+		m := cl.meta(a.id)
+		for k, dst := range map[string]*string{"description": &m.description, "meetingLocationType": &m.meetingLocationType,
+			"meetingLocationId": &m.meetingLocationID, "rrule": &m.rrule} {
+			if v, ok := in[k].(string); ok {
+				*dst = v
+			}
+		}
+		m.updated = s.clock()
+		// Every update is reported, a cancellation included (appointmentStatus "cancelled").
+		body, ev := s.apptJSONLocked(cl, a), apptEventLocked(cl, a)
+		return func() {
+			s.emit(l.id, "AppointmentUpdate", ev)
+			writeJSON(w, http.StatusOK, body)
+		}
+	})
 }
 
 // meta returns the Calendars API's record of an appointment, making one for an appointment
@@ -268,10 +261,7 @@ func findApptLocked(l *location, id string) *appointmentDoc {
 }
 
 func (s *Server) getAppointment(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := findApptLocked(l, r.PathValue("eventId"))
@@ -283,10 +273,7 @@ func (s *Server) getAppointment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteEvent(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	if r.ContentLength != 0 {
 		var in map[string]any
 		if !decodeBody(w, r, &in) {
@@ -302,25 +289,25 @@ func (s *Server) deleteEvent(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := findApptLocked(l, r.PathValue("eventId"))
-	if a == nil {
-		writeBadRequest(w, "Event not found")
-		return
-	}
-	l.appts[a.contactID] = slices.DeleteFunc(l.appts[a.contactID], func(x *appointmentDoc) bool { return x == a })
-	cl := s.calLocLocked(l.id)
-	delete(cl.events, a.id)
-	delete(cl.apptNotes, a.id)
-	writeJSON(w, http.StatusCreated, map[string]any{"succeeded": true})
+	s.locked(func() func() {
+		a := findApptLocked(l, r.PathValue("eventId"))
+		if a == nil {
+			return func() { writeBadRequest(w, "Event not found") }
+		}
+		cl := s.calLocLocked(l.id)
+		ev := apptEventLocked(cl, a) // the appointment as it was
+		l.appts[a.contactID] = slices.DeleteFunc(l.appts[a.contactID], func(x *appointmentDoc) bool { return x == a })
+		delete(cl.events, a.id)
+		delete(cl.apptNotes, a.id)
+		return func() {
+			s.emit(l.id, "AppointmentDelete", ev)
+			writeJSON(w, http.StatusCreated, map[string]any{"succeeded": true})
+		}
+	})
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	q := r.URL.Query()
 	if q.Get("locationId") == "" {
 		writeBadRequest(w, "locationId should not be empty")

@@ -27,10 +27,7 @@ const (
 
 // withAppt runs fn under the lock with the appointment named in the path, or answers 400.
 func (s *Server) withAppt(w http.ResponseWriter, r *http.Request, fn func(l *location, cl *calLocation, a *appointmentDoc)) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := findApptLocked(l, r.PathValue("appointmentId"))

@@ -341,8 +341,7 @@ func TestCalendarsValidation(t *testing.T) {
 		status                      int
 		message                     any
 	}{
-		{"wrong version", "GET", "/calendars/?locationId=" + loc, "2021-07-28", nil, 400,
-			`Version header "2021-07-28" is not supported by GET /calendars/; it takes 2021-04-15`},
+		{"wrong version", "GET", "/calendars/?locationId=" + loc, "2021-07-28", nil, 400, "Version header must be 2021-04-15 for this operation"},
 		{"no trailing slash", "GET", "/calendars?locationId=" + loc, "2021-04-15", nil, 404, "Cannot GET /calendars"},
 		{"unknown query parameter", "GET", "/calendars/?locationId=" + loc + "&limit=5", "2021-04-15", nil, 400, "property limit should not exist"},
 		{"other location", "GET", "/calendars/?locationId=elsewhere", "2021-04-15", nil, 403, "The token does not have access to this location."},
@@ -351,7 +350,8 @@ func TestCalendarsValidation(t *testing.T) {
 		{"no range", "GET", "/calendars/" + calID + "/free-slots", "2021-04-15", nil, 400,
 			[]any{"startDate must be a number conforming to the specified constraints", "endDate must be a number conforming to the specified constraints"}},
 		{"bad timezone", "GET", "/calendars/" + calID + "/free-slots?startDate=0&endDate=1&timezone=Mars%2FBase", "2021-04-15", nil, 400, "Invalid timezone: Mars/Base"},
-		{"unknown calendar", "GET", "/calendars/nope/free-slots?startDate=0&endDate=1", "2021-04-15", nil, 400, "Calendar not found"},
+		{"unknown calendar", "GET", "/calendars/" + missingID + "/free-slots?startDate=0&endDate=1", "2021-04-15", nil, 400, "Calendar not found"},
+		{"malformed calendar ID", "GET", "/calendars/nope/free-slots?startDate=0&endDate=1", "2021-04-15", nil, 400, "Invalid calendarId"},
 		{"book without fields", "POST", "/calendars/events/appointments", "2021-04-15", map[string]any{"title": 5, "color": "red"}, 400,
 			[]any{"calendarId should not be empty", "contactId should not be empty", "locationId should not be empty", "property color should not exist", "startTime should not be empty", "title must be a string"}},
 		{"book bad time", "POST", "/calendars/events/appointments", "2021-04-15",
@@ -361,10 +361,11 @@ func TestCalendarsValidation(t *testing.T) {
 			map[string]any{"calendarId": calID, "locationId": loc, "contactId": "nobody", "startTime": "2026-03-06T09:00:00-05:00"}, 400, "Contact not found"},
 		{"events without owner", "GET", "/calendars/events?locationId=" + loc + "&startTime=0&endTime=1", "2021-04-15", nil, 400, "Either of calendarId, userId or groupId is required"},
 		{"events with two owners", "GET", "/calendars/events?locationId=" + loc + "&startTime=0&endTime=1&calendarId=a&userId=b", "2021-04-15", nil, 400, "Only one of calendarId, userId or groupId may be given"},
-		{"notes without paging", "GET", "/calendars/appointments/x/notes", "2021-04-15", nil, 400,
+		{"notes without paging", "GET", "/calendars/appointments/" + missingID + "/notes", "2021-04-15", nil, 400,
 			[]any{"limit must not be greater than 20", "limit must be a number conforming to the specified constraints", "offset must not be less than 0", "offset must be a number conforming to the specified constraints"}},
-		{"notes of unknown appointment", "GET", "/calendars/appointments/x/notes?limit=20&offset=0", "2021-04-15", nil, 400, "Appointment not found"},
-		{"delete with a body member", "DELETE", "/calendars/events/x", "2021-04-15", map[string]any{"force": true}, 400, "property force should not exist"},
+		{"notes of unknown appointment", "GET", "/calendars/appointments/" + missingID + "/notes?limit=20&offset=0", "2021-04-15", nil, 400, "Appointment not found"},
+		{"delete with a body member", "DELETE", "/calendars/events/" + missingID, "2021-04-15", map[string]any{"force": true}, 400, "property force should not exist"},
+		{"delete of an unknown event", "DELETE", "/calendars/events/" + missingID, "2021-04-15", nil, 400, "Event not found"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -405,4 +406,42 @@ func TestConcurrentBookingsOfOneSlot(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, appts, 1)
 	assert.Equal(t, "Ada Lovelace", appts[0].Title, "the title defaults to the contact's name")
+}
+
+// The calendar list filters by group and leaves drafts out only when asked; a recurring
+// booking keeps its rrule (with ignoreFreeSlotValidation, as GHL applies it) and is not
+// expanded into instances.
+func TestCalendarListAndRecurringBookings(t *testing.T) {
+	ny := mustNY(t)
+	srv, c := newCalFake(t, time.Date(2026, 3, 5, 12, 0, 0, 0, ny))
+	loc := srv.LocationID()
+	desk, _ := srv.AddCalendar(loc, Calendar{Name: "Desk", GroupID: "g1"})
+	draft, _ := srv.AddCalendar(loc, Calendar{Name: "Later", GroupID: "g1", Draft: true})
+	other, _ := srv.AddCalendar(loc, Calendar{Name: "Other", GroupID: "g2"})
+	names := func(path string) []string {
+		t.Helper()
+		status, body := calRawCall(t, srv, "GET", path, "2021-04-15", nil)
+		require.Equal(t, http.StatusOK, status, "%v", body)
+		var out []string
+		for _, cal := range body["calendars"].([]any) {
+			out = append(out, cal.(map[string]any)["id"].(string))
+		}
+		return out
+	}
+	assert.Equal(t, []string{desk, draft, other}, names("/calendars/?locationId="+loc), "drafts are shown by default")
+	assert.Equal(t, []string{desk}, names("/calendars/?locationId="+loc+"&groupId=g1&showDrafted=false"))
+	status, body := calRawCall(t, srv, "GET", "/calendars/?locationId="+loc+"&showDrafted=maybe", "2021-04-15", nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "showDrafted must be a boolean value", body["message"])
+
+	contact := newContactVia(t, c, "weekly@example.com")
+	const rrule = "RRULE:FREQ=WEEKLY;COUNT=4"
+	status, body = calRawCall(t, srv, "POST", "/calendars/events/appointments", "2021-04-15", map[string]any{"calendarId": desk,
+		"locationId": loc, "contactId": contact, "startTime": "2026-03-06T10:00:00-05:00", "rrule": rrule, "ignoreFreeSlotValidation": true})
+	require.Equal(t, http.StatusOK, status, "%v", body)
+	assert.Equal(t, true, body["isRecurring"])
+	assert.Equal(t, rrule, body["rrule"])
+	appts, _, err := c.Appointments.List(context.Background(), contact)
+	require.NoError(t, err)
+	assert.Len(t, appts, 1, "not expanded into instances")
 }

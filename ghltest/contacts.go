@@ -2,6 +2,7 @@ package ghltest
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -17,171 +18,153 @@ func (c *contactDoc) str(k string) string { s, _ := c.f[k].(string); return s }
 func (c *contactDoc) snapshot() map[string]any {
 	out := make(map[string]any, len(c.f))
 	for k, v := range c.f {
-		if tags, ok := v.([]string); ok {
-			v = append([]string(nil), tags...)
+		if list, ok := v.([]string); ok {
+			v = slices.Clone(list)
 		}
 		out[k] = v
 	}
 	return out
 }
 
-// Fields that a contact request may set, and that a contact response carries as given.
-var contactInputFields = map[string]bool{
-	"firstName": true, "lastName": true, "name": true, "email": true, "gender": true, "phone": true,
-	"address1": true, "city": true, "state": true, "postalCode": true, "website": true, "timezone": true,
-	"dnd": true, "dndSettings": true, "inboundDndSettings": true, "source": true, "dateOfBirth": true,
-	"country": true, "companyName": true, "assignedTo": true,
-}
-
-func (s *Server) routeContacts(mux *http.ServeMux) {
-	mux.HandleFunc("GET /contacts/{contactId}", s.getContact)
-	mux.HandleFunc("POST /contacts/{$}", s.createContact)
-	mux.HandleFunc("PUT /contacts/{contactId}", s.updateContact)
-	mux.HandleFunc("DELETE /contacts/{contactId}", s.deleteContact)
-	mux.HandleFunc("POST /contacts/upsert", s.upsertContact)
-}
-
 func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
-	s.mu.Lock()
-	c, ok := l.contacts[r.PathValue("contactId")]
-	var snap map[string]any
-	if ok {
-		snap = c.snapshot()
-	}
-	s.mu.Unlock()
-	if !ok {
-		writeContactNotFound(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"contact": snap})
+	s.withContact(w, r, func(_ *location, c *contactDoc) func() {
+		snap := c.snapshot()
+		return func() { writeJSON(w, http.StatusOK, map[string]any{"contact": snap}) }
+	})
 }
 
-func writeContactNotFound(w http.ResponseWriter) {
-	writeJSON(w, http.StatusNotFound, map[string]any{"statusCode": 404, "message": "Contact not found"})
-}
-
+// createContact serves POST /contacts/. Field types and custom fields are validated first
+// (422, nothing stored). A body with properties CreateContactDto lacks is answered 422 too,
+// but the contact is created from the rest, as GHL was seen doing (highlevel-api-docs#64).
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
+	l := locFrom(r)
+	in, ok := readObject(w, r, false)
+	if !ok {
 		return
 	}
-	var in map[string]any
-	if !decodeBody(w, r, &in) {
-		return
-	}
-	locID, _ := in["locationId"].(string)
-	if !checkLocationID(w, l, locID) {
-		return
-	}
-	if msgs := validateContactInput(in); len(msgs) > 0 {
+	fields, unknown, msgs := contactInput(in, inputCreate, l.country)
+	if len(msgs) > 0 {
 		writeUnprocessable(w, msgs...)
 		return
 	}
-	s.mu.Lock()
-	if dup, field := l.findDuplicate(str(in, "email"), str(in, "phone")); dup != nil && !s.cfg.allowDuplicates {
-		s.mu.Unlock()
-		writeJSON(w, http.StatusBadRequest, map[string]any{
-			"statusCode": 400, "message": "This location does not allow duplicated contacts.",
-			"meta": map[string]any{"contactName": dup.str("name"), "contactId": dup.id(), "matchingField": field},
-		})
+	if !checkLocationID(w, l, str(in, "locationId")) {
 		return
 	}
-	c := s.insertContactLocked(l, in)
+	s.mu.Lock()
+	if msgs := s.resolveCustomFieldsLocked(l, fields); len(msgs) > 0 {
+		s.mu.Unlock()
+		writeUnprocessable(w, msgs...)
+		return
+	}
+	if dup, field := l.findDuplicate(str(fields, "email"), str(fields, "phone"), ""); dup != nil && !s.cfg.allowDuplicates {
+		name, id := dup.str("name"), dup.id()
+		s.mu.Unlock()
+		writeDuplicate(w, name, id, field)
+		return
+	}
+	c := s.insertContactLocked(l, fields)
 	snap := c.snapshot()
 	s.mu.Unlock()
 	s.emitContact("ContactCreate", l.id, snap)
+	if len(unknown) > 0 {
+		writeUnprocessable(w, unknown...)
+		return
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{"contact": snap})
 }
 
+// writeDuplicate answers a write that would duplicate a contact in a location that does not
+// allow duplicates.
+func writeDuplicate(w http.ResponseWriter, name, id, field string) {
+	writeJSON(w, http.StatusBadRequest, map[string]any{
+		"statusCode": 400, "message": "This location does not allow duplicated contacts.",
+		"meta": map[string]any{"contactName": name, "contactId": id, "matchingField": field},
+	})
+}
+
 func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
+	in, ok := readObject(w, r, false)
+	if !ok {
 		return
 	}
-	var in map[string]any
-	if !decodeBody(w, r, &in) {
-		return
-	}
-	if _, ok := in["locationId"]; ok {
-		writeUnprocessable(w, "property locationId should not exist")
-		return
-	}
-	if msgs := validateContactInput(in); len(msgs) > 0 {
+	fields, unknown, msgs := contactInput(in, inputUpdate, locFrom(r).country)
+	if msgs = append(msgs, unknown...); len(msgs) > 0 {
 		writeUnprocessable(w, msgs...)
 		return
 	}
-	s.mu.Lock()
-	c, ok := l.contacts[r.PathValue("contactId")]
-	if !ok {
-		s.mu.Unlock()
-		writeContactNotFound(w)
-		return
-	}
-	tagsChanged := s.applyContactInputLocked(c, in)
-	snap := c.snapshot()
-	s.mu.Unlock()
-	s.emitContact("ContactUpdate", l.id, snap)
-	if tagsChanged {
-		s.emitContact("ContactTagUpdate", l.id, snap)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"succeded": true, "contact": snap})
+	s.withContact(w, r, func(l *location, c *contactDoc) func() {
+		if msgs := s.resolveCustomFieldsLocked(l, fields); len(msgs) > 0 {
+			return func() { writeUnprocessable(w, msgs...) }
+		}
+		// Changing the email or phone to another contact's is refused like a duplicate create.
+		if dup, field := l.findDuplicate(str(fields, "email"), str(fields, "phone"), c.id()); dup != nil && !s.cfg.allowDuplicates {
+			name, id := dup.str("name"), dup.id()
+			return func() { writeDuplicate(w, name, id, field) }
+		}
+		tagsChanged := s.applyContactInputLocked(c, fields)
+		snap := c.snapshot()
+		return func() {
+			s.emitContact("ContactUpdate", l.id, snap)
+			if tagsChanged {
+				s.emitContact("ContactTagUpdate", l.id, snap)
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"succeded": true, "contact": snap})
+		}
+	})
 }
 
 func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
-	id := r.PathValue("contactId")
-	s.mu.Lock()
-	c, ok := l.contacts[id]
-	if ok {
-		l.removeContactLocked(id)
-	}
-	s.mu.Unlock()
-	if !ok {
-		writeContactNotFound(w)
-		return
-	}
-	s.emitContact("ContactDelete", l.id, c.snapshot())
-	writeJSON(w, http.StatusOK, map[string]any{"succeded": true})
+	s.withContact(w, r, func(l *location, c *contactDoc) func() {
+		l.removeContactLocked(c.id())
+		snap := c.snapshot()
+		return func() {
+			s.emitContact("ContactDelete", l.id, snap)
+			writeJSON(w, http.StatusOK, map[string]any{"succeded": true})
+		}
+	})
 }
 
+// upsertContact serves POST /contacts/upsert by the location's duplicate rule: the contact
+// with the email, else the one with the phone. When the email and the phone belong to two
+// different contacts, the email's contact is updated and the phone is left out, as GHL's
+// documentation says (ghl-api.md §6.6) and highlevel-api-docs#37 observed.
 func (s *Server) upsertContact(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
+	l := locFrom(r)
+	in, ok := readObject(w, r, false)
+	if !ok {
 		return
 	}
-	var in map[string]any
-	if !decodeBody(w, r, &in) {
-		return
-	}
-	locID, _ := in["locationId"].(string)
-	if !checkLocationID(w, l, locID) {
-		return
-	}
-	if msgs := validateContactInput(in); len(msgs) > 0 {
+	fields, unknown, msgs := contactInput(in, inputUpsert, l.country)
+	if msgs = append(msgs, unknown...); len(msgs) > 0 {
 		writeUnprocessable(w, msgs...)
 		return
 	}
-	createNew, _ := in["createNewIfDuplicateAllowed"].(bool)
-	delete(in, "createNewIfDuplicateAllowed")
-	s.mu.Lock()
-	var c *contactDoc
-	created := false
-	if !(createNew && s.cfg.allowDuplicates) {
-		c, _ = l.findDuplicate(str(in, "email"), str(in, "phone"))
+	if !checkLocationID(w, l, str(in, "locationId")) {
+		return
 	}
-	tagsChanged := false
-	if c == nil {
-		c = s.insertContactLocked(l, in)
-		created = true
+	createNew, _ := fields["createNewIfDuplicateAllowed"].(bool)
+	delete(fields, "createNewIfDuplicateAllowed")
+	s.mu.Lock()
+	if msgs := s.resolveCustomFieldsLocked(l, fields); len(msgs) > 0 {
+		s.mu.Unlock()
+		writeUnprocessable(w, msgs...)
+		return
+	}
+	var c *contactDoc
+	if !(createNew && s.cfg.allowDuplicates) {
+		var field string
+		c, field = l.findDuplicate(str(fields, "email"), str(fields, "phone"), "")
+		if c != nil && field == "email" && str(fields, "phone") != "" {
+			if other, _ := l.findDuplicate("", str(fields, "phone"), c.id()); other != nil {
+				delete(fields, "phone")
+			}
+		}
+	}
+	created, tagsChanged := c == nil, false
+	if created {
+		c = s.insertContactLocked(l, fields)
 	} else {
-		tagsChanged = s.applyContactInputLocked(c, in)
+		tagsChanged = s.applyContactInputLocked(c, fields)
 	}
 	snap := c.snapshot()
 	s.mu.Unlock()
@@ -196,34 +179,20 @@ func (s *Server) upsertContact(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"new": created, "contact": snap, "traceId": newID()})
 }
 
-func validateContactInput(in map[string]any) []string {
-	var msgs []string
-	if e, ok := in["email"].(string); ok && e != "" && !strings.Contains(e, "@") {
-		msgs = append(msgs, "email must be an email")
-	}
-	if t, ok := in["tags"]; ok && t != nil {
-		if _, isList := t.([]any); !isList {
-			msgs = append(msgs, "tags must be an array")
-		}
-	}
-	return msgs
-}
-
-func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
-
-// findDuplicate applies GHL's rule: match on email first, then phone.
-func (l *location) findDuplicate(email, phone string) (*contactDoc, string) {
+// findDuplicate applies GHL's rule: match on email (case-insensitively) first, then on the
+// phone, both as stored (phones in E.164). A contact with ID except is skipped.
+func (l *location) findDuplicate(email, phone, except string) (*contactDoc, string) {
 	if email != "" {
 		le := strings.ToLower(email)
 		for _, id := range l.order {
-			if c := l.contacts[id]; c.str("emailLowerCase") == le {
+			if c := l.contacts[id]; id != except && c.str("emailLowerCase") == le {
 				return c, "email"
 			}
 		}
 	}
 	if phone != "" {
 		for _, id := range l.order {
-			if c := l.contacts[id]; c.str("phone") == phone {
+			if c := l.contacts[id]; id != except && c.str("phone") == phone {
 				return c, "phone"
 			}
 		}
@@ -247,19 +216,18 @@ func (s *Server) insertContactLocked(l *location, in map[string]any) *contactDoc
 
 func (l *location) removeContactLocked(id string) {
 	delete(l.contacts, id)
-	for i, x := range l.order {
-		if x == id {
-			l.order = append(l.order[:i], l.order[i+1:]...)
-			break
-		}
+	if i := slices.Index(l.order, id); i >= 0 {
+		l.order = slices.Delete(l.order, i, i+1)
 	}
 	delete(l.tasks, id)
 	delete(l.notes, id)
 	delete(l.appts, id)
-	l.forgetContact(id)
+	delete(l.campaigns, id)
+	delete(l.workflows, id)
+	l.touch()
 }
 
-// applyContactInputLocked copies the request's fields onto c and keeps the derived fields
+// applyContactInputLocked copies validated fields onto c and keeps the derived fields
 // (lower-case names, full name) in step. A null clears a field. It reports whether the tag
 // list changed.
 func (s *Server) applyContactInputLocked(c *contactDoc, in map[string]any) (tagsChanged bool) {
@@ -267,8 +235,9 @@ func (s *Server) applyContactInputLocked(c *contactDoc, in map[string]any) (tags
 		l.touch()
 	}
 	for k, v := range in {
-		switch {
-		case k == "tags":
+		switch k {
+		case "locationId":
+		case "tags":
 			if v == nil {
 				v = []any{}
 			}
@@ -276,9 +245,9 @@ func (s *Server) applyContactInputLocked(c *contactDoc, in map[string]any) (tags
 			before := strings.Join(c.f["tags"].([]string), ",")
 			c.f["tags"] = normalizeTags(list)
 			tagsChanged = before != strings.Join(c.f["tags"].([]string), ",")
-		case k == "customFields":
+		case "customFields":
 			c.f["customFields"] = mergeCustomFields(c.f["customFields"], v)
-		case contactInputFields[k]:
+		default:
 			if v == nil {
 				delete(c.f, k)
 			} else {
@@ -320,8 +289,24 @@ func normalizeTags(list []any) []string {
 	return out
 }
 
-// mergeCustomFields turns input items {id|key, field_value} into output items {id, value},
-// replacing fields already set.
+// resolveCustomFieldsLocked checks the custom fields of a validated contact body against the
+// location's contact fields (contactCustomFieldsLocked) and replaces them by items addressed
+// by ID. It returns the 422 messages of values written under a field the location lacks.
+func (s *Server) resolveCustomFieldsLocked(l *location, fields map[string]any) []string {
+	v, ok := fields["customFields"]
+	if !ok {
+		return nil
+	}
+	resolved, msgs := s.contactCustomFieldsLocked(l, v)
+	if len(msgs) > 0 {
+		return msgs
+	}
+	fields["customFields"] = resolved
+	return nil
+}
+
+// mergeCustomFields turns resolved input items {id, field_value} into output items {id,
+// value}, replacing fields already set.
 func mergeCustomFields(current, input any) []any {
 	byID := map[string]any{}
 	var order []string
@@ -337,32 +322,14 @@ func mergeCustomFields(current, input any) []any {
 	for _, item := range list {
 		m, _ := item.(map[string]any)
 		id := str(m, "id")
-		if id == "" {
-			id = customFieldIDForKey(str(m, "key"))
-		}
-		if id == "" {
-			continue
-		}
-		v, ok := m["field_value"]
-		if !ok {
-			v = m["value"]
-		}
 		if _, exists := byID[id]; !exists {
 			order = append(order, id)
 		}
-		byID[id] = v
+		byID[id] = m["field_value"]
 	}
 	out := make([]any, 0, len(order))
 	for _, id := range order {
 		out = append(out, map[string]any{"id": id, "value": byID[id]})
 	}
 	return out
-}
-
-// customFieldIDForKey maps a field key ("contact.call_outcome") to the ID the fake reports.
-func customFieldIDForKey(key string) string {
-	if key == "" {
-		return ""
-	}
-	return "cf_" + strings.ReplaceAll(strings.TrimPrefix(key, "contact."), ".", "_")
 }

@@ -14,14 +14,14 @@ import (
 
 // The Conversations API of the fake: one conversation per contact, its messages (call logs,
 // texts, e-mails), recordings and transcripts, the export cursor, and the conversation
-// provider rules. FIDELITY-conversations.md gives the source of each behaviour.
+// provider rules. FIDELITY.md gives the source of each behaviour.
 
 // convState is guarded by Server.mu.
 type convState struct {
 	providers   map[string]string // provider ID -> type
 	smsProvider string            // every location's default SMS provider ("" none)
 	statusDelay time.Duration
-	scopes      map[string][]string // token -> scopes, for limited tokens
+	delivery    map[string]string // provider ID -> Delivery URL
 	locs        map[string]*convLocation
 	uploads     map[string][]byte // URL -> uploaded file
 }
@@ -52,35 +52,6 @@ type conversationDoc struct {
 	feedback                  any
 	msgIDs                    []string // oldest first
 	last                      *messageDoc
-}
-
-func (s *Server) routeConversations(mux *http.ServeMux) {
-	s.initConversations()
-	s.convHandle(mux, "GET /conversations/search", ScopeConversationsReadonly, s.searchConversations)
-	s.convHandle(mux, "POST /conversations/{$}", ScopeConversationsWrite, s.createConversation)
-	s.convHandle(mux, "GET /conversations/{conversationId}", ScopeConversationsReadonly, s.getConversation)
-	s.convHandle(mux, "PUT /conversations/{conversationId}", ScopeConversationsWrite, s.updateConversation)
-	s.convHandle(mux, "DELETE /conversations/{conversationId}", ScopeConversationsWrite, s.deleteConversation)
-	// GET /conversations/messages/{id} and GET /conversations/{conversationId}/messages would
-	// both match /conversations/messages/messages with neither more specific, which ServeMux
-	// refuses; one pattern serves both.
-	mux.HandleFunc("GET /conversations/{first}/{second}", func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.PathValue("first") == "messages":
-			s.convRead(w, r, s.getMessage)
-		case r.PathValue("second") == "messages":
-			s.convRead(w, r, s.listMessages)
-		default:
-			convCannotRoute(w, r)
-		}
-	})
-	s.routeConversationMessages(mux)
-	s.routeConversationMedia(mux)
-}
-
-// convRead serves a message read behind the route checks of convHandle.
-func (s *Server) convRead(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request, *location, *accessToken)) {
-	s.convWrap(ScopeConversationMessagesReadonly, h)(w, r)
 }
 
 // millis is a time as the epoch milliseconds GHL sends in conversation objects.
@@ -250,7 +221,9 @@ func (s *Server) updateConversation(w http.ResponseWriter, r *http.Request, l *l
 	s.mu.Lock()
 	c := s.conv.locLocked(l.id).convs[r.PathValue("conversationId")]
 	var body map[string]any
+	var events convEvents
 	if c != nil {
+		unread, star := c.unread, c.starred
 		if hasUnread {
 			c.unread = int(n)
 		}
@@ -262,12 +235,16 @@ func (s *Server) updateConversation(w http.ResponseWriter, r *http.Request, l *l
 		}
 		c.dateUpdated = s.clock().UTC()
 		body = c.dtoJSON()
+		if c.unread != unread || c.starred != star {
+			events = s.unreadEventLocked(c)
+		}
 	}
 	s.mu.Unlock()
 	if c == nil {
 		convNotFound(w)
 		return
 	}
+	s.sendConvEvents(events)
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "conversation": body})
 }
 
@@ -456,8 +433,3 @@ func convStr(m map[string]any, k string) string { s, _ := m[k].(string); return 
 
 // convISO formats a time as GHL's ISO timestamps (milliseconds, UTC).
 func convISO(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
-// convCannotRoute answers like GHL's framework for a path it does not serve.
-func convCannotRoute(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusNotFound, map[string]any{"statusCode": 404, "message": "Cannot " + r.Method + " " + r.URL.Path, "error": "Not Found"})
-}

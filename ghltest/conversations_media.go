@@ -137,13 +137,6 @@ func (s *Server) UploadedFile(fileURL string) ([]byte, bool) {
 	return bytes.Clone(b), ok
 }
 
-func (s *Server) routeConversationMedia(mux *http.ServeMux) {
-	s.convHandle(mux, "GET /conversations/messages/{messageId}/locations/{locationId}/recording", ScopeConversationMessagesReadonly, s.getRecording)
-	s.convHandle(mux, "GET /conversations/locations/{locationId}/messages/{messageId}/transcription", ScopeConversationMessagesReadonly, s.getTranscription)
-	s.convHandle(mux, "GET /conversations/locations/{locationId}/messages/{messageId}/transcription/download", ScopeConversationMessagesReadonly, s.downloadTranscription)
-	s.convHandle(mux, "POST /conversations/messages/upload", ScopeConversationMessagesWrite, s.uploadFiles)
-}
-
 // mediaMessage finds the message of a media path, checking the location in the path.
 func (s *Server) mediaMessage(w http.ResponseWriter, r *http.Request, l *location, what string, has func(*messageDoc) bool) (*messageDoc, bool) {
 	if !checkLocationID(w, l, r.PathValue("locationId")) {

@@ -98,16 +98,6 @@ func (m *messageDoc) json() map[string]any {
 	return out
 }
 
-func (s *Server) routeConversationMessages(mux *http.ServeMux) {
-	s.convHandle(mux, "POST /conversations/messages/inbound", ScopeConversationMessagesWrite, s.addInboundMessage)
-	s.convHandle(mux, "POST /conversations/messages/outbound", ScopeConversationMessagesWrite, s.addOutboundCall)
-	s.convHandle(mux, "POST /conversations/messages", ScopeConversationMessagesWrite, s.sendMessage)
-	s.convHandle(mux, "PUT /conversations/messages/{messageId}/status", ScopeConversationMessagesWrite, s.updateMessageStatus)
-	s.convHandle(mux, "PUT /conversations/messages/{messageId}/attachments", ScopeConversationMessagesWrite, s.setMessageAttachments)
-	s.convHandle(mux, "DELETE /conversations/messages/{messageId}/schedule", ScopeConversationMessagesWrite, s.cancelScheduledMessage)
-	s.convHandle(mux, "GET /conversations/messages/export", ScopeConversationMessagesReadonly, s.exportMessages)
-}
-
 // storeMessageLocked adds m to conversation c.
 func (s *Server) storeMessageLocked(c *conversationDoc, m *messageDoc) {
 	cl := s.conv.locLocked(c.locationID)
@@ -175,6 +165,11 @@ func readMessageBody(w http.ResponseWriter, in map[string]any, allowed []string,
 			msgs = append(msgs, "call must be an object")
 		}
 		m.from, m.to, m.callStatus = convStr(call, "from"), convStr(call, "to"), convStr(call, "status")
+		// CallDataDTO has these three members only: GHL takes no duration for an external call
+		// (#284).
+		for _, msg := range convUnknown(call, "from", "to", "status") {
+			msgs = append(msgs, "call."+msg)
+		}
 		if m.callStatus != "" && !slices.Contains(callStatuses, m.callStatus) {
 			msgs = append(msgs, "call.status must be one of the following values: "+strings.Join(callStatuses, ", "))
 		}
@@ -222,8 +217,9 @@ func (s *Server) addMessage(w http.ResponseWriter, in map[string]any, l *locatio
 	}
 	s.storeMessageLocked(c, m)
 	body := addedJSON(m)
+	events := s.messageEventsLocked(l, m)
 	s.mu.Unlock()
-	// Phase B2: InboundMessage / OutboundMessage webhooks are emitted here.
+	s.sendConvEvents(events)
 	writeJSON(w, http.StatusOK, body)
 }
 
@@ -363,6 +359,10 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, l *location
 	}
 	if m.providerID != "" {
 		m.downstreamAt = now.Add(s.conv.statusDelay)
+		if m.messageType == "TYPE_SMS" {
+			// A text through a provider is a custom provider's SMS (#224).
+			m.messageType = "TYPE_CUSTOM_PROVIDER_SMS"
+		}
 	}
 	if scheduled.After(now) {
 		m.status, m.scheduledAt = "scheduled", scheduled
@@ -370,8 +370,9 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, l *location
 	c, _ := s.conversationForLocked(l, contact.id(), "")
 	s.storeMessageLocked(c, m)
 	body := map[string]any{"conversationId": c.id, "messageId": m.id, "msg": "Message queued successfully.", "status": "pending", "traceId": newID()}
+	events := s.messageEventsLocked(l, m)
 	s.mu.Unlock()
-	// Phase B2: OutboundMessage, and ProviderOutboundMessage to the provider's delivery URL.
+	s.sendConvEvents(events)
 	writeJSON(w, http.StatusOK, body)
 }
 
@@ -423,7 +424,7 @@ func (s *Server) updateMessageStatus(w http.ResponseWriter, r *http.Request, l *
 		s.mu.Unlock()
 		notYet()
 		return
-	case s.isPrivateIntegrationToken(tok.token):
+	case tok.pit:
 		s.mu.Unlock()
 		writeJSON(w, http.StatusForbidden, map[string]any{"statusCode": 403, "message": "You don't have access to the conversationProvider with id: " + m.providerID, "error": "Forbidden"})
 		return
@@ -502,7 +503,7 @@ func (s *Server) cancelScheduledMessage(w http.ResponseWriter, r *http.Request, 
 // getMessage serves GET /conversations/messages/{id}, wrapped as GHL sends it.
 func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, l *location, _ *accessToken) {
 	s.mu.Lock()
-	m := s.messageLocked(l, r.PathValue("second"))
+	m := s.messageLocked(l, r.PathValue("id"))
 	var body map[string]any
 	if m != nil {
 		body = m.json()
@@ -549,7 +550,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, l *locatio
 	}
 	s.mu.Lock()
 	cl := s.conv.locLocked(l.id)
-	c := cl.convs[r.PathValue("first")]
+	c := cl.convs[r.PathValue("conversationId")]
 	if c == nil {
 		s.mu.Unlock()
 		convNotFound(w)

@@ -6,10 +6,11 @@ import (
 	"time"
 )
 
-// Conversation providers, scopes and the Version of the Conversations routes. A provider
+// Conversation providers, and the scopes and Version of the Conversations routes. A provider
 // belongs to a marketplace app: here the fake's own app, whose OAuth tokens the server issues
 // (ProviderAppToken, or the /oauth/token flow). GHL accepts a conversationProviderId only
-// with such a token; a Private Integration Token (a WithLocation token) is refused.
+// with such a token; a Private Integration Token (a WithLocation or NewToken token) is
+// refused.
 
 // The fake's conversation providers, known to every server.
 const (
@@ -47,6 +48,7 @@ type convConfig struct {
 	providers   map[string]string // provider ID -> type, besides the defaults
 	smsProvider *string           // nil: DefaultSMSProviderID
 	statusDelay *time.Duration
+	delivery    map[string]string // provider ID -> Delivery URL
 }
 
 // WithConversationProvider adds a provider of the fake's marketplace app: typ is ProviderCall,
@@ -87,7 +89,10 @@ func (s *Server) initConversations() {
 	if d := s.cfg.conv.statusDelay; d != nil {
 		st.statusDelay = *d
 	}
-	st.scopes = map[string][]string{}
+	st.delivery = map[string]string{}
+	for id, url := range s.cfg.conv.delivery {
+		st.delivery[id] = url
+	}
 	st.locs = map[string]*convLocation{}
 	st.uploads = map[string][]byte{}
 }
@@ -103,50 +108,15 @@ func (s *Server) ProviderAppToken(locationID string) string {
 	return body["access_token"].(string)
 }
 
-// SetTokenScopes limits a token to the given scopes for the Conversations routes, which then
-// answer GHL's 401 for a scope the token lacks. Tokens are not limited until this is called.
-func (s *Server) SetTokenScopes(token string, scopes ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.conv.scopes[token] = append([]string{}, scopes...)
-}
+// convHandler is an operation of the Conversations API: it gets the request's location and
+// token, which the router has checked (a location token with the operation's scope).
+type convHandler func(http.ResponseWriter, *http.Request, *location, *accessToken)
 
-// isPrivateIntegrationToken reports whether token is one of the fixed tokens of WithLocation,
-// which stand for Private Integration Tokens; every other token comes from the OAuth flow.
-func (s *Server) isPrivateIntegrationToken(token string) bool {
-	for _, l := range s.cfg.locations {
-		if l.token == token {
-			return true
-		}
-	}
-	return false
-}
-
-// convHandle registers a Conversations route behind the checks GHL makes before the
-// operation: the Version, a location token, and the scope.
-func (s *Server) convHandle(mux *http.ServeMux, pattern, scope string, h func(http.ResponseWriter, *http.Request, *location, *accessToken)) {
-	mux.HandleFunc(pattern, s.convWrap(scope, h))
-}
-
-func (s *Server) convWrap(scope string, h func(http.ResponseWriter, *http.Request, *location, *accessToken)) http.HandlerFunc {
+// convServe adapts a Conversations operation to the route table.
+func (s *Server) convServe(h convHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if v := r.Header.Get("Version"); v != ConversationsAPIVersion {
-			writeError(w, http.StatusBadRequest, "version header "+v+" is not supported by this route; use "+ConversationsAPIVersion)
-			return
-		}
-		l := needLocation(w, r)
-		if l == nil {
-			return
-		}
 		tok, _ := r.Context().Value(tokKey).(*accessToken)
-		s.mu.Lock()
-		scopes, limited := s.conv.scopes[tok.token]
-		s.mu.Unlock()
-		if limited && !slices.Contains(scopes, scope) {
-			writeJSON(w, http.StatusUnauthorized, map[string]any{"statusCode": 401, "message": "The token is not authorized for this scope.", "error": "Unauthorized"})
-			return
-		}
-		h(w, r, l, tok)
+		h(w, r, locFrom(r), tok)
 	}
 }
 
@@ -154,7 +124,7 @@ func (s *Server) convWrap(scope string, h func(http.ResponseWriter, *http.Reques
 // (want is the provider type the message needs). It writes GHL's answer and returns false
 // when the request fails them.
 func (s *Server) checkProviderLocked(w http.ResponseWriter, tok *accessToken, providerID string, want ...string) bool {
-	if s.isPrivateIntegrationToken(tok.token) {
+	if tok.pit {
 		// highlevel-api-docs#106/#107: a PIT is refused for any provider ID.
 		writeJSON(w, http.StatusForbidden, map[string]any{"statusCode": 403, "message": "You don't have access to the conversationProvider with id: " + providerID, "error": "Forbidden"})
 		return false

@@ -44,14 +44,10 @@ func (m *messageDoc) export() Message {
 
 // AddMessage stores a message in the contact's conversation (opening it if needed) as if GHL
 // had recorded it itself, such as a call placed from GHL's dialer with its duration, and
-// returns its ID. Unset fields default to an inbound SMS, delivered, now.
+// returns its ID. Unset fields default to an inbound SMS, delivered, now (a call's status
+// follows its call status, as for call logs). Like GHL's own
+// messages it is delivered as InboundMessage or OutboundMessage to the registered webhook URL.
 func (s *Server) AddMessage(locationID, contactID string, m Message) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l := s.locations[locationID]
-	if l == nil || l.contacts[contactID] == nil {
-		return "", fmt.Errorf("ghltest: no contact %q in location %q", contactID, locationID)
-	}
 	d := &messageDoc{id: m.ID, messageType: m.MessageType, direction: m.Direction, status: m.Status, body: m.Body,
 		callStatus: m.CallStatus, from: m.From, to: m.To, altID: m.AltID, providerID: m.ConversationProviderID,
 		attachments: slices.Clone(m.Attachments), source: m.Source, dateAdded: m.DateAdded.UTC()}
@@ -70,6 +66,9 @@ func (s *Server) AddMessage(locationID, contactID string, m Message) (string, er
 	}
 	if d.status == "" {
 		d.status = "delivered"
+		if d.isCall() {
+			d.status = callMessageStatus(d.direction, d.callStatus)
+		}
 	}
 	if d.source == "" {
 		d.source = "app"
@@ -77,11 +76,21 @@ func (s *Server) AddMessage(locationID, contactID string, m Message) (string, er
 	if d.dateAdded.IsZero() {
 		d.dateAdded = s.clock().UTC()
 	}
-	c, _ := s.conversationForLocked(l, contactID, "")
+	s.mu.Lock()
+	l := s.locations[locationID]
+	if l == nil || l.contacts[contactID] == nil {
+		s.mu.Unlock()
+		return "", fmt.Errorf("ghltest: no contact %q in location %q", contactID, locationID)
+	}
 	if d.id != "" && s.conv.locLocked(locationID).msgs[d.id] != nil {
+		s.mu.Unlock()
 		return "", fmt.Errorf("ghltest: message %q exists", d.id)
 	}
+	c, _ := s.conversationForLocked(l, contactID, "")
 	s.storeMessageLocked(c, d)
+	events := s.messageEventsLocked(l, d)
+	s.mu.Unlock()
+	s.sendConvEvents(events)
 	return d.id, nil
 }
 

@@ -242,7 +242,7 @@ func TestConversationsAttachmentRules(t *testing.T) {
 	require.NoError(t, err)
 	_, err = f.app.Conversations.SetAttachments(ctx, sms.MessageID, []string{"https://a.example/1.wav"})
 	assert.ErrorIs(t, err, ghl.ErrForbidden)
-	_, err = f.app.Conversations.SetAttachments(ctx, "no-such-message", nil)
+	_, err = f.app.Conversations.SetAttachments(ctx, missingID, nil)
 	assert.ErrorIs(t, err, ghl.ErrNotFound)
 	// Six URLs: the SDK refuses; sent anyway, GHL answers 422.
 	raw := rawCall(t, f.srv, f.srv.Token(), http.MethodPut, "/conversations/messages/"+call.MessageID+"/attachments",
@@ -254,10 +254,12 @@ func TestConversationsAttachmentRules(t *testing.T) {
 func TestConversationsScopesAndVersion(t *testing.T) {
 	f := newConvFixture(t)
 	ctx := context.Background()
-	f.srv.SetTokenScopes(f.srv.Token(), ScopeConversationsReadonly)
-	_, _, err := f.pit.Conversations.Search(ctx, nil)
+	limited, err := ghl.NewClient(ghl.WithBaseURL(f.srv.URL), ghl.WithLocationID(f.loc),
+		ghl.WithAccessToken(f.srv.NewToken(f.loc, ScopeConversationsReadonly)))
 	require.NoError(t, err)
-	_, _, err = f.pit.Conversations.SendMessage(ctx, &ghl.SendMessageRequest{Type: ghl.ChannelSMS, ContactID: f.contact, Message: "x"})
+	_, _, err = limited.Conversations.Search(ctx, nil)
+	require.NoError(t, err)
+	_, _, err = limited.Conversations.SendMessage(ctx, &ghl.SendMessageRequest{Type: ghl.ChannelSMS, ContactID: f.contact, Message: "x"})
 	var apiErr *ghl.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, http.StatusUnauthorized, apiErr.StatusCode)
@@ -278,4 +280,26 @@ func TestConversationsRoutesRejectOtherLocations(t *testing.T) {
 	_, _, err = other.Conversations.ExportMessagesPage(context.Background(), &ghl.MessageExportOptions{LocationID: f.loc})
 	assert.ErrorIs(t, err, ghl.ErrForbidden)
 	assert.False(t, errors.Is(err, ghl.ErrConversationProvider))
+}
+
+// What GHL does with an inbound message the SDK would never send: without a direction it is
+// stored as outbound (the spec's default); without a contact or conversation it is refused;
+// an unknown contact or conversation is 400.
+func TestConversationsInboundDefaults(t *testing.T) {
+	f := newConvFixture(t)
+	res := rawCall(t, f.srv, f.srv.Token(), http.MethodPost, "/conversations/messages/inbound",
+		`{"type":"SMS","contactId":"`+f.contact+`","message":"no direction"}`)
+	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+	msgs := f.srv.Messages(f.loc, f.contact)
+	require.Len(t, msgs, 1)
+	assert.Equal(t, "outbound", msgs[0].Direction)
+
+	res = rawCall(t, f.srv, f.srv.Token(), http.MethodPost, "/conversations/messages/inbound", `{"type":"SMS","message":"nobody"}`)
+	assert.Equal(t, http.StatusUnprocessableEntity, res.status, "%s", res.raw)
+	assert.Equal(t, []any{"conversationId or contactId should not be empty"}, res.body["message"])
+	res = rawCall(t, f.srv, f.srv.Token(), http.MethodPost, "/conversations/messages/inbound", `{"type":"SMS","contactId":"`+missingID+`"}`)
+	assert.JSONEq(t, `{"statusCode":400,"message":"Contact not found","error":"Bad Request"}`, res.raw)
+	res = rawCall(t, f.srv, f.srv.Token(), http.MethodPost, "/conversations/messages/inbound", `{"type":"SMS","conversationId":"`+missingID+`"}`)
+	assert.JSONEq(t, `{"statusCode":400,"message":"Conversation not found","error":"Bad Request"}`, res.raw)
+	assert.Len(t, f.srv.Messages(f.loc, f.contact), 1)
 }

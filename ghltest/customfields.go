@@ -172,8 +172,8 @@ func checkFieldBody(in map[string]any, create bool) []string {
 // withFieldLocation answers for a location that is not the token's, and otherwise runs fn
 // under the lock.
 func (s *Server) withFieldLocation(w http.ResponseWriter, r *http.Request, fn func(l *location, cl *calLocation)) {
-	l := needLocation(w, r)
-	if l == nil || !checkLocationID(w, l, r.PathValue("locationId")) {
+	l := locFrom(r)
+	if !checkLocationID(w, l, r.PathValue("locationId")) {
 		return
 	}
 	s.mu.Lock()
@@ -316,15 +316,8 @@ func (s *Server) deleteCustomField(w http.ResponseWriter, r *http.Request) {
 // against the location's contact custom fields and returns them addressed by ID. Each item
 // names its field by "id" or "key" and carries "field_value" (or "value"). An item that names
 // no contact field of the location is refused with a 422 message instead of being stored (or
-// dropped): GHL's answer is not documented, and this is the stricter reading.
-//
-// The contacts handlers call it under s.mu before applying the body:
-//
-//	if cf, ok := in["customFields"]; ok {
-//		resolved, msgs := s.contactCustomFieldsLocked(l, cf)
-//		if len(msgs) > 0 { writeUnprocessable(w, msgs...); return }
-//		in["customFields"] = resolved
-//	}
+// dropped): GHL's answer is not documented, and this is the stricter reading. The contacts
+// handlers call it (resolveCustomFieldsLocked) before they store anything.
 func (s *Server) contactCustomFieldsLocked(l *location, input any) ([]any, []string) {
 	if input == nil {
 		return []any{}, nil

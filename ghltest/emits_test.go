@@ -69,7 +69,7 @@ func TestChangesEmitWebhooks(t *testing.T) {
 	assert.Equal(t, "hello", events["NoteUpdate"][0]["body"])
 	assert.Equal(t, []any{"b", "c"}, events["ContactTagUpdate"][2]["tags"])
 	appt := events["AppointmentCreate"][0]["appointment"].(map[string]any)
-	assert.Equal(t, "2024-01-02T10:00:00Z", appt["startTime"])
+	assert.Equal(t, "2024-01-02T05:00:00-05:00", appt["startTime"], "in the location's timezone, with its offset")
 	assert.Equal(t, "cal", appt["calendarId"])
 	assert.Equal(t, id, appt["contactId"])
 }

@@ -2,17 +2,18 @@ package ghltest
 
 import (
 	"bytes"
-	"context"
+	"hash/fnv"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 )
 
 // FaultConfig injects failures, drawn from the server's seed (WithSeed) so a run can be
-// repeated. Every fault is decided when the request arrives, before any handler runs. The
+// repeated: a request's fault depends on the seed, its operation and how many requests to
+// that operation came before it. Every fault is decided when the request arrives, before any
+// check or handler runs; the answers carry the location's real rate-limit headers. The
 // kinds differ in whether the request takes effect, which is what a client's retry logic must
 // get right:
 //
@@ -55,14 +56,14 @@ func WithFaults(cfg FaultConfig) ServerOption {
 
 // FaultStats counts the faults a server has injected.
 type FaultStats struct {
-	ServerErrors     int // 5xx before handling
-	Resets           int // resets before handling
-	AfterWriteErrors int // 500 after handling
-	AfterWriteResets int // resets after handling
-	Delayed          int // requests delayed by Latency
-	Storms           int // storms started
-	StormRejections  int // 429s sent during storms
-	Connections      int // connections the server accepted
+	ServerErrors     int `json:"serverErrors"`     // 5xx before handling
+	Resets           int `json:"resets"`           // resets before handling
+	AfterWriteErrors int `json:"afterWriteErrors"` // 500 after handling
+	AfterWriteResets int `json:"afterWriteResets"` // resets after handling
+	Delayed          int `json:"delayed"`          // requests delayed by Latency
+	Storms           int `json:"storms"`           // storms started
+	StormRejections  int `json:"stormRejections"`  // 429s sent during storms
+	Connections      int `json:"connections"`      // connections the server accepted
 }
 
 type faultKind int
@@ -81,17 +82,15 @@ type faultDecision struct {
 	status int           // for faultServerError
 	delay  time.Duration // latency before handling
 	retry  time.Duration // for faultStorm: time left in the storm
-	srv    *Server
 }
-
-type faultCtxKey struct{}
 
 type faultState struct {
 	cfg     FaultConfig
 	enabled bool
+	seed    uint64
 
 	mu         sync.Mutex
-	rng        *rand.Rand
+	seq        map[string]uint64 // requests drawn so far, by route
 	stormUntil time.Time
 	stats      FaultStats
 }
@@ -103,19 +102,27 @@ func (f *faultState) init(cfg FaultConfig, seed int64) {
 	f.cfg = cfg
 	f.enabled = cfg.ServerErrors > 0 || cfg.Resets > 0 || cfg.AfterWrite > 0 ||
 		(cfg.LatencyRate > 0 && cfg.Latency > 0) || cfg.Storms > 0
-	f.rng = rand.New(rand.NewPCG(uint64(seed), 0x6768_6c74_6573_74))
+	f.seed = uint64(seed)
+	f.seq = map[string]uint64{}
 }
 
-// decide draws the fate of one request.
-func (f *faultState) decide(r *http.Request, now time.Time) faultDecision {
+// decide draws the fate of one request from the seed, its route and its place among that
+// route's requests, so two clients that send the same operations in the same order per
+// operation meet the same faults, however they interleave or retry other operations.
+func (f *faultState) decide(rt *route, r *http.Request, now time.Time) faultDecision {
 	var d faultDecision
-	if f.cfg.Match != nil && !f.cfg.Match(r) {
+	if !f.enabled || f.cfg.Match != nil && !f.cfg.Match(r) {
 		return d
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.cfg.LatencyRate > 0 && f.cfg.Latency > 0 && f.rng.Float64() < f.cfg.LatencyRate {
-		d.delay = time.Duration(f.rng.Int64N(int64(f.cfg.Latency) + 1))
+	key := rt.key()
+	f.seq[key]++
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(key))
+	rng := rand.New(rand.NewPCG(f.seed^h.Sum64(), f.seq[key]))
+	if f.cfg.LatencyRate > 0 && f.cfg.Latency > 0 && rng.Float64() < f.cfg.LatencyRate {
+		d.delay = time.Duration(rng.Int64N(int64(f.cfg.Latency) + 1))
 		f.stats.Delayed++
 	}
 	if now.Before(f.stormUntil) {
@@ -123,24 +130,24 @@ func (f *faultState) decide(r *http.Request, now time.Time) faultDecision {
 		f.stats.StormRejections++
 		return d
 	}
-	if f.cfg.Storms > 0 && f.rng.Float64() < f.cfg.Storms {
+	if f.cfg.Storms > 0 && rng.Float64() < f.cfg.Storms {
 		f.stormUntil = now.Add(f.cfg.StormLength)
 		f.stats.Storms++
 		f.stats.StormRejections++
 		d.kind, d.retry = faultStorm, f.cfg.StormLength
 		return d
 	}
-	u := f.rng.Float64()
+	u := rng.Float64()
 	switch {
 	case u < f.cfg.ServerErrors:
 		d.kind = faultServerError
-		d.status = [...]int{500, 502, 503, 504}[f.rng.IntN(4)]
+		d.status = [...]int{500, 502, 503, 504}[rng.IntN(4)]
 		f.stats.ServerErrors++
 	case u < f.cfg.ServerErrors+f.cfg.Resets:
 		d.kind = faultReset
 		f.stats.Resets++
 	case u < f.cfg.ServerErrors+f.cfg.Resets+f.cfg.AfterWrite && (f.cfg.AfterWriteMatch == nil || f.cfg.AfterWriteMatch(r)):
-		if f.rng.IntN(2) == 0 {
+		if rng.IntN(2) == 0 {
 			d.kind = faultAfterWriteError
 			f.stats.AfterWriteErrors++
 		} else {
@@ -151,49 +158,6 @@ func (f *faultState) decide(r *http.Request, now time.Time) faultDecision {
 	return d
 }
 
-// withFaults decides each request's fault and, for the after-write kinds, runs the request
-// against a buffer and then fails the real response. The before-handling kinds are carried
-// out by inject, inside the middleware, so they are counted and carry rate-limit headers
-// like any other response.
-func (s *Server) withFaults(next http.Handler) http.Handler {
-	if !s.faults.enabled {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d := s.faults.decide(r, s.clock())
-		if d.kind == faultNone && d.delay == 0 {
-			next.ServeHTTP(w, r)
-			return
-		}
-		d.srv = s
-		r = r.WithContext(context.WithValue(r.Context(), faultCtxKey{}, &d))
-		switch d.kind {
-		case faultAfterWriteError, faultAfterWriteReset:
-			// The handler applies the request; its answer is thrown away, unless the request
-			// failed anyway (then nothing was applied and its own answer goes out).
-			rec := &discardWriter{h: http.Header{}}
-			next.ServeHTTP(rec, r)
-			if rec.code != 0 && (rec.code < 200 || rec.code > 299) {
-				s.faults.uncount(d.kind)
-				for k, v := range rec.h {
-					w.Header()[k] = v
-				}
-				w.WriteHeader(rec.code)
-				_, _ = w.Write(rec.body.Bytes())
-				return
-			}
-			if d.kind == faultAfterWriteReset {
-				resetConn(w)
-				return
-			}
-			s.limits.headersOnly(w, "")
-			writeError(w, http.StatusInternalServerError, "Internal server error")
-		default:
-			next.ServeHTTP(w, r)
-		}
-	})
-}
-
 func (f *faultState) uncount(kind faultKind) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -202,40 +166,6 @@ func (f *faultState) uncount(kind faultKind) {
 	} else {
 		f.stats.AfterWriteErrors--
 	}
-}
-
-// inject carries out a before-handling fault; it reports whether it answered the request.
-func (f *faultState) inject(w http.ResponseWriter, r *http.Request) bool {
-	d, _ := r.Context().Value(faultCtxKey{}).(*faultDecision)
-	if d == nil {
-		return false
-	}
-	if d.delay > 0 {
-		t := time.NewTimer(d.delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
-	switch d.kind {
-	case faultServerError:
-		d.srv.limits.headersOnly(w, "")
-		writeError(w, d.status, http.StatusText(d.status))
-		return true
-	case faultReset:
-		resetConn(w)
-		return true
-	case faultStorm:
-		d.srv.limits.headersOnly(w, "")
-		w.Header()["X-Ratelimit-Remaining"] = []string{"0"}
-		if f.cfg.StormRetryAfter {
-			w.Header().Set("Retry-After", strconv.Itoa(ceilSeconds(d.retry)))
-		}
-		writeError(w, http.StatusTooManyRequests, "Too many requests. Please try again later.")
-		return true
-	}
-	return false
 }
 
 // resetConn closes the request's connection with a TCP RST, so the client gets no response.

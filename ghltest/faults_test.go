@@ -154,3 +154,66 @@ func TestFaultsRepeatWithSeed(t *testing.T) {
 	assert.Contains(t, a, -1)
 	assert.Contains(t, a, http.StatusCreated)
 }
+
+// A request's fault depends on the seed, its operation and its place among that operation's
+// requests, not on what other operations were sent around it: two clients that interleave
+// (or retry) other calls differently meet the same faults on the same operations.
+func TestFaultsDrawnPerOperation(t *testing.T) {
+	type outcome struct {
+		route string
+		n     int
+		code  int
+	}
+	run := func(order []string) map[outcome]bool {
+		srv := NewServer(WithSeed(7), WithFaults(FaultConfig{ServerErrors: 0.4}))
+		defer srv.Close()
+		got := map[outcome]bool{}
+		seq := map[string]int{}
+		for i, op := range order {
+			var res limitResult
+			var err error
+			if op == "create" {
+				res, err = rlSend(srv, DefaultToken, http.MethodPost, "/contacts/", createBody(i))
+			} else {
+				res, err = rlSend(srv, DefaultToken, http.MethodGet, "/contacts/?locationId="+DefaultLocationID, "")
+			}
+			require.NoError(t, err)
+			seq[op]++
+			got[outcome{op, seq[op], res.status}] = true
+		}
+		return got
+	}
+	var grouped, interleaved []string
+	for range 20 {
+		grouped = append(grouped, "create")
+	}
+	for range 20 {
+		grouped = append(grouped, "list")
+	}
+	for range 20 {
+		interleaved = append(interleaved, "list", "create")
+	}
+	a, b := run(grouped), run(interleaved)
+	assert.Equal(t, a, b)
+	codes := map[int]bool{}
+	for o := range a {
+		codes[o.code] = true
+	}
+	assert.True(t, codes[http.StatusCreated] && codes[http.StatusOK], "some requests pass")
+	assert.True(t, len(codes) > 2, "some requests fail")
+}
+
+// Injected faults carry the location's real rate-limit values, not a full budget.
+func TestFaultsCarryTheRealBudget(t *testing.T) {
+	clock := &manualClock{now: rlT0}
+	srv := NewServer(WithClock(clock.Now), WithRateLimit(RateLimitConfig{Limit: 10, Window: 10 * time.Second, DailyLimit: 1000}),
+		WithFaults(FaultConfig{ServerErrors: 1, Match: func(r *http.Request) bool { return r.Method == http.MethodPost }}))
+	defer srv.Close()
+	for range 3 {
+		assert.Equal(t, http.StatusNotFound, rlGet(t, srv, DefaultToken).status)
+	}
+	res, err := rlSend(srv, DefaultToken, http.MethodPost, "/contacts/", createBody(1))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, res.status, 500)
+	assertLimitHeaders(t, res, "10", "7", "10000", "1000", "997")
+}

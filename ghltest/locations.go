@@ -15,42 +15,52 @@ type LocationDetails struct {
 	Name string
 	// Timezone is an IANA name; the location's calendars keep their working hours in it.
 	// Default DefaultTimezone.
-	Timezone                                  string
-	Email, Phone, Website                     string
-	Address, City, State, Country, PostalCode string
+	Timezone                         string
+	Email, Phone, Website            string
+	Address, City, State, PostalCode string
+	// Country is an ISO 3166-1 alpha-2 code ("GB"): the location's one country, by which
+	// its phone numbers are also read (as WithLocationCountry). Default DefaultCountry.
+	Country string
 }
 
-// SetLocationDetails sets a location's details. An empty Timezone keeps the current one.
+// SetLocationDetails sets a location's details. An empty Timezone or Country keeps the
+// current one.
 func (s *Server) SetLocationDetails(locationID string, d LocationDetails) error {
 	if d.Timezone != "" {
 		if _, err := time.LoadLocation(d.Timezone); err != nil || d.Timezone == "Local" {
 			return fmt.Errorf("ghltest: %q is not an IANA timezone", d.Timezone)
 		}
 	}
+	if d.Country != "" && (len(d.Country) != 2 || strings.ToUpper(d.Country) != d.Country || strings.Trim(d.Country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "") {
+		return fmt.Errorf("ghltest: %q is not an ISO 3166-1 alpha-2 code", d.Country)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.locations[locationID]; !ok {
+	l, ok := s.locations[locationID]
+	if !ok {
 		return fmt.Errorf("ghltest: unknown location %q", locationID)
 	}
 	cl := s.calLocLocked(locationID)
 	if d.Timezone == "" {
 		d.Timezone = cl.details.Timezone
 	}
+	if d.Country != "" {
+		l.country = d.Country
+	}
+	d.Country = "" // the location's own field holds it
 	cl.details = d
 	return nil
 }
 
 func (s *Server) getLocation(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	if !checkLocationID(w, l, r.PathValue("locationId")) {
 		return
 	}
 	tok, _ := r.Context().Value(tokKey).(*accessToken)
 	s.mu.Lock()
 	d := s.calLocLocked(l.id).details
+	d.Country = l.country
 	s.mu.Unlock()
 	business := map[string]any{"name": d.Name, "address": d.Address, "city": d.City, "state": d.State, "country": d.Country,
 		"postalCode": d.PostalCode, "website": d.Website, "timezone": d.Timezone}
@@ -80,8 +90,8 @@ func (s *Server) catalogueLocked(l *location, cl *calLocation) []*tagDoc {
 }
 
 func (s *Server) listLocationTags(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil || !checkLocationID(w, l, r.PathValue("locationId")) {
+	l := locFrom(r)
+	if !checkLocationID(w, l, r.PathValue("locationId")) {
 		return
 	}
 	s.mu.Lock()
@@ -95,8 +105,8 @@ func (s *Server) listLocationTags(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createLocationTag(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil || !checkLocationID(w, l, r.PathValue("locationId")) {
+	l := locFrom(r)
+	if !checkLocationID(w, l, r.PathValue("locationId")) {
 		return
 	}
 	var in map[string]any

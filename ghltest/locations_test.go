@@ -3,9 +3,7 @@ package ghltest
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"slices"
-	"strings"
+	"net/http"
 	"testing"
 	"time"
 
@@ -239,66 +237,57 @@ func TestContactCustomFieldCheck(t *testing.T) {
 	assert.Equal(t, []any{}, out)
 }
 
-// Each route's Version and scope are those of GHL's spec (testdata copies), except where the
-// spec names no scope (marked below).
-func TestCalendarRoutesFollowTheSpecs(t *testing.T) {
-	type op struct {
-		Parameters []struct {
-			Name   string `json:"name"`
-			In     string `json:"in"`
-			Schema struct {
-				Enum []string `json:"enum"`
-			} `json:"schema"`
-		} `json:"parameters"`
-		Security []map[string][]string `json:"security"`
+// The users operations take agency and location tokens: a location token sees its own
+// location's users only (and another locationId is 403), an agency token the company's.
+// The location operations take location tokens only.
+func TestUsersByTokenKind(t *testing.T) {
+	srv := New(t, WithLocation(DefaultLocationID, DefaultToken), WithLocation("ghltest-location-2", "ghltest-pit-2"))
+	here, err := srv.AddUser(User{FirstName: "Here"})
+	require.NoError(t, err)
+	there, err := srv.AddUser(User{FirstName: "There", LocationIDs: []string{"ghltest-location-2"}})
+	require.NoError(t, err)
+	code := srv.AuthorizationCode(srv.LocationID())
+	_, body := postForm(t, srv, "/oauth/token", exchangeForm(code, "Company"), nil)
+	agency := body["access_token"].(string)
+	get := func(token, path string) apiResult {
+		return send(t, srv, http.MethodGet, path, nil, http.Header{"Authorization": {"Bearer " + token}, "Version": {"2021-07-28"}}, false)
 	}
-	ops := map[string]op{}
-	for _, name := range []string{"calendars", "users", "locations"} {
-		raw, err := os.ReadFile("../testdata/" + name + ".openapi.json")
-		require.NoError(t, err)
-		var spec struct {
-			Paths map[string]map[string]json.RawMessage `json:"paths"`
+	users := func(res apiResult) []string {
+		t.Helper()
+		require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+		var ids []string
+		for _, u := range res.body["users"].([]any) {
+			ids = append(ids, u.(map[string]any)["id"].(string))
 		}
-		require.NoError(t, json.Unmarshal(raw, &spec))
-		for path, methods := range spec.Paths {
-			for m, rawOp := range methods {
-				var o op
-				if json.Unmarshal(rawOp, &o) == nil {
-					ops[strings.ToUpper(m)+" "+path] = o
-				}
-			}
-		}
+		return ids
 	}
-	noSpecScope := []string{"GET /locations/{locationId}/customFields/{id}", "PUT /locations/{locationId}/customFields/{id}", "DELETE /locations/{locationId}/customFields/{id}"}
-	srv := NewServer()
-	defer srv.Close()
-	routes := srv.calRoutes()
-	require.Len(t, routes, 21)
-	for _, rt := range routes {
-		key := rt.method + " " + rt.path
-		o, ok := ops[key]
-		require.True(t, ok, "%s is not in the specs", key)
-		var version, query []string
-		for _, p := range o.Parameters {
-			switch {
-			case p.In == "header" && p.Name == "Version":
-				version = p.Schema.Enum
-			case p.In == "query":
-				query = append(query, p.Name)
-			}
-		}
-		assert.Equal(t, []string{rt.version}, version, key)
-		assert.ElementsMatch(t, query, rt.query, "%s: query parameters", key)
-		var scopes []string
-		for _, sec := range o.Security {
-			for _, list := range sec {
-				scopes = append(scopes, list...)
-			}
-		}
-		if slices.Contains(noSpecScope, key) {
-			assert.Empty(t, scopes, key)
-		} else {
-			assert.Contains(t, scopes, rt.scope, key)
-		}
+	search := "/users/search?companyId=" + DefaultCompanyID
+	assert.Equal(t, []string{here}, users(get(srv.Token(), search)))
+	assert.ElementsMatch(t, []string{here, there}, users(get(agency, search)))
+	assert.Equal(t, []string{there}, users(get(agency, search+"&locationId=ghltest-location-2")))
+	res := get(srv.Token(), search+"&locationId=ghltest-location-2")
+	assert.Equal(t, http.StatusForbidden, res.status, "%s", res.raw)
+	assert.Equal(t, http.StatusBadRequest, get(srv.Token(), "/users/"+there).status, "another location's user is not found")
+	assert.Equal(t, http.StatusOK, get(agency, "/users/"+there).status)
+	res = get(agency, "/locations/"+srv.LocationID())
+	assert.Equal(t, http.StatusUnauthorized, res.status, "%s", res.raw)
+	assert.Contains(t, res.body["message"], "authClass")
+}
+
+// A location has one country: GET /locations/{id} reports the one its phone numbers are read
+// by, and SetLocationDetails changes both.
+func TestLocationCountryIsOne(t *testing.T) {
+	srv := New(t, WithLocationCountry(DefaultLocationID, "GB"))
+	country := func() any {
+		res := callAPI(t, srv, http.MethodGet, "/locations/"+srv.LocationID(), nil)
+		require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+		return res.body["location"].(map[string]any)["country"]
 	}
+	assert.Equal(t, "GB", country())
+	require.NoError(t, srv.SetLocationDetails(srv.LocationID(), LocationDetails{Name: "Acme", Country: "US"}))
+	assert.Equal(t, "US", country())
+	id := createContactAPI(t, srv, map[string]any{"phone": "(415) 555-0100"})
+	c, _ := srv.Contact(srv.LocationID(), id)
+	assert.Equal(t, "+14155550100", c.Phone)
+	assert.EqualError(t, srv.SetLocationDetails(srv.LocationID(), LocationDetails{Country: "USA"}), `ghltest: "USA" is not an ISO 3166-1 alpha-2 code`)
 }

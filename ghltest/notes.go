@@ -1,7 +1,5 @@
 package ghltest
 
-import "net/http"
-
 // noteDoc is a stored note (GetNoteSchema).
 type noteDoc struct {
 	id, body, userID, dateAdded, contactID, title, color string
@@ -39,10 +37,6 @@ func (s *Server) notes() *subResource[*noteDoc] {
 		created: "NoteCreate", deleted: "NoteDelete",
 	}
 }
-
-func (s *Server) routeNotes(mux *http.ServeMux) { s.notes().route(mux) }
-
-func (s *Server) listNotes(w http.ResponseWriter, r *http.Request) { s.notes().list(w, r) }
 
 // noteInput validates NotesDTO (create: body required) or UpdateNoteDTO (any subset).
 func noteInput(in map[string]any, create bool) (map[string]any, []string) {

@@ -41,7 +41,7 @@ func TestNotes(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
 	assert.JSONEq(t, `{"note":{"id":"`+nid+`","body":"edited","userId":"u1","dateAdded":"2021-07-08T12:02:11.285Z","contactId":"`+cid+`",
 		"title":"Follow-up summary","pinned":false}}`, string(res.raw))
-	assert.Equal(t, "edited", srv.Notes(loc, cid)[0]["body"])
+	assert.Equal(t, "edited", srv.Notes(loc, cid)[0].Body)
 
 	for _, tc := range []struct {
 		name, method, path string
@@ -60,12 +60,12 @@ func TestNotes(t *testing.T) {
 		})
 	}
 	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
-		res := callAPI(t, srv, method, base+"/nope", map[string]any{"body": "x"})
+		res := callAPI(t, srv, method, base+"/"+missingID, map[string]any{"body": "x"})
 		require.Equal(t, http.StatusNotFound, res.status, method)
 		assert.JSONEq(t, `{"statusCode":404,"message":"Note not found"}`, string(res.raw))
 	}
-	requireContactNotFound(t, callAPI(t, srv, http.MethodGet, "/contacts/nope/notes", nil))
-	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/nope/notes", map[string]any{"body": "x"}))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodGet, "/contacts/"+missingID+"/notes", nil))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/"+missingID+"/notes", map[string]any{"body": "x"}))
 	require.Len(t, srv.Notes(loc, cid), 2)
 
 	res = callAPI(t, srv, http.MethodDelete, npath, nil)
@@ -73,7 +73,7 @@ func TestNotes(t *testing.T) {
 	assert.JSONEq(t, `{"succeded":true}`, string(res.raw))
 	notes := srv.Notes(loc, cid)
 	require.Len(t, notes, 1)
-	assert.Equal(t, "second", notes[0]["body"])
+	assert.Equal(t, "second", notes[0].Body)
 }
 
 func TestAppointments(t *testing.T) {
@@ -116,7 +116,7 @@ func TestAppointments(t *testing.T) {
 	_, err = srv.BookAppointment(loc, cid, Appointment{StartTime: start, EndTime: start.Add(-time.Hour)})
 	assert.ErrorContains(t, err, "ends before it starts")
 
-	requireContactNotFound(t, callAPI(t, srv, http.MethodGet, "/contacts/nope/appointments", nil))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodGet, "/contacts/"+missingID+"/appointments", nil))
 	res = callAPI(t, srv, http.MethodGet, "/contacts/"+cid+"/unknown", nil)
 	assert.Equal(t, http.StatusNotFound, res.status)
 }

@@ -13,39 +13,81 @@ import (
 
 // Defaults of the fake's OAuth app.
 const (
+	// DefaultClientID is the app's client ID. Like GHL's, it is the app ID, a dash and a
+	// suffix: webhook deliveries carry "ghltest" as their appId.
 	DefaultClientID     = "ghltest-client-id"
 	DefaultClientSecret = "ghltest-client-secret"
+	// DefaultVersionID is the app version webhook deliveries name in versionId.
+	DefaultVersionID = "ghltest-version-1"
 	// DefaultAccessTokenLifetime is GHL's: expires_in 86399.
 	DefaultAccessTokenLifetime = 86399 * time.Second
 	// DefaultUserID is the user who "installed" the app.
 	DefaultUserID = "ghltest-user-1"
-	// DefaultScope is the scope of every issued token.
-	DefaultScope = "contacts.readonly contacts.write locations.readonly oauth.readonly oauth.write"
+	// DefaultScope is the scope of every issued token, and of the fixed tokens of WithLocation:
+	// every scope the fake's operations ask for.
+	DefaultScope = "contacts.readonly contacts.write oauth.readonly oauth.write " +
+		"calendars.readonly calendars/events.readonly calendars/events.write users.readonly " +
+		"locations.readonly locations/customFields.readonly locations/customFields.write " +
+		"locations/tags.readonly locations/tags.write conversations.readonly conversations.write " +
+		"conversations/message.readonly conversations/message.write"
 )
 
-// OAuthConfig configures the OAuth endpoints.
-type OAuthConfig struct {
-	ClientID     string
-	ClientSecret string
-	// AccessTokenLifetime is how long an issued access token is accepted.
-	AccessTokenLifetime time.Duration
+// oauthConfig configures the OAuth endpoints.
+type oauthConfig struct {
+	clientID, clientSecret string
+	// accessTokenLifetime is how long an issued access token is accepted.
+	accessTokenLifetime time.Duration
+	scopes              []string // granted to every token issued; nil: DefaultScope
+}
+
+// appID is the part of the client ID before the first dash, as GHL's official SDK reads it.
+func (c oauthConfig) appID() string {
+	id, _, _ := strings.Cut(c.clientID, "-")
+	return id
 }
 
 // WithOAuthApp sets the client ID and secret that /oauth/token accepts (default
 // DefaultClientID and DefaultClientSecret).
 func WithOAuthApp(clientID, clientSecret string) ServerOption {
-	return func(c *config) { c.oauth.ClientID, c.oauth.ClientSecret = clientID, clientSecret }
+	return func(c *config) { c.oauth.clientID, c.oauth.clientSecret = clientID, clientSecret }
 }
 
 // WithAccessTokenLifetime sets how long issued access tokens last (default
 // DefaultAccessTokenLifetime). expires_in reports it in whole seconds, at least 1.
 func WithAccessTokenLifetime(d time.Duration) ServerOption {
-	return func(c *config) { c.oauth.AccessTokenLifetime = d }
+	return func(c *config) { c.oauth.accessTokenLifetime = d }
+}
+
+// WithOAuthScopes sets the scopes the app was granted: every token the OAuth endpoints issue
+// carries them (default DefaultScope), and an operation whose scope is missing answers GHL's
+// 401 "The token is not authorized for this scope."
+func WithOAuthScopes(scopes ...string) ServerOption {
+	return func(c *config) { c.oauth.scopes = append([]string{}, scopes...) }
+}
+
+// NewToken adds a fixed access token (like a Private Integration Token) for a location, with
+// exactly the given scopes, and returns it. The location is created if the server does not
+// have it. Use it to test how code copes with a token that lacks a scope.
+func (s *Server) NewToken(locationID string, scopes ...string) string {
+	t := "ghltest-pit-" + newID()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addLocationLocked(locationID)
+	s.tokens[t] = &accessToken{token: t, locationID: locationID, companyID: DefaultCompanyID, userType: "Location", scopes: scopeSet(scopes), pit: true}
+	return t
+}
+
+func scopeSet(scopes []string) map[string]bool {
+	m := make(map[string]bool, len(scopes))
+	for _, sc := range scopes {
+		m[sc] = true
+	}
+	return m
 }
 
 // oauthState is guarded by Server.mu.
 type oauthState struct {
-	cfg      OAuthConfig
+	cfg      oauthConfig
 	codes    map[string]*grant // authorization code -> grant; deleted when used
 	refresh  map[string]*grant // refresh token -> grant; used ones stay, marked
 	inactive map[string]bool   // location IDs that are paused or cancelled
@@ -64,27 +106,23 @@ type grant struct {
 	used       bool
 }
 
-func (o *oauthState) init(cfg OAuthConfig) {
-	if cfg.ClientID == "" {
-		cfg.ClientID = DefaultClientID
+func (o *oauthState) init(cfg oauthConfig) {
+	if cfg.clientID == "" {
+		cfg.clientID = DefaultClientID
 	}
-	if cfg.ClientSecret == "" {
-		cfg.ClientSecret = DefaultClientSecret
+	if cfg.clientSecret == "" {
+		cfg.clientSecret = DefaultClientSecret
 	}
-	if cfg.AccessTokenLifetime <= 0 {
-		cfg.AccessTokenLifetime = DefaultAccessTokenLifetime
+	if cfg.accessTokenLifetime <= 0 {
+		cfg.accessTokenLifetime = DefaultAccessTokenLifetime
+	}
+	if cfg.scopes == nil {
+		cfg.scopes = strings.Fields(DefaultScope)
 	}
 	o.cfg = cfg
 	o.codes = map[string]*grant{}
 	o.refresh = map[string]*grant{}
 	o.inactive = map[string]bool{}
-}
-
-func isOAuthTokenPath(p string) bool { return p == "/oauth/token" }
-
-func (s *Server) routeOAuth(mux *http.ServeMux) {
-	mux.HandleFunc("POST /oauth/token", s.oauthToken)
-	mux.HandleFunc("POST /oauth/locationToken", s.oauthLocationToken)
 }
 
 // AuthorizationCode returns a fresh single-use code, as if a user had approved the app for
@@ -212,7 +250,7 @@ func (s *Server) tokenGrant(form url.Values) (int, map[string]any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := &s.oauth
-	if form.Get("client_id") != o.cfg.ClientID || form.Get("client_secret") != o.cfg.ClientSecret {
+	if form.Get("client_id") != o.cfg.clientID || form.Get("client_secret") != o.cfg.clientSecret {
 		return http.StatusUnauthorized, map[string]any{"statusCode": 401, "message": "Invalid client: client credentials are invalid", "error": "Unauthorized"}
 	}
 	userType := form.Get("user_type")
@@ -305,13 +343,14 @@ func (s *Server) mintLocationToken(companyID, locationID string) (int, map[strin
 func (s *Server) issueLocked(g *grant, userType string) map[string]any {
 	o := &s.oauth
 	at := "ghltest-at-" + newID()
-	t := &accessToken{token: at, companyID: g.companyID, userType: userType, expires: s.clock().Add(o.cfg.AccessTokenLifetime)}
+	t := &accessToken{token: at, companyID: g.companyID, userType: userType, expires: s.clock().Add(o.cfg.accessTokenLifetime),
+		scopes: scopeSet(o.cfg.scopes)}
 	if userType == "Location" {
 		t.locationID = g.locationID
 	}
 	s.tokens[at] = t
 	o.issued = append(o.issued, at)
-	secs := int(o.cfg.AccessTokenLifetime / time.Second)
+	secs := int(o.cfg.accessTokenLifetime / time.Second)
 	if secs < 1 {
 		secs = 1
 	}
@@ -319,7 +358,7 @@ func (s *Server) issueLocked(g *grant, userType string) map[string]any {
 		"access_token": at,
 		"token_type":   "Bearer",
 		"expires_in":   secs,
-		"scope":        DefaultScope,
+		"scope":        strings.Join(o.cfg.scopes, " "),
 		"userType":     userType,
 		"companyId":    g.companyID,
 		"userId":       DefaultUserID,

@@ -34,7 +34,7 @@ func postForm(t *testing.T, srv *Server, path string, form url.Values, header ht
 
 func getContacts(t *testing.T, srv *Server, token string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/contacts/nope", nil)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/contacts/"+missingID, nil)
 	require.NoError(t, err)
 	req.Header.Set("Version", APIVersion)
 	req.Header.Set("Authorization", "Bearer "+token)

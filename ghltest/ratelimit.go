@@ -64,7 +64,6 @@ type limitState struct {
 	admitted    int
 	rateLimited int // 429s sent for the limit (storms are counted by the faults)
 	dailyHits   int
-	lastNow     time.Time // the server clock's latest reading, for headersOnly
 }
 
 type limitKey struct {
@@ -132,7 +131,6 @@ func (l *limitState) admit(w http.ResponseWriter, key string, now time.Time) boo
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.lastNow = now
 	k := l.key(key, now)
 	lim, interval, used, freeAt := UnlimitedMax, UnlimitedWindow, 0, now
 	if l.cfg.Limit > 0 {
@@ -180,36 +178,28 @@ func (l *limitState) reject(w http.ResponseWriter, wait time.Duration, msg strin
 	writeError(w, http.StatusTooManyRequests, msg)
 }
 
-// headersOnly writes the rate-limit headers for key without counting a request, for
-// responses the server gives before or instead of admitting one.
-func (l *limitState) headersOnly(w http.ResponseWriter, key string) {
+// headersOnly writes key's rate-limit headers as they stand at now, without counting a
+// request, for answers the server gives before or instead of admitting one (401s, injected
+// faults). With no key (an unknown token) it writes none.
+func (l *limitState) headersOnly(w http.ResponseWriter, key string, now time.Time) {
+	if key == "" {
+		return
+	}
 	if l.cfg.Limit == 0 && l.cfg.DailyLimit == 0 {
 		writeLimitHeaders(w, UnlimitedMax, UnlimitedMax, UnlimitedWindow, UnlimitedDaily, UnlimitedDaily)
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.lastNow
-	if now.IsZero() {
-		now = time.Now()
-	}
+	k := l.key(key, now)
 	lim, interval, used := UnlimitedMax, UnlimitedWindow, 0
-	var k *limitKey
-	if key != "" {
-		k = l.key(key, now)
-	}
 	if l.cfg.Limit > 0 {
 		lim, interval = l.cfg.Limit, l.cfg.Window
-		if k != nil {
-			used, _ = l.used(k, now)
-		}
+		used, _ = l.used(k, now)
 	}
 	daily, dailyLeft := UnlimitedDaily, UnlimitedDaily
 	if l.cfg.DailyLimit > 0 {
-		daily, dailyLeft = l.cfg.DailyLimit, l.cfg.DailyLimit
-		if k != nil {
-			dailyLeft -= k.dailyUsed
-		}
+		daily, dailyLeft = l.cfg.DailyLimit, l.cfg.DailyLimit-k.dailyUsed
 	}
 	writeLimitHeaders(w, lim, lim-used, interval, daily, dailyLeft)
 }

@@ -48,7 +48,7 @@ func rlSend(srv *Server, token, method, path, body string) (limitResult, error) 
 
 func rlGet(t *testing.T, srv *Server, token string) limitResult {
 	t.Helper()
-	res, err := rlSend(srv, token, http.MethodGet, "/contacts/missing", "")
+	res, err := rlSend(srv, token, http.MethodGet, "/contacts/"+missingID, "")
 	require.NoError(t, err)
 	return res
 }
@@ -184,9 +184,16 @@ func TestRateLimitPerLocation(t *testing.T) {
 	res := rlGet(t, srv, "tok-a")
 	assert.Equal(t, http.StatusTooManyRequests, res.status)
 	assert.Empty(t, res.header.Get("Retry-After"), "OmitRetryAfter")
-	// A response refused before the limit (bad token) still carries the headers, uncounted.
+	// A 401 for a token of a location carries that location's real budget, uncounted: loc-a
+	// has spent its one request, loc-b has too.
+	res = rlGet(t, srv, srv.NewToken("loc-a")) // a token without the read scope
+	assert.Equal(t, http.StatusUnauthorized, res.status)
+	assertLimitHeaders(t, res, "1", "0", "3600000", "1000000000", "1000000000")
+	// A token the server does not know names no location: no budget is made up for it.
 	res = rlGet(t, srv, "unknown-token")
 	assert.Equal(t, http.StatusUnauthorized, res.status)
-	assertLimitHeaders(t, res, "1", "1", "3600000", "1000000000", "1000000000")
+	for _, h := range []string{"X-RateLimit-Max", "X-RateLimit-Remaining", "X-RateLimit-Interval-Milliseconds", "X-RateLimit-Limit-Daily", "X-RateLimit-Daily-Remaining"} {
+		assert.Empty(t, res.header.Values(h), h)
+	}
 	assert.Equal(t, 2, srv.Admitted())
 }

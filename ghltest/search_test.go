@@ -29,11 +29,11 @@ func newSearchFixture(t *testing.T) *searchFixture {
 	t.Cleanup(srv.Close)
 	f := &searchFixture{srv: srv}
 	for _, c := range []map[string]any{
-		{"firstName": "Alex", "lastName": "Peters", "email": "alex@example.com", "phone": "+15550000001", "tags": []string{"vip", "lead"}, "city": "Austin", "dnd": true},
-		{"firstName": "alex", "lastName": "Smith", "email": "alex.smith@example.com", "phone": "+15550000002", "tags": []string{"lead"}, "city": "Boston"},
-		{"firstName": "Tom", "lastName": "Peter", "email": "tom@example.com", "phone": "+15550000003", "tags": []string{"customer"}, "city": "Austin", "dnd": true},
+		{"firstName": "Alex", "lastName": "Peters", "email": "alex@example.com", "phone": "+14155550101", "tags": []string{"vip", "lead"}, "city": "Austin", "dnd": true},
+		{"firstName": "alex", "lastName": "Smith", "email": "alex.smith@example.com", "phone": "+14155550102", "tags": []string{"lead"}, "city": "Boston"},
+		{"firstName": "Tom", "lastName": "Peter", "email": "tom@example.com", "phone": "+14155550103", "tags": []string{"customer"}, "city": "Austin", "dnd": true},
 		{"firstName": "Maya", "lastName": "Lopez", "email": "maya@example.com", "city": "Chicago"},
-		{"firstName": "Zed", "phone": "+15550000005", "tags": []string{"vip"}},
+		{"firstName": "Zed", "phone": "+14155550105", "tags": []string{"vip"}},
 		{"firstName": "Ann", "lastName": "Lee", "email": "ann@corp.io", "phone": "+447700900123", "tags": []string{"customer", "vip"}, "city": "Austin"},
 	} {
 		f.ids = append(f.ids, createContactAPI(t, srv, c))
@@ -66,9 +66,7 @@ func (f *searchFixture) positions(t *testing.T, res apiResult) []int {
 func (f *searchFixture) dateAddedMs(t *testing.T, pos int) int64 {
 	c, ok := f.srv.Contact(f.srv.LocationID(), f.ids[pos-1])
 	require.True(t, ok)
-	ts, err := time.Parse(time.RFC3339, c["dateAdded"].(string))
-	require.NoError(t, err)
-	return ts.UnixMilli()
+	return c.DateAdded.UnixMilli()
 }
 
 func TestSearchFilters(t *testing.T) {
@@ -76,7 +74,7 @@ func TestSearchFilters(t *testing.T) {
 	eq := func(field string, v any) map[string]any {
 		return map[string]any{"field": field, "operator": "eq", "value": v}
 	}
-	c3 := f.srv.mustContact(t, f.ids[2])["dateAdded"].(string)
+	c3 := f.srv.mustContact(t, f.ids[2]).DateAdded.Format("2006-01-02T15:04:05.000Z")
 	for _, tc := range []struct {
 		name    string
 		filters []any
@@ -106,7 +104,7 @@ func TestSearchFilters(t *testing.T) {
 			eq("firstName", "Zed")}}}, "", []int{3, 5, 6}},
 		{"query on name", nil, "PETER", []int{1, 3}},
 		{"query on email", nil, "corp.io", []int{6}},
-		{"query on phone", nil, "5550000002", []int{2}},
+		{"query on phone", nil, "4155550102", []int{2}},
 		{"query on phone with plus", nil, "+4477", []int{6}},
 		{"query and filter", []any{eq("city", "Austin")}, "alex", []int{1}},
 	} {
@@ -122,7 +120,7 @@ func TestSearchFilters(t *testing.T) {
 	}
 }
 
-func (s *Server) mustContact(t *testing.T, id string) map[string]any {
+func (s *Server) mustContact(t *testing.T, id string) *Contact {
 	t.Helper()
 	c, ok := s.Contact(s.LocationID(), id)
 	require.True(t, ok)
@@ -131,17 +129,18 @@ func (s *Server) mustContact(t *testing.T, id string) map[string]any {
 
 func TestSearchNumericRange(t *testing.T) {
 	f := newSearchFixture(t)
-	// No contact input field is numeric, so the test stores scores directly.
+	// No contact input field is numeric; lastActivity, which GHL sets itself, is stored as
+	// epoch milliseconds directly.
 	f.srv.mu.Lock()
 	l := f.srv.locations[f.srv.LocationID()]
 	for i, id := range f.ids {
-		l.contacts[id].f["score"] = float64(i * 10)
+		l.contacts[id].f["lastActivity"] = float64(i * 10)
 	}
 	l.touch()
 	f.srv.mu.Unlock()
-	res := f.search(t, map[string]any{"filters": []any{map[string]any{"field": "score", "operator": "range", "value": map[string]any{"gt": 10, "lte": 40}}}})
+	res := f.search(t, map[string]any{"filters": []any{map[string]any{"field": "lastActivity", "operator": "range", "value": map[string]any{"gt": 10, "lte": 40}}}})
 	assert.Equal(t, []int{3, 4, 5}, f.positions(t, res))
-	res = f.search(t, map[string]any{"sort": []any{map[string]any{"field": "score", "direction": "desc"}}, "pageLimit": 2})
+	res = f.search(t, map[string]any{"sort": []any{map[string]any{"field": "lastActivity", "direction": "desc"}}, "pageLimit": 2})
 	assert.Equal(t, []int{6, 5}, f.positions(t, res))
 	assert.Equal(t, []any{float64(40), f.ids[4]}, res.body["contacts"].([]any)[1].(map[string]any)["searchAfter"])
 }
@@ -296,6 +295,17 @@ func TestSearchErrors(t *testing.T) {
 		{"cursor of the wrong length", map[string]any{"searchAfter": []any{"x"}},
 			"searchAfter must hold one value per sort field and the contact id (2 values)"},
 		{"cursor without id", map[string]any{"searchAfter": []any{"x", 5}}, "searchAfter must end with the contact id"},
+		{"unknown field", map[string]any{"filters": []any{map[string]any{"field": "noSuchField", "operator": "eq", "value": "x"}}},
+			"field noSuchField is not supported"},
+		{"custom field name", map[string]any{"filters": []any{map[string]any{"field": "contact.score", "operator": "exists"}}},
+			"field contact.score is not supported"},
+		{"unknown field in a group", map[string]any{"filters": []any{map[string]any{"group": "OR", "filters": []any{
+			map[string]any{"field": "city", "operator": "eq", "value": "x"}, map[string]any{"field": "citty", "operator": "eq", "value": "x"}}}}},
+			"field citty is not supported"},
+		{"unknown sort field", map[string]any{"sort": []any{map[string]any{"field": "score", "direction": "asc"}}},
+			"sort.field score is not supported"},
+		{"operator missing", map[string]any{"filters": []any{map[string]any{"field": "city", "value": "x"}}},
+			"operator must be one of the following values: eq, not_eq, contains, not_contains, exists, not_exists, range"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requireUnprocessable(t, f.search(t, tc.body), tc.want)
@@ -385,18 +395,21 @@ func TestFindDuplicate(t *testing.T) {
 	}
 	assert.Equal(t, f.ids[0], contactID(find(url.Values{"locationId": {loc}, "email": {"ALEX@example.com"}})))
 	// Percent-encoded phone: url.Values turns "+" into %2B.
-	assert.Equal(t, f.ids[2], contactID(find(url.Values{"locationId": {loc}, "number": {"+15550000003"}})))
+	assert.Equal(t, f.ids[2], contactID(find(url.Values{"locationId": {loc}, "number": {"+14155550103"}})))
 	// Email wins over phone.
-	assert.Equal(t, f.ids[0], contactID(find(url.Values{"locationId": {loc}, "email": {"alex@example.com"}, "number": {"+15550000003"}})))
+	assert.Equal(t, f.ids[0], contactID(find(url.Values{"locationId": {loc}, "email": {"alex@example.com"}, "number": {"+14155550103"}})))
 	// An email that matches nobody falls back to the phone.
-	assert.Equal(t, f.ids[2], contactID(find(url.Values{"locationId": {loc}, "email": {"no@example.com"}, "number": {"+15550000003"}})))
+	assert.Equal(t, f.ids[2], contactID(find(url.Values{"locationId": {loc}, "email": {"no@example.com"}, "number": {"+14155550103"}})))
 	none := find(url.Values{"locationId": {loc}, "email": {"no@example.com"}})
 	assert.Nil(t, contactID(none))
 	assert.JSONEq(t, `{"contact":null}`, string(none.raw))
 
-	// A raw "+" in a query string means a space, so an unencoded phone finds nothing.
-	res := callAPI(t, f.srv, http.MethodGet, "/contacts/search/duplicate?locationId="+loc+"&number=+15550000003", nil)
-	assert.Nil(t, contactID(res))
+	// A raw "+" in a query string means a space: a North American number still reads the
+	// same (its leading 1 is the trunk prefix), any other is read as a US number and refused.
+	res := callAPI(t, f.srv, http.MethodGet, "/contacts/search/duplicate?locationId="+loc+"&number=+14155550103", nil)
+	assert.Equal(t, f.ids[2], contactID(res))
+	res = callAPI(t, f.srv, http.MethodGet, "/contacts/search/duplicate?locationId="+loc+"&number=+447700900123", nil)
+	requireUnprocessable(t, res, "number must be a valid phone number")
 
 	requireUnprocessable(t, find(url.Values{"locationId": {loc}}), "email or number should not be empty")
 	requireUnprocessable(t, find(url.Values{"email": {"alex@example.com"}}), "locationId should not be empty")
@@ -420,8 +433,10 @@ func TestListDeprecated(t *testing.T) {
 		seen = append(seen, page...)
 		meta := res.body["meta"].(map[string]any)
 		assert.EqualValues(t, 6, meta["total"])
-		if meta["nextPage"] == nil {
-			assert.Nil(t, meta["nextPageUrl"])
+		if _, more := meta["nextPage"]; !more {
+			// The last page leaves nextPage and nextPageUrl out: the spec gives them no null.
+			assert.NotContains(t, meta, "nextPageUrl")
+			assert.Contains(t, meta, "prevPage")
 			break
 		}
 		// The cursor: epoch ms of the last contact's dateAdded and its ID.
@@ -523,4 +538,61 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		require.NoError(t, json.Unmarshal(want, &w))
 		assert.Equal(t, w, g, "value %#v: got %s want %s", v, got, want)
 	}
+}
+
+// What "contacts changed since T" needs: search sorted by dateUpdated with a range filter on
+// dateUpdated, paged with searchAfter past the 10,000 results page/pageLimit reach.
+func TestSearchChangedSincePastTenThousand(t *testing.T) {
+	var now atomic.Int64
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now.Store(t0.UnixMilli())
+	srv := New(t, WithClock(func() time.Time { return time.UnixMilli(now.Load()) }))
+	loc := srv.LocationID()
+	ids := srv.Seed(loc, 10_300, 3) // dateUpdated = dateAdded, before t0
+	since := t0.Add(time.Minute)
+	now.Store(since.UnixMilli())
+	// Change 10,150 contacts after since: a reconciliation must page past 10,000 to see them.
+	changed := map[string]bool{}
+	for i, id := range ids[:10_150] {
+		if i%2 == 0 {
+			now.Add(1) // some changes share a millisecond
+		}
+		srv.mu.Lock()
+		srv.applyContactInputLocked(srv.locations[loc].contacts[id], map[string]any{"city": "Changed"})
+		srv.mu.Unlock()
+		changed[id] = true
+	}
+	body := map[string]any{"locationId": loc, "pageLimit": 500,
+		"sort":    []any{map[string]any{"field": "dateUpdated", "direction": "asc"}},
+		"filters": []any{map[string]any{"field": "dateUpdated", "operator": "range", "value": map[string]any{"gte": since.UnixMilli()}}}}
+
+	// Pages stop at 10,000 results.
+	paged := map[string]any{"page": 21}
+	for k, v := range body {
+		paged[k] = v
+	}
+	requireUnprocessable(t, callAPI(t, srv, http.MethodPost, "/contacts/search", paged), "Total results exceeded 10000, use searchAfter")
+
+	seen := map[string]bool{}
+	var prev float64
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 30)
+		res := callAPI(t, srv, http.MethodPost, "/contacts/search", body)
+		require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+		assert.EqualValues(t, len(changed), res.body["total"])
+		list := res.body["contacts"].([]any)
+		if len(list) == 0 {
+			break
+		}
+		for _, item := range list {
+			c := item.(map[string]any)
+			require.False(t, seen[c["id"].(string)], "a contact appears once")
+			seen[c["id"].(string)] = true
+			cursor := c["searchAfter"].([]any)
+			require.GreaterOrEqual(t, cursor[0].(float64), prev, "ascending dateUpdated")
+			prev = cursor[0].(float64)
+		}
+		body["searchAfter"] = list[len(list)-1].(map[string]any)["searchAfter"]
+	}
+	assert.Equal(t, changed, seen)
 }

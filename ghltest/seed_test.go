@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	ghl "github.com/linkedphone/ghl-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -37,16 +38,18 @@ func TestSeed(t *testing.T) {
 	for _, id := range ids {
 		c, ok := a.Contact(loc, id)
 		require.True(t, ok)
-		added, err := time.Parse(time.RFC3339, c["dateAdded"].(string))
-		require.NoError(t, err)
+		added := c.DateAdded
 		assert.True(t, added.After(prev), "dateAdded increases: %v after %v", added, prev)
 		prev = added
-		assert.Regexp(t, e164, c["phone"])
-		assert.Contains(t, c["email"], "@")
-		assert.NotEmpty(t, c["tags"])
-		assert.NotEmpty(t, c["firstName"])
-		assert.False(t, emails[c["email"].(string)] || phones[c["phone"].(string)], "email and phone are unique")
-		emails[c["email"].(string)], phones[c["phone"].(string)] = true, true
+		assert.Regexp(t, e164, c.Phone)
+		norm, err := ghl.NormalizePhone(c.Phone, DefaultCountry)
+		assert.NoError(t, err, "a seeded phone is a valid number")
+		assert.Equal(t, c.Phone, norm)
+		assert.Contains(t, c.Email, "@")
+		assert.NotEmpty(t, c.Tags)
+		assert.NotEmpty(t, c.FirstName)
+		assert.False(t, emails[c.Email] || phones[c.Phone], "email and phone are unique")
+		emails[c.Email], phones[c.Phone] = true, true
 		tasks := a.Tasks(loc, id)
 		assert.True(t, len(tasks) == 1 || len(tasks) == 2, "one or two tasks")
 		assert.Len(t, a.Notes(loc, id), 1)
@@ -58,9 +61,9 @@ func TestSeed(t *testing.T) {
 	require.Len(t, more, 50)
 	assert.Equal(t, 250, a.ContactCount(loc))
 	c, _ := a.Contact(loc, more[0])
-	added, _ := time.Parse(time.RFC3339, c["dateAdded"].(string))
+	added := c.DateAdded
 	assert.True(t, added.After(prev))
-	assert.False(t, emails[c["email"].(string)])
+	assert.False(t, emails[c.Email])
 
 	// Seeded contacts are served like any other.
 	res := callAPI(t, a, http.MethodGet, "/contacts/"+ids[3]+"/tasks", nil)
@@ -74,33 +77,37 @@ func TestSeed(t *testing.T) {
 func TestInspectionReturnsCopies(t *testing.T) {
 	srv := newAPIServer(t)
 	loc := srv.LocationID()
+	cf1, err := srv.AddCustomField(loc, CustomField{Name: "Source detail"})
+	require.NoError(t, err)
 	id := createContactAPI(t, srv, map[string]any{"email": "copy@example.com", "tags": []string{"a"},
-		"customFields": []any{map[string]any{"id": "cf1", "field_value": "v"}}})
+		"customFields": []any{map[string]any{"id": cf1, "field_value": "v"}}})
 	require.Equal(t, http.StatusCreated, callAPI(t, srv, http.MethodPost, "/contacts/"+id+"/tasks",
 		map[string]any{"title": "t", "dueDate": "2024-01-01T00:00:00Z", "completed": false}).status)
 	require.Equal(t, http.StatusCreated, callAPI(t, srv, http.MethodPost, "/contacts/"+id+"/notes", map[string]any{"body": "n"}).status)
 
 	c, ok := srv.Contact(loc, id)
 	require.True(t, ok)
-	c["email"] = "changed"
-	c["tags"].([]string)[0] = "changed"
-	c["customFields"].([]any)[0].(map[string]any)["value"] = "changed"
-	srv.Tasks(loc, id)[0]["title"] = "changed"
-	srv.Notes(loc, id)[0]["body"] = "changed"
+	c.Email = "changed"
+	c.Tags[0] = "changed"
+	c.CustomFields[0].Value = "changed"
+	c.Other["emailLowerCase"] = "changed"
+	srv.Tasks(loc, id)[0].Title = "changed"
+	srv.Notes(loc, id)[0].Body = "changed"
 
 	c, _ = srv.Contact(loc, id)
-	assert.Equal(t, "copy@example.com", c["email"])
-	assert.Equal(t, []string{"a"}, c["tags"])
-	assert.Equal(t, "v", c["customFields"].([]any)[0].(map[string]any)["value"])
-	assert.Equal(t, "t", srv.Tasks(loc, id)[0]["title"])
-	assert.Equal(t, "n", srv.Notes(loc, id)[0]["body"])
+	assert.Equal(t, "copy@example.com", c.Email)
+	assert.Equal(t, []string{"a"}, c.Tags)
+	assert.Equal(t, "v", c.CustomFields[0].Value)
+	assert.Equal(t, "copy@example.com", c.Other["emailLowerCase"])
+	assert.Equal(t, "t", srv.Tasks(loc, id)[0].Title)
+	assert.Equal(t, "n", srv.Notes(loc, id)[0].Body)
 
-	_, ok = srv.Contact(loc, "nope")
+	_, ok = srv.Contact(loc, missingID)
 	assert.False(t, ok)
 	_, ok = srv.Contact("no-location", id)
 	assert.False(t, ok)
 	assert.Equal(t, 0, srv.ContactCount("no-location"))
-	assert.Empty(t, srv.Tasks(loc, "nope"))
+	assert.Empty(t, srv.Tasks(loc, missingID))
 	assert.Empty(t, srv.StateDigest("no-location"))
 }
 
@@ -109,7 +116,7 @@ func TestInspectionReturnsCopies(t *testing.T) {
 func applyScript(t *testing.T, srv *Server, extraNote bool) {
 	loc := srv.LocationID()
 	a := createContactAPI(t, srv, map[string]any{"email": "A@example.com", "firstName": "Ann", "tags": []string{"b", "a"}})
-	b := createContactAPI(t, srv, map[string]any{"phone": "+15550001111", "firstName": "Bo"})
+	b := createContactAPI(t, srv, map[string]any{"phone": "+14155551111", "firstName": "Bo"})
 	for _, step := range []struct {
 		method, path string
 		body         any
@@ -144,7 +151,7 @@ func TestStateDigest(t *testing.T) {
 	assert.Contains(t, digest, "\n  task completed=false dueDate=\"2024-01-01T10:00:00.000Z\" title=\"call\"\n")
 	assert.Contains(t, digest, "\n  note body=\"hello\" pinned=false\n")
 	assert.Contains(t, digest, "\n  campaign c1\n")
-	assert.Contains(t, digest, "\nphone:+15550001111\n")
+	assert.Contains(t, digest, "\nphone:+14155551111\n")
 	assert.Contains(t, digest, "\n  workflow w1 eventStartTime=2024-01-01T10:00:00Z\n")
 	assert.NotContains(t, digest, "dateAdded")
 	assert.NotContains(t, digest, "\"id\"")
@@ -168,7 +175,7 @@ func BenchmarkSearchAfterPage(b *testing.B) {
 	loc := srv.LocationID()
 	ids := srv.Seed(loc, 100_000, 1)
 	c, _ := srv.Contact(loc, ids[90_000])
-	added, _ := time.Parse(time.RFC3339, c["dateAdded"].(string))
+	added := c.DateAdded
 	body := `{"locationId":"` + loc + `","pageLimit":500,"searchAfter":[` + strconv.FormatInt(added.UnixMilli(), 10) + `,"` + ids[90_000] + `"]}`
 	send := func() {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/contacts/search", strings.NewReader(body))

@@ -1,22 +1,24 @@
-// Package ghltest is an in-process fake of the GHL API v2 Contacts API, for tests of code that
-// uses the ghl SDK (and for the SDK's own demo). It keeps per-location state in memory,
-// answers with GHL's status codes and error bodies, enforces the Version header and bearer
-// tokens, and can rate-limit, inject faults, run OAuth and sign and deliver webhooks.
+// Package ghltest is an in-process fake of the GHL API v2 (Contacts, Calendars, Users,
+// Locations and Conversations), for tests of code that uses the ghl SDK, for the SDK's own
+// demo, and (through cmd/ghltest) for services written in any language. It keeps per-location state in memory and is as strict as GHL, never kinder:
+// its status codes and error bodies, the Version header of each operation, bearer tokens and
+// their scopes, rate limits, phone numbers in E.164, single-use refresh tokens and webhook
+// delivery that retries only on 429. FIDELITY.md lists each behaviour with GHL's documented
+// or observed behaviour and its source, and the test that shows the fake doing it.
 //
-//	srv := ghltest.NewServer()
-//	defer srv.Close()
-//	client, _ := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithAccessToken(srv.Token()),
-//		ghl.WithLocationID(srv.LocationID()))
+//	srv := ghltest.New(t)            // closed when the test ends
+//	client, err := ghlclient.New(srv) // a *ghl.Client for its location (package ghltest/ghlclient)
 package ghltest
 
 import (
-	"context"
 	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -25,6 +27,9 @@ const (
 	DefaultLocationID = "ghltest-location-1"
 	DefaultToken      = "ghltest-pit-location-1"
 	DefaultCompanyID  = "ghltest-company-1"
+	// DefaultCountry is the country of the fake's locations, by which phone numbers written
+	// without a country code are read.
+	DefaultCountry = "US"
 	// APIVersion is the Version header value the fake requires on Contacts operations.
 	APIVersion = "2021-07-28"
 )
@@ -34,33 +39,40 @@ type Server struct {
 	// URL is the base URL to give ghl.WithBaseURL.
 	URL string
 
-	srv   *httptest.Server
-	cfg   config
-	clock func() time.Time
+	srv     *httptest.Server
+	cfg     config
+	primary locationSpec // the first location with a token
+	clock   func() time.Time
+	router  *router
+	admin   http.Handler
 
 	mu        sync.Mutex
 	locations map[string]*location
 	tokens    map[string]*accessToken
 
-	oauth   oauthState
-	limits  limitState
-	faults  faultState
-	hooks   webhookState
-	counter requestCounter
-	cal     calState // calendars, users, location details, custom fields, tag catalogue
-	conv    convState
+	oauth  oauthState
+	limits limitState
+	faults faultState
+	hooks  webhookState
+	stats  requestStats
+	cal    calState // calendars, users, location details, custom fields, tag catalogue
+	conv   convState
 }
 
 // location holds one sub-account's data.
 type location struct {
-	id       string
-	contacts map[string]*contactDoc
-	order    []string // contact IDs in creation order
-	seq      int
-	tasks    map[string][]*taskDoc        // by contact ID
-	notes    map[string][]*noteDoc        // by contact ID
-	appts    map[string][]*appointmentDoc // by contact ID
-	more     locationMore                 // campaigns, workflows, cached search orders
+	id        string
+	country   string // ISO 3166-1 alpha-2, as GHL's location settings hold it
+	contacts  map[string]*contactDoc
+	order     []string // contact IDs in creation order
+	seq       int
+	tasks     map[string][]*taskDoc        // by contact ID
+	notes     map[string][]*noteDoc        // by contact ID
+	appts     map[string][]*appointmentDoc // by contact ID
+	campaigns map[string]map[string]bool   // contact ID -> campaign IDs
+	workflows map[string]map[string]string // contact ID -> workflow ID -> eventStartTime
+	views     viewCache                    // cached search orders
+	lastSeed  int64                        // dateAdded (epoch ms) of the last seeded contact
 }
 
 type accessToken struct {
@@ -69,6 +81,10 @@ type accessToken struct {
 	companyID  string
 	userType   string    // "Location" or "Company"
 	expires    time.Time // zero: never
+	scopes     map[string]bool
+	// pit marks a Private Integration Token (WithLocation, NewToken); the others come from
+	// the OAuth endpoints, issued to the fake's marketplace app.
+	pit bool
 }
 
 // ServerOption configures a Server.
@@ -80,18 +96,44 @@ type config struct {
 	seed      int64
 	rate      RateLimitConfig
 	faults    FaultConfig
-	oauth     OAuthConfig
+	oauth     oauthConfig
+	hooks     webhookConfig
+	listener  net.Listener
 	// allowDuplicates mirrors the location setting "Allow Duplicate Contact".
 	allowDuplicates bool
 	conv            convConfig
 }
 
-type locationSpec struct{ id, token string }
+type locationSpec struct{ id, token, country string }
 
 // WithLocation adds a location reachable with the fixed token (like a Private Integration
-// Token). Without any WithLocation the server has DefaultLocationID with DefaultToken.
+// Token with every Contacts scope). Without any WithLocation the server has
+// DefaultLocationID with DefaultToken. Its country is DefaultCountry unless
+// WithLocationCountry says otherwise.
 func WithLocation(locationID, token string) ServerOption {
-	return func(c *config) { c.locations = append(c.locations, locationSpec{locationID, token}) }
+	return func(c *config) {
+		for i := range c.locations {
+			if c.locations[i].id == locationID && c.locations[i].token == "" {
+				c.locations[i].token = token
+				return
+			}
+		}
+		c.locations = append(c.locations, locationSpec{locationID, token, ""})
+	}
+}
+
+// WithLocationCountry sets the country of a location (an ISO 3166-1 alpha-2 code such as
+// "GB"), by which its phone numbers written without a country code are read.
+func WithLocationCountry(locationID, country string) ServerOption {
+	return func(c *config) {
+		for i := range c.locations {
+			if c.locations[i].id == locationID {
+				c.locations[i].country = country
+				return
+			}
+		}
+		c.locations = append(c.locations, locationSpec{id: locationID, country: country})
+	}
 }
 
 // WithClock makes the server read time from now (token expiry, timestamps, rate windows).
@@ -99,48 +141,77 @@ func WithClock(now func() time.Time) ServerOption {
 	return func(c *config) { c.clock = now }
 }
 
-// WithSeed makes generated IDs and injected faults repeatable.
+// WithSeed makes injected faults repeatable: each request's fault is drawn from the seed, its
+// operation and its place among that operation's requests.
 func WithSeed(seed int64) ServerOption {
 	return func(c *config) { c.seed = seed }
 }
 
-// NewServer starts a fake on a loopback port. Close it when done.
+// WithAllowDuplicates turns on the location setting "Allow Duplicate Contact": creates no
+// longer fail on a matching email or phone, and upserts with createNewIfDuplicateAllowed
+// create a new contact.
+func WithAllowDuplicates() ServerOption {
+	return func(c *config) { c.allowDuplicates = true }
+}
+
+// WithListener makes the server accept connections on l (for example one listening on a
+// fixed port) instead of a new loopback port. The server closes l when it closes.
+func WithListener(l net.Listener) ServerOption {
+	return func(c *config) { c.listener = l }
+}
+
+// NewServer starts a fake on a loopback port (or WithListener's). Close it when done, or use
+// New in a test.
 func NewServer(opts ...ServerOption) *Server {
 	cfg := config{clock: time.Now}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if len(cfg.locations) == 0 {
-		cfg.locations = []locationSpec{{DefaultLocationID, DefaultToken}}
+	primary := slices.IndexFunc(cfg.locations, func(l locationSpec) bool { return l.token != "" })
+	if primary < 0 {
+		cfg.locations = append([]locationSpec{{DefaultLocationID, DefaultToken, ""}}, cfg.locations...)
+		primary = 0
 	}
 	s := &Server{
+		primary:   cfg.locations[primary],
 		cfg:       cfg,
 		clock:     cfg.clock,
 		locations: map[string]*location{},
 		tokens:    map[string]*accessToken{},
 	}
 	for _, l := range cfg.locations {
-		s.addLocationLocked(l.id)
-		s.tokens[l.token] = &accessToken{token: l.token, locationID: l.id, companyID: DefaultCompanyID, userType: "Location"}
+		loc := s.addLocationLocked(l.id)
+		if l.country != "" {
+			loc.country = l.country
+		}
+		if l.token != "" {
+			s.tokens[l.token] = &accessToken{token: l.token, locationID: l.id, companyID: DefaultCompanyID,
+				userType: "Location", scopes: scopeSet(strings.Fields(DefaultScope)), pit: true}
+		}
 	}
 	s.limits.init(cfg.rate)
 	s.faults.init(cfg.faults, cfg.seed)
 	s.oauth.init(cfg.oauth)
-	s.hooks.init()
-	mux := http.NewServeMux()
-	s.routeContacts(mux)
-	s.routeSearch(mux)
-	s.routeTasks(mux)
-	s.routeNotes(mux)
-	s.routeAppointments(mux)
-	s.routeTags(mux)
-	s.routeOAuth(mux)
-	s.routeCalendars(mux)
-	s.routeConversations(mux)
-	s.srv = httptest.NewUnstartedServer(s.withFaults(s.middleware(mux)))
+	s.hooks.init(cfg.hooks, s.oauth.cfg)
+	s.initConversations()
+	s.router = newRouter(s.routeTable())
+	s.admin = s.adminHandler()
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	if cfg.listener != nil {
+		_ = s.srv.Listener.Close()
+		s.srv.Listener = cfg.listener
+	}
 	s.srv.Config.ConnState = s.faults.connState
 	s.srv.Start()
 	s.URL = s.srv.URL
+	return s
+}
+
+// New starts a fake for a test or benchmark and closes it when tb ends.
+func New(tb testing.TB, opts ...ServerOption) *Server {
+	tb.Helper()
+	s := NewServer(opts...)
+	tb.Cleanup(s.Close)
 	return s
 }
 
@@ -150,14 +221,14 @@ func (s *Server) Close() {
 	s.srv.Close()
 }
 
-// Token returns the fixed token of the first location.
-func (s *Server) Token() string { return s.cfg.locations[0].token }
+// Token returns the fixed token of the first location given a token.
+func (s *Server) Token() string { return s.primary.token }
 
-// LocationID returns the first location's ID.
-func (s *Server) LocationID() string { return s.cfg.locations[0].id }
+// LocationID returns the ID of the first location given a token.
+func (s *Server) LocationID() string { return s.primary.id }
 
-// Client returns an *http.Client that trusts the server (it speaks plain HTTP, so any client
-// works; this one is there for symmetry with httptest).
+// Client returns an *http.Client for the server (it speaks plain HTTP, so any client works;
+// ghlclient.New returns a *ghl.Client).
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 func (s *Server) addLocationLocked(id string) *location {
@@ -166,6 +237,7 @@ func (s *Server) addLocationLocked(id string) *location {
 	}
 	l := &location{
 		id:       id,
+		country:  DefaultCountry,
 		contacts: map[string]*contactDoc{},
 		tasks:    map[string][]*taskDoc{},
 		notes:    map[string][]*noteDoc{},
@@ -175,166 +247,18 @@ func (s *Server) addLocationLocked(id string) *location {
 	return l
 }
 
-type ctxKey int
-
-const (
-	locKey ctxKey = iota
-	tokKey
-)
-
-func locFrom(r *http.Request) *location {
-	l, _ := r.Context().Value(locKey).(*location)
-	return l
-}
-
-// middleware applies, in order: counting, fault injection, the Version header check, bearer
-// authentication and the rate limit, then routes.
-func (s *Server) middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.counter.add(r)
-		if s.faults.inject(w, r) {
-			return
-		}
-		if isOAuthTokenPath(r.URL.Path) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if r.Header.Get("Version") == "" {
-			s.limits.headersOnly(w, "")
-			writeError(w, http.StatusBadRequest, "version header was not found")
-			return
-		}
-		tok, status, msg := s.authenticate(r)
-		if status != 0 {
-			s.limits.headersOnly(w, "")
-			writeJSON(w, status, map[string]any{"statusCode": status, "message": msg, "error": http.StatusText(status)})
-			return
-		}
-		key := tok.locationID
-		if key == "" {
-			key = tok.companyID
-		}
-		if !s.limits.admit(w, key, s.clock()) {
-			return
-		}
-		ctx := context.WithValue(r.Context(), tokKey, tok)
-		if tok.locationID != "" {
-			s.mu.Lock()
-			l := s.locations[tok.locationID]
-			s.mu.Unlock()
-			ctx = context.WithValue(ctx, locKey, l)
-		}
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// authenticate maps the bearer token to its location or company. It returns a status and
-// message for GHL's 401 body when the token is missing, unknown or expired.
-func (s *Server) authenticate(r *http.Request) (*accessToken, int, string) {
-	h := r.Header.Get("Authorization")
-	const prefix = "Bearer "
-	if len(h) <= len(prefix) || h[:len(prefix)] != prefix {
-		return nil, http.StatusUnauthorized, "Invalid JWT"
-	}
-	s.mu.Lock()
-	tok, ok := s.tokens[h[len(prefix):]]
-	s.mu.Unlock()
-	if !ok {
-		return nil, http.StatusUnauthorized, "Invalid token: access token is invalid"
-	}
-	if !tok.expires.IsZero() && !s.clock().Before(tok.expires) {
-		return nil, http.StatusUnauthorized, "Invalid JWT: access token has expired"
-	}
-	return tok, 0, ""
-}
-
-// needLocation rejects tokens without a location (agency tokens) the way GHL does.
-func needLocation(w http.ResponseWriter, r *http.Request) *location {
-	l := locFrom(r)
-	if l == nil {
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"statusCode": 401, "message": "This authClass type is not allowed to access this scope. Please reach out to the Platform team to get it added.", "error": "Unauthorized"})
-	}
-	return l
-}
-
-// checkLocationID answers 403 when a request names another location than its token's.
-func checkLocationID(w http.ResponseWriter, l *location, id string) bool {
-	if id == "" {
-		writeUnprocessable(w, "locationId should not be empty")
-		return false
-	}
-	if id != l.id {
-		writeJSON(w, http.StatusForbidden, map[string]any{"statusCode": 403, "message": "The token does not have access to this location.", "error": "Forbidden"})
-		return false
-	}
-	return true
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// writeError writes GHL's {statusCode, message} body.
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"statusCode": status, "message": msg})
-}
-
-// writeUnprocessable writes GHL's 422 body, whose message is a list.
-func writeUnprocessable(w http.ResponseWriter, msgs ...string) {
-	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"statusCode": 422, "message": msgs, "error": "Unprocessable Entity"})
-}
-
-func writeNotFound(w http.ResponseWriter, what string) {
-	writeError(w, http.StatusNotFound, what+" not found")
-}
-
-// decodeBody decodes a JSON body into v, answering 400 (and returning false) when it is not
-// valid JSON.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<20)).Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "Unexpected token in JSON body")
-		return false
-	}
-	return true
-}
-
-// newID returns a random 20-character ID like GHL's.
+// newID returns a random 20-character ID of letters and digits, the shape of GHL's IDs.
 func newID() string {
-	var b [10]byte
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	var b [20]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-func (s *Server) now() string { return s.clock().UTC().Format("2006-01-02T15:04:05.000Z") }
-
-// requestCounter counts requests by "METHOD /path".
-type requestCounter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *requestCounter) add(r *http.Request) {
-	c.mu.Lock()
-	if c.n == nil {
-		c.n = map[string]int{}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
-	c.n[r.Method+" "+r.URL.EscapedPath()]++
-	c.mu.Unlock()
+	return string(b[:])
 }
 
-// Requests returns how many requests the server received for method and path (the escaped
-// path as sent, e.g. "/contacts/abc").
-func (s *Server) Requests(method, path string) int {
-	s.counter.mu.Lock()
-	defer s.counter.mu.Unlock()
-	return s.counter.n[method+" "+path]
-}
+func (s *Server) now() string { return isoTimestamp(s.clock()) }
 
-// WithAllowDuplicates turns on the location setting "Allow Duplicate Contact": creates no
-// longer fail on a matching email or phone, and upserts with createNewIfDuplicateAllowed
-// create a new contact.
-func WithAllowDuplicates() ServerOption {
-	return func(c *config) { c.allowDuplicates = true }
-}
+// isoTimestamp formats t the way GHL returns dueDate and dateAdded.
+func isoTimestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

@@ -27,21 +27,8 @@ type subResource[T subDoc] struct {
 	created, deleted string                                 // events
 }
 
-func (sr *subResource[T]) route(mux *http.ServeMux) {
-	// GET of the list is served by the three-segment GET dispatcher (search.go).
-	list := "/contacts/{contactId}/" + sr.plural
-	item := list + "/{" + sr.param + "}"
-	mux.HandleFunc("POST "+list, sr.create)
-	mux.HandleFunc("GET "+item, sr.get)
-	mux.HandleFunc("PUT "+item, sr.update)
-	mux.HandleFunc("DELETE "+item, sr.delete)
-}
-
 // readFields reads a body and validates it, answering the error itself when it is not usable.
 func readFields(w http.ResponseWriter, r *http.Request, validate func(map[string]any) (map[string]any, []string)) (map[string]any, bool) {
-	if needLocation(w, r) == nil {
-		return nil, false
-	}
 	in, ok := readObject(w, r, false)
 	if !ok {
 		return nil, false

@@ -5,12 +5,6 @@ import (
 	"slices"
 )
 
-func (s *Server) routeTags(mux *http.ServeMux) {
-	mux.HandleFunc("POST /contacts/{contactId}/tags", s.addTags)
-	mux.HandleFunc("DELETE /contacts/{contactId}/tags", s.removeTags)
-	mux.HandleFunc("POST /contacts/bulk/tags/update/{type}", s.bulkTags)
-}
-
 // tagsToAny turns a validated tag list into the []any that normalizeTags takes.
 func tagsToAny(tags []string) []any {
 	out := make([]any, len(tags))
@@ -58,9 +52,6 @@ func (s *Server) removeTags(w http.ResponseWriter, r *http.Request) { s.changeTa
 // changeTags serves add-tags (201) and remove-tags (200, body on the DELETE). Both answer
 // with the contact's tags afterwards.
 func (s *Server) changeTags(w http.ResponseWriter, r *http.Request, add bool) {
-	if needLocation(w, r) == nil {
-		return
-	}
 	in, ok := readObject(w, r, false)
 	if !ok {
 		return
@@ -92,10 +83,7 @@ func (s *Server) changeTags(w http.ResponseWriter, r *http.Request, add bool) {
 // contact gets its own entry in responses; unknown contacts are errors there, not a failure
 // of the whole request.
 func (s *Server) bulkTags(w http.ResponseWriter, r *http.Request) {
-	l := needLocation(w, r)
-	if l == nil {
-		return
-	}
+	l := locFrom(r)
 	typ := r.PathValue("type")
 	if typ != "add" && typ != "remove" {
 		writeUnprocessable(w, "type must be one of the following values: add, remove")

@@ -13,7 +13,7 @@ func TestTagsAddRemove(t *testing.T) {
 	loc := srv.LocationID()
 	id := createContactAPI(t, srv, map[string]any{"email": "t@example.com", "tags": []string{"old"}})
 	path := "/contacts/" + id + "/tags"
-	tags := func() any { c, _ := srv.Contact(loc, id); return c["tags"] }
+	tags := func() []string { c, _ := srv.Contact(loc, id); return c.Tags }
 
 	res := callAPI(t, srv, http.MethodPost, path, map[string]any{"tags": []string{" VIP ", "lead", "old"}})
 	require.Equal(t, http.StatusCreated, res.status, "%s", res.raw)
@@ -41,8 +41,8 @@ func TestTagsAddRemove(t *testing.T) {
 			requireUnprocessable(t, callAPI(t, srv, tc.method, path, tc.body), tc.want)
 		})
 	}
-	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/nope/tags", map[string]any{"tags": []string{"x"}}))
-	requireContactNotFound(t, callAPI(t, srv, http.MethodDelete, "/contacts/nope/tags", map[string]any{"tags": []string{"x"}}))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/"+missingID+"/tags", map[string]any{"tags": []string{"x"}}))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodDelete, "/contacts/"+missingID+"/tags", map[string]any{"tags": []string{"x"}}))
 	assert.Equal(t, []string{"vip", "lead"}, tags())
 
 	// tags on the contact update replace the whole list.
@@ -56,7 +56,7 @@ func TestBulkTags(t *testing.T) {
 	loc := srv.LocationID()
 	a := createContactAPI(t, srv, map[string]any{"email": "a@example.com", "tags": []string{"x"}})
 	b := createContactAPI(t, srv, map[string]any{"email": "b@example.com", "tags": []string{"y"}})
-	tags := func(id string) any { c, _ := srv.Contact(loc, id); return c["tags"] }
+	tags := func(id string) []string { c, _ := srv.Contact(loc, id); return c.Tags }
 
 	res := callAPI(t, srv, http.MethodPost, "/contacts/bulk/tags/update/add",
 		map[string]any{"locationId": loc, "contacts": []string{a, b, "ghost"}, "tags": []string{"New", "x"}})

@@ -48,13 +48,6 @@ func (s *Server) tasks() *subResource[*taskDoc] {
 	}
 }
 
-func (s *Server) routeTasks(mux *http.ServeMux) {
-	s.tasks().route(mux)
-	mux.HandleFunc("PUT /contacts/{contactId}/tasks/{taskId}/completed", s.completeTask)
-}
-
-func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) { s.tasks().list(w, r) }
-
 func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) {
 	if fields, ok := readFields(w, r, completedInput); ok {
 		s.tasks().change(w, r, fields)
@@ -70,9 +63,6 @@ func completedInput(in map[string]any) (map[string]any, []string) {
 	}
 	return map[string]any{"completed": b}, msgs
 }
-
-// isoTimestamp formats t the way GHL returns dueDate and dateAdded.
-func isoTimestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // taskInput validates a create (all required fields) or update (any subset) body and returns
 // the fields to apply, with dueDate normalised and null meaning "clear".

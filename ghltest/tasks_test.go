@@ -46,11 +46,11 @@ func TestTasks(t *testing.T) {
 	res = callAPI(t, srv, http.MethodPut, tpath+"/completed", map[string]any{"completed": true})
 	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
 	assert.Equal(t, true, res.body["task"].(map[string]any)["completed"])
-	assert.Equal(t, true, srv.Tasks(loc, cid)[0]["completed"])
+	assert.True(t, srv.Tasks(loc, cid)[0].Completed)
 
 	res = callAPI(t, srv, http.MethodPut, tpath, map[string]any{"completed": false})
 	require.Equal(t, http.StatusOK, res.status)
-	assert.Equal(t, false, srv.Tasks(loc, cid)[0]["completed"])
+	assert.False(t, srv.Tasks(loc, cid)[0].Completed)
 
 	for _, tc := range []struct {
 		name, method, path string
@@ -76,16 +76,16 @@ func TestTasks(t *testing.T) {
 
 	taskNotFound := `{"statusCode":404,"message":"Task not found"}`
 	for _, tc := range []struct{ method, path string }{
-		{http.MethodGet, base + "/nope"}, {http.MethodPut, base + "/nope"}, {http.MethodDelete, base + "/nope"},
-		{http.MethodPut, base + "/nope/completed"},
+		{http.MethodGet, base + "/" + missingID}, {http.MethodPut, base + "/" + missingID}, {http.MethodDelete, base + "/" + missingID},
+		{http.MethodPut, base + "/" + missingID + "/completed"},
 	} {
 		res := callAPI(t, srv, tc.method, tc.path, map[string]any{"completed": true})
 		require.Equal(t, http.StatusNotFound, res.status, "%s %s", tc.method, tc.path)
 		assert.JSONEq(t, taskNotFound, string(res.raw))
 	}
-	requireContactNotFound(t, callAPI(t, srv, http.MethodGet, "/contacts/nope/tasks", nil))
-	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/nope/tasks", map[string]any{"title": "x", "dueDate": "2020-10-25T11:00:00Z", "completed": false}))
-	requireContactNotFound(t, callAPI(t, srv, http.MethodGet, "/contacts/nope/tasks/"+tid, nil))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodGet, "/contacts/"+missingID+"/tasks", nil))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/"+missingID+"/tasks", map[string]any{"title": "x", "dueDate": "2020-10-25T11:00:00Z", "completed": false}))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodGet, "/contacts/"+missingID+"/tasks/"+tid, nil))
 	require.Len(t, srv.Tasks(loc, cid), 2, "rejected requests changed nothing")
 
 	res = callAPI(t, srv, http.MethodDelete, tpath, nil)

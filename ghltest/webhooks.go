@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"sort"
 	"sync"
@@ -21,14 +22,18 @@ import (
 
 // Webhooks: when a registered URL is set, every state change made through the API (contact
 // created, updated, deleted or re-tagged; task created, completed or deleted; note created,
-// updated or deleted; appointment booked) is delivered there as GHL would: a compact JSON
-// payload with type, locationId, timestamp (RFC 3339) and a unique webhookId, signed with
-// Ed25519 (X-GHL-Signature) and RSA-SHA256 (X-WH-Signature) by the server's own test keys.
-// Delivery is asynchronous, in order for each location, and retried on a non-2xx answer or a
-// transport error. Events raised while no URL is registered are not delivered.
+// updated or deleted; appointment booked, changed or deleted; a message added to a
+// conversation, a conversation's unread count or star changed: conversations_webhooks.go) is
+// delivered there as GHL delivers it: a compact JSON payload with type, locationId, appId,
+// versionId, timestamp and a unique webhookId, signed with Ed25519 in X-GHL-Signature by the
+// server's own test key. Delivery is asynchronous and in order for each location. Like GHL,
+// the fake retries a delivery only when the receiver answers 429, six times at a fixed spacing
+// (GHL's ten minutes, scaled down to 10 ms by default; SetWebhookRetries changes both); any
+// other answer, 5xx included, and a failed connection end it. Events raised while no URL is
+// registered are not delivered. A text sent through a conversation provider is also posted,
+// unsigned, to the provider's Delivery URL, in a queue of its own.
 //
-//	verifier, _ := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(),
-//		ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()), ghl.WithRSAPublicKeys(srv.WebhookRSAPublicKey()))
+//	verifier, _ := ghlclient.NewVerifier(srv) // package ghltest/ghlclient
 //	srv.RegisterWebhook(receiver.URL)
 
 const (
@@ -36,35 +41,66 @@ const (
 	webhookKeepSent    = 1000 // delivered events kept for Redeliver
 	webhookRSABits     = 2048 // GHL's key is 4096 bits; 2048 keeps key generation fast in tests
 	webhookHTTPTimeout = 5 * time.Second
+	// DefaultWebhookRetries is how often GHL retries a delivery answered 429.
+	DefaultWebhookRetries = 6
+	// DefaultWebhookRetrySpacing is the fake's wait between those retries: GHL waits about ten
+	// minutes, with jitter; the fake scales that down so tests run fast.
+	DefaultWebhookRetrySpacing = 10 * time.Millisecond
 )
+
+type webhookConfig struct {
+	legacyRSA bool             // also sign with RSA in X-WH-Signature
+	clock     func() time.Time // timestamps; nil: the server's clock
+}
+
+// WithLegacyWebhookSignature makes deliveries carry X-WH-Signature (RSA-SHA256) beside
+// X-GHL-Signature, as GHL's did until it stopped sending the legacy header in mid-2026.
+// Without it a receiver that only checks RSA sees no signature it can verify, as with GHL now.
+func WithLegacyWebhookSignature() ServerOption {
+	return func(c *config) { c.hooks.legacyRSA = true }
+}
+
+// WithWebhookClock sets the clock that dates webhook deliveries (the payload's timestamp), so
+// a test can send events that a verifier finds stale or from the future. By default
+// deliveries are dated by the server's clock (WithClock).
+func WithWebhookClock(now func() time.Time) ServerOption {
+	return func(c *config) { c.hooks.clock = now }
+}
 
 // WebhookDelivery records one event the server delivered, or tried to.
 type WebhookDelivery struct {
-	WebhookID  string
-	Type       string
-	LocationID string
-	URL        string
+	WebhookID  string `json:"webhookId"`
+	Type       string `json:"type"`
+	LocationID string `json:"locationId"`
+	URL        string `json:"url"`
 	// Body is exactly the bytes sent; Header holds the signature and content-type headers.
-	Body   []byte
-	Header http.Header
+	Body   []byte      `json:"body"`
+	Header http.Header `json:"header"`
 	// Attempts counts HTTP attempts, retries included.
-	Attempts int
+	Attempts int `json:"attempts"`
 	// StatusCode is the last attempt's status; 0 when no response arrived.
-	StatusCode int
+	StatusCode int `json:"statusCode"`
 	// Err is the last attempt's transport error, if any.
-	Err string
+	Err string `json:"error,omitempty"`
 	// Delivered reports that an attempt got a 2xx answer.
-	Delivered bool
+	Delivered bool `json:"delivered"`
 	// Redelivery marks a delivery made by Redeliver.
-	Redelivery bool
+	Redelivery bool `json:"redelivery"`
 	// Dropped reports that the event was never sent: the location's queue was full or the
 	// server closed first.
-	Dropped bool
+	Dropped bool `json:"dropped"`
+	// MessageID names the message of a ProviderOutboundMessage delivery, which has no
+	// webhookId (Type "ProviderOutboundMessage", URL the provider's Delivery URL).
+	MessageID string `json:"messageId,omitempty"`
 }
 
 type webhookEvent struct {
 	id, typ, loc string
 	body         []byte
+	// target is the URL of a delivery that does not go to the app's webhook URL (a
+	// conversation provider's Delivery URL), and messageID the message it carries. Such a
+	// delivery is unsigned, as GHL's are, and has its own queue.
+	target, messageID string
 
 	signOnce sync.Once
 	header   http.Header
@@ -75,7 +111,37 @@ type queuedWebhook struct {
 	redelivery bool
 }
 
+// key is what the server remembers the event by for a redelivery.
+func (ev *webhookEvent) key() string {
+	if ev.target != "" {
+		return "provider-message:" + ev.messageID
+	}
+	return ev.id
+}
+
+// queue is the delivery queue of the event: one per location for the app's webhooks, and one
+// per location for provider deliveries, so a receiver answering 429 does not hold the other.
+func (ev *webhookEvent) queue() string {
+	if ev.target != "" {
+		return ev.loc + " provider"
+	}
+	return ev.loc
+}
+
+// record starts the delivery record of an event.
+func (ev *webhookEvent) record(url string, redelivery bool) WebhookDelivery {
+	if ev.target != "" {
+		url = ev.target
+	}
+	return WebhookDelivery{WebhookID: ev.id, Type: ev.typ, LocationID: ev.loc, URL: url, Body: ev.body,
+		Redelivery: redelivery, MessageID: ev.messageID}
+}
+
 type webhookState struct {
+	cfg       webhookConfig
+	appID     string
+	versionID string
+
 	edPub  ed25519.PublicKey
 	edPriv ed25519.PrivateKey
 
@@ -91,7 +157,7 @@ type webhookState struct {
 	mu        sync.Mutex
 	url       string
 	retries   int
-	backoff   time.Duration
+	spacing   time.Duration
 	closed    bool
 	queues    map[string][]queuedWebhook
 	running   map[string]bool
@@ -102,11 +168,13 @@ type webhookState struct {
 	log       []WebhookDelivery
 }
 
-func (h *webhookState) init() {
+func (h *webhookState) init(cfg webhookConfig, app oauthConfig) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		panic("ghltest: generating the webhook signing key: " + err.Error())
 	}
+	h.cfg = cfg
+	h.appID, h.versionID = app.appID(), DefaultVersionID
 	h.edPub, h.edPriv = pub, priv
 	h.client = &http.Client{
 		Timeout:   webhookHTTPTimeout,
@@ -115,8 +183,8 @@ func (h *webhookState) init() {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
-	h.retries = 3
-	h.backoff = 20 * time.Millisecond
+	h.retries = DefaultWebhookRetries
+	h.spacing = DefaultWebhookRetrySpacing
 	h.queues = map[string][]queuedWebhook{}
 	h.running = map[string]bool{}
 	h.sent = map[string]*webhookEvent{}
@@ -142,8 +210,12 @@ func (s *Server) WebhookPublicKey() ed25519.PublicKey {
 	return append(ed25519.PublicKey(nil), s.hooks.edPub...)
 }
 
-// WebhookRSAPublicKey returns the RSA key that verifies X-WH-Signature. The key pair is made
-// on first use.
+// SendsLegacyWebhookSignature reports whether deliveries carry X-WH-Signature
+// (WithLegacyWebhookSignature).
+func (s *Server) SendsLegacyWebhookSignature() bool { return s.hooks.cfg.legacyRSA }
+
+// WebhookRSAPublicKey returns the RSA key that verifies X-WH-Signature (sent only with
+// WithLegacyWebhookSignature). The key pair is made on first use.
 func (s *Server) WebhookRSAPublicKey() *rsa.PublicKey {
 	k := s.hooks.rsa()
 	return &rsa.PublicKey{N: k.N, E: k.E}
@@ -165,69 +237,93 @@ func (s *Server) RegisterWebhook(url string) {
 	s.hooks.mu.Unlock()
 }
 
-// SetWebhookRetries sets how often a failed delivery is retried (default 3) and the wait
-// before the first retry (default 20 ms, doubling each time).
-func (s *Server) SetWebhookRetries(retries int, backoff time.Duration) {
+// SetWebhookRetries sets how often a delivery answered 429 is retried (default
+// DefaultWebhookRetries, GHL's six) and the wait between two attempts (default
+// DefaultWebhookRetrySpacing; GHL's is about ten minutes). Each wait is the spacing plus up to
+// a tenth of it as jitter, as GHL's has. Other answers are never retried.
+func (s *Server) SetWebhookRetries(retries int, spacing time.Duration) {
 	s.hooks.mu.Lock()
 	s.hooks.retries = max(retries, 0)
-	s.hooks.backoff = max(backoff, 0)
+	s.hooks.spacing = max(spacing, 0)
 	s.hooks.mu.Unlock()
 }
 
-// SignWebhook returns the headers GHL would send with body: X-GHL-Signature (Ed25519) and
-// X-WH-Signature (RSA PKCS#1 v1.5, SHA-256), made with this server's keys, and Content-Type.
-// Use it to post hand-made payloads to a receiver under test.
+// SignWebhook returns the headers the server sends with body: X-GHL-Signature (Ed25519) and
+// Content-Type, and with WithLegacyWebhookSignature X-WH-Signature (RSA PKCS#1 v1.5,
+// SHA-256). Use it to post hand-made payloads to a receiver under test.
 func (s *Server) SignWebhook(body []byte) http.Header {
 	return s.hooks.sign(body)
 }
 
 func (h *webhookState) sign(body []byte) http.Header {
-	sum := sha256.Sum256(body)
-	rsaSig, err := rsa.SignPKCS1v15(rand.Reader, h.rsa(), crypto.SHA256, sum[:])
-	if err != nil {
-		panic("ghltest: RSA signing: " + err.Error())
-	}
 	hdr := http.Header{}
 	hdr.Set("Content-Type", "application/json")
 	hdr.Set("X-GHL-Signature", base64.StdEncoding.EncodeToString(ed25519.Sign(h.edPriv, body)))
-	hdr.Set("X-WH-Signature", base64.StdEncoding.EncodeToString(rsaSig))
+	if h.cfg.legacyRSA {
+		sum := sha256.Sum256(body)
+		rsaSig, err := rsa.SignPKCS1v15(rand.Reader, h.rsa(), crypto.SHA256, sum[:])
+		if err != nil {
+			panic("ghltest: RSA signing: " + err.Error())
+		}
+		hdr.Set("X-WH-Signature", base64.StdEncoding.EncodeToString(rsaSig))
+	}
 	return hdr
 }
 
-// EmitWebhook delivers an event of any type (for example "INSTALL" or "OpportunityCreate") to
-// the registered URL, as if GHL raised it for locationID. payload holds the members besides
-// type, locationId, timestamp and webhookId, which are added. It returns the webhookId, or ""
-// when no URL is registered.
-func (s *Server) EmitWebhook(locationID, eventType string, payload map[string]any) string {
-	return s.emitEvent(locationID, eventType, payload)
+// EmitOption changes one event of EmitWebhook.
+type EmitOption func(*emitOptions)
+
+type emitOptions struct {
+	at time.Time
 }
 
-// emit delivers a webhook event of eventType for a location (payload without type,
-// locationId, timestamp and webhookId, which emit adds).
+// EmitAt dates the event t (its timestamp), for instance to test that a receiver refuses a
+// stale delivery.
+func EmitAt(t time.Time) EmitOption { return func(o *emitOptions) { o.at = t } }
+
+// EmitWebhook delivers an event of any type (for example "INSTALL" or "OpportunityCreate") to
+// the registered URL, as if GHL raised it for locationID. payload holds the event's own
+// members; type, locationId, appId, versionId, timestamp and webhookId are added (a payload
+// member named appId or versionId wins over the server's). It returns the webhookId, or ""
+// when no URL is registered.
+func (s *Server) EmitWebhook(locationID, eventType string, payload map[string]any, opts ...EmitOption) string {
+	var o emitOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return s.emitEvent(locationID, eventType, payload, o)
+}
+
+// emit delivers a webhook event of eventType for a location.
 func (s *Server) emit(locationID, eventType string, payload map[string]any) {
-	s.emitEvent(locationID, eventType, payload)
+	s.emitEvent(locationID, eventType, payload, emitOptions{})
 }
 
 // Contact members that the API returns but contact webhooks do not carry.
-var contactOnlyFields = []string{"type", "firstNameLowerCase", "lastNameLowerCase", "fullNameLowerCase", "emailLowerCase"}
+func contactOnlyField(k string) bool {
+	switch k {
+	case "type", "firstNameLowerCase", "lastNameLowerCase", "fullNameLowerCase", "emailLowerCase":
+		return true
+	}
+	return false
+}
 
 // emitContact delivers a contact event: the stored contact, flat, shaped like GHL's contact
 // webhook payloads (the contact's own "type" gives way to the event type).
 func (s *Server) emitContact(eventType, locationID string, contact map[string]any) {
 	payload := make(map[string]any, len(contact)+1)
 	for k, v := range contact {
-		payload[k] = v
-	}
-	for _, k := range contactOnlyFields {
-		delete(payload, k)
+		if !contactOnlyField(k) {
+			payload[k] = v
+		}
 	}
 	if _, ok := payload["attachments"]; !ok {
 		payload["attachments"] = []any{}
 	}
-	s.emitEvent(locationID, eventType, payload)
+	s.emitEvent(locationID, eventType, payload, emitOptions{})
 }
 
-func (s *Server) emitEvent(locationID, eventType string, payload map[string]any) string {
+func (s *Server) emitEvent(locationID, eventType string, payload map[string]any, o emitOptions) string {
 	h := &s.hooks
 	h.mu.Lock()
 	active := h.url != "" && !h.closed
@@ -235,8 +331,20 @@ func (s *Server) emitEvent(locationID, eventType string, payload map[string]any)
 	if !active {
 		return ""
 	}
+	at := o.at
+	if at.IsZero() {
+		at = s.clock()
+		if h.cfg.clock != nil {
+			at = h.cfg.clock()
+		}
+	}
+	full := make(map[string]any, len(payload)+2)
+	full["appId"], full["versionId"] = h.appID, h.versionID
+	for k, v := range payload {
+		full[k] = v
+	}
 	id := newWebhookID()
-	body, err := encodeWebhook(eventType, locationID, payload, s.now(), id)
+	body, err := encodeWebhook(eventType, locationID, full, isoTimestamp(at), id)
 	if err != nil {
 		panic("ghltest: encoding a webhook payload: " + err.Error())
 	}
@@ -314,58 +422,61 @@ func (h *webhookState) enqueue(q queuedWebhook) {
 	if h.closed {
 		return
 	}
-	if len(h.queues[q.ev.loc]) >= webhookQueueLimit {
-		h.log = append(h.log, WebhookDelivery{WebhookID: q.ev.id, Type: q.ev.typ, LocationID: q.ev.loc,
-			URL: h.url, Body: q.ev.body, Redelivery: q.redelivery, Dropped: true})
+	key := q.ev.queue()
+	if len(h.queues[key]) >= webhookQueueLimit {
+		rec := q.ev.record(h.url, q.redelivery)
+		rec.Dropped = true
+		h.log = append(h.log, rec)
 		return
 	}
 	if !q.redelivery {
 		h.rememberLocked(q.ev)
 	}
-	h.queues[q.ev.loc] = append(h.queues[q.ev.loc], q)
+	h.queues[key] = append(h.queues[key], q)
 	if h.pending == 0 {
 		h.idle = make(chan struct{})
 	}
 	h.pending++
-	if !h.running[q.ev.loc] {
-		h.running[q.ev.loc] = true
+	if !h.running[key] {
+		h.running[key] = true
 		h.wg.Add(1)
-		go h.run(q.ev.loc)
+		go h.run(key)
 	}
 }
 
 func (h *webhookState) rememberLocked(ev *webhookEvent) {
-	h.sent[ev.id] = ev
-	h.sentOrder = append(h.sentOrder, ev.id)
+	h.sent[ev.key()] = ev
+	h.sentOrder = append(h.sentOrder, ev.key())
 	if len(h.sentOrder) > webhookKeepSent {
 		delete(h.sent, h.sentOrder[0])
 		h.sentOrder = h.sentOrder[1:]
 	}
 }
 
-// run delivers one location's queue in order, then ends.
-func (h *webhookState) run(loc string) {
+// run delivers one queue in order, then ends.
+func (h *webhookState) run(key string) {
 	defer h.wg.Done()
 	for {
 		h.mu.Lock()
-		q := h.queues[loc]
+		q := h.queues[key]
 		if len(q) == 0 || h.closed {
 			for _, item := range q {
-				h.log = append(h.log, WebhookDelivery{WebhookID: item.ev.id, Type: item.ev.typ, LocationID: loc,
-					Body: item.ev.body, Redelivery: item.redelivery, Dropped: true})
+				rec := item.ev.record("", item.redelivery)
+				rec.URL, rec.Dropped = "", true
+				h.log = append(h.log, rec)
 			}
 			h.doneLocked(len(q))
-			delete(h.queues, loc)
-			h.running[loc] = false
+			delete(h.queues, key)
+			h.running[key] = false
 			h.mu.Unlock()
 			return
 		}
 		item := q[0]
-		h.queues[loc] = q[1:]
-		url, retries, backoff := h.url, h.retries, h.backoff
+		h.queues[key] = q[1:]
+		url, retries, spacing := h.url, h.retries, h.spacing
 		h.mu.Unlock()
 
-		rec := h.deliver(item, url, retries, backoff)
+		rec := h.deliver(item, url, retries, spacing)
 
 		h.mu.Lock()
 		h.log = append(h.log, rec)
@@ -385,24 +496,38 @@ func (h *webhookState) doneLocked(n int) {
 	}
 }
 
-func (h *webhookState) deliver(item queuedWebhook, url string, retries int, backoff time.Duration) WebhookDelivery {
+// deliver sends one event and retries it while the receiver answers 429, as GHL does; every
+// other status, and a failed connection, ends the delivery.
+func (h *webhookState) deliver(item queuedWebhook, url string, retries int, spacing time.Duration) WebhookDelivery {
 	ev := item.ev
-	ev.signOnce.Do(func() { ev.header = h.sign(ev.body) })
-	rec := WebhookDelivery{WebhookID: ev.id, Type: ev.typ, LocationID: ev.loc, URL: url, Body: ev.body,
-		Header: ev.header.Clone(), Redelivery: item.redelivery}
+	ev.signOnce.Do(func() {
+		if ev.target != "" {
+			// GHL signs no delivery to a provider's Delivery URL (highlevel-api-docs#224).
+			ev.header = http.Header{"Content-Type": {"application/json"}}
+			return
+		}
+		ev.header = h.sign(ev.body)
+	})
+	rec := ev.record(url, item.redelivery)
+	rec.Header = ev.header.Clone()
+	url = rec.URL
 	if url == "" {
 		rec.Dropped = true
 		return rec
 	}
-	wait := backoff
 	for attempt := 0; attempt <= retries; attempt++ {
 		if attempt > 0 {
+			wait := spacing
+			if spacing >= 10 {
+				wait += mrand.N(spacing / 10)
+			}
+			t := time.NewTimer(wait)
 			select {
 			case <-h.ctx.Done():
+				t.Stop()
 				return rec
-			case <-time.After(wait):
+			case <-t.C:
 			}
-			wait *= 2
 		}
 		rec.Attempts++
 		status, err := h.post(url, ev)
@@ -410,11 +535,8 @@ func (h *webhookState) deliver(item queuedWebhook, url string, retries int, back
 		if err != nil {
 			rec.Err = err.Error()
 		}
-		if status >= 200 && status < 300 {
-			rec.Delivered = true
-			return rec
-		}
-		if h.ctx.Err() != nil {
+		rec.Delivered = status >= 200 && status < 300
+		if status != http.StatusTooManyRequests || h.ctx.Err() != nil {
 			return rec
 		}
 	}
@@ -453,6 +575,26 @@ func (s *Server) Redeliver(webhookID string) error {
 		return fmt.Errorf("ghltest: no webhook with ID %q", webhookID)
 	case url == "":
 		return errors.New("ghltest: no webhook URL registered")
+	}
+	h.enqueue(queuedWebhook{ev: ev, redelivery: true})
+	return nil
+}
+
+// RedeliverProviderMessage posts the ProviderOutboundMessage of a message to its provider's
+// Delivery URL again: the same bytes, as a repeated delivery of GHL's would be. Use it to
+// test that a provider handles a message once. It fails for a message the server delivered to
+// no provider (it keeps the last 1,000 deliveries).
+func (s *Server) RedeliverProviderMessage(messageID string) error {
+	h := &s.hooks
+	h.mu.Lock()
+	ev, ok := h.sent[(&webhookEvent{target: "-", messageID: messageID}).key()]
+	closed := h.closed
+	h.mu.Unlock()
+	switch {
+	case closed:
+		return errors.New("ghltest: server is closed")
+	case !ok:
+		return fmt.Errorf("ghltest: no provider delivery of message %q", messageID)
 	}
 	h.enqueue(queuedWebhook{ev: ev, redelivery: true})
 	return nil

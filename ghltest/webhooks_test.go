@@ -66,17 +66,22 @@ func flush(t *testing.T, srv *Server) {
 	require.NoError(t, srv.FlushWebhooks(ctx))
 }
 
-// requireSigned checks both signature headers against the server's public keys.
+// requireSigned checks X-GHL-Signature against the server's key, and that X-WH-Signature is
+// present (and valid) only when the server sends the legacy header.
 func requireSigned(t *testing.T, srv *Server, h http.Header, body []byte) {
 	t.Helper()
 	edSig, err := base64.StdEncoding.DecodeString(h.Get("X-GHL-Signature"))
 	require.NoError(t, err)
 	require.True(t, ed25519.Verify(srv.WebhookPublicKey(), body, edSig), "X-GHL-Signature")
+	assert.Equal(t, "application/json", h.Get("Content-Type"))
+	if !srv.hooks.cfg.legacyRSA {
+		assert.Empty(t, h.Values("X-WH-Signature"), "GHL no longer sends the legacy header")
+		return
+	}
 	rsaSig, err := base64.StdEncoding.DecodeString(h.Get("X-WH-Signature"))
 	require.NoError(t, err)
 	sum := sha256.Sum256(body)
 	require.NoError(t, rsa.VerifyPKCS1v15(srv.WebhookRSAPublicKey(), crypto.SHA256, sum[:], rsaSig), "X-WH-Signature")
-	assert.Equal(t, "application/json", h.Get("Content-Type"))
 }
 
 func TestWebhooksFollowStateChanges(t *testing.T) {
@@ -168,7 +173,7 @@ func TestWebhooksFollowStateChanges(t *testing.T) {
 }
 
 func TestWebhooksVerifyWithTheSDK(t *testing.T) {
-	srv := newAPIServer(t)
+	srv := New(t, WithLegacyWebhookSignature())
 	v, err := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(),
 		ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()), ghl.WithRSAPublicKeys(srv.WebhookRSAPublicKey()))
 	require.NoError(t, err)
@@ -203,41 +208,100 @@ func TestWebhooksVerifyWithTheSDK(t *testing.T) {
 	assert.NoError(t, err)
 }
 
-func TestWebhooksRetryThenGiveUp(t *testing.T) {
+// GHL retries a delivery only while the receiver answers 429, six times; any other answer,
+// and a connection that fails, ends it.
+func TestWebhooksRetryOnlyOn429(t *testing.T) {
 	srv := newAPIServer(t)
-	srv.SetWebhookRetries(3, time.Millisecond)
+	srv.SetWebhookRetries(DefaultWebhookRetries, time.Millisecond)
+	var mu sync.Mutex
+	answers := map[string][]int{ // by note body: the answers to give, in order; then 200
+		"retried":   {429, 429, 204},
+		"final 500": {500, 200},
+		"final 400": {400, 200},
+		"final 503": {503, 200},
+		"gives up":  {429, 429, 429, 429, 429, 429, 429, 200},
+	}
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct{ Body string }
+		assert.NoError(t, json.NewDecoder(r.Body).Decode(&ev))
+		mu.Lock()
+		code := http.StatusOK
+		if a := answers[ev.Body]; len(a) > 0 {
+			code, answers[ev.Body] = a[0], a[1:]
+		}
+		mu.Unlock()
+		w.WriteHeader(code)
+	}))
+	t.Cleanup(rcv.Close)
+	srv.RegisterWebhook(rcv.URL)
+	for _, body := range []string{"retried", "final 500", "final 400", "final 503", "gives up"} {
+		srv.EmitWebhook(srv.LocationID(), "NoteCreate", map[string]any{"body": body})
+	}
+	flush(t, srv)
+
+	type outcome struct {
+		attempts, status int
+		delivered        bool
+	}
+	got := map[string]outcome{}
+	for _, d := range srv.Deliveries() {
+		var ev struct{ Body string }
+		require.NoError(t, json.Unmarshal(d.Body, &ev))
+		got[ev.Body] = outcome{d.Attempts, d.StatusCode, d.Delivered}
+	}
+	assert.Equal(t, map[string]outcome{
+		"retried":   {3, 204, true},
+		"final 500": {1, 500, false},
+		"final 400": {1, 400, false},
+		"final 503": {1, 503, false},
+		"gives up":  {7, 429, false}, // one attempt and six retries
+	}, got)
+
+	// A receiver that cannot be reached gets one attempt.
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	srv.RegisterWebhook(down.URL)
+	srv.EmitWebhook(srv.LocationID(), "NoteCreate", map[string]any{"body": "down"})
+	flush(t, srv)
+	d := srv.Deliveries()
+	last := d[len(d)-1]
+	assert.Equal(t, 1, last.Attempts)
+	assert.Zero(t, last.StatusCode)
+	assert.NotEmpty(t, last.Err)
+	assert.False(t, last.Delivered)
+}
+
+// A retry sends the same bytes with the same signature, after the configured spacing.
+func TestWebhooksRetrySpacing(t *testing.T) {
+	srv := newAPIServer(t)
+	srv.SetWebhookRetries(2, 30*time.Millisecond)
+	var mu sync.Mutex
+	var times []time.Time
 	rcv := newHookReceiver(t, func(n int) int {
-		if n <= 2 {
-			return http.StatusInternalServerError
+		mu.Lock()
+		defer mu.Unlock()
+		times = append(times, time.Now())
+		if n < 3 {
+			return http.StatusTooManyRequests
 		}
-		if n == 3 {
-			return http.StatusNoContent
-		}
-		return http.StatusServiceUnavailable
+		return http.StatusOK
 	})
 	srv.RegisterWebhook(rcv.URL)
-	first := srv.EmitWebhook(srv.LocationID(), "NoteCreate", map[string]any{"body": "a"})
+	srv.EmitWebhook(srv.LocationID(), "NoteCreate", map[string]any{"body": "a"})
 	flush(t, srv)
-	second := srv.EmitWebhook(srv.LocationID(), "NoteCreate", map[string]any{"body": "b"})
-	flush(t, srv)
-
-	d := srv.Deliveries()
-	require.Len(t, d, 2)
-	assert.Equal(t, first, d[0].WebhookID)
-	assert.True(t, d[0].Delivered)
-	assert.Equal(t, 3, d[0].Attempts)
-	assert.Equal(t, http.StatusNoContent, d[0].StatusCode)
-	assert.Equal(t, second, d[1].WebhookID)
-	assert.False(t, d[1].Delivered)
-	assert.Equal(t, 4, d[1].Attempts, "one attempt plus three retries")
-	assert.Equal(t, http.StatusServiceUnavailable, d[1].StatusCode)
-
 	got := rcv.received()
-	require.Len(t, got, 7)
-	for _, h := range got[:3] {
+	require.Len(t, got, 3)
+	for _, h := range got {
 		assert.Equal(t, got[0].body, h.body, "a retry sends the same bytes")
 		assert.Equal(t, got[0].header.Get("X-GHL-Signature"), h.header.Get("X-GHL-Signature"))
 	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 1; i < len(times); i++ {
+		gap := times[i].Sub(times[i-1])
+		assert.GreaterOrEqual(t, gap, 30*time.Millisecond, "spacing")
+	}
+	assert.True(t, srv.Deliveries()[0].Delivered)
 }
 
 func TestWebhooksRedeliverAndOrder(t *testing.T) {
@@ -279,7 +343,7 @@ func TestWebhooksRedeliverAndOrder(t *testing.T) {
 func TestWebhooksCloseStopsDelivery(t *testing.T) {
 	srv := NewServer()
 	srv.SetWebhookRetries(5, time.Hour)
-	rcv := newHookReceiver(t, func(int) int { return http.StatusBadGateway })
+	rcv := newHookReceiver(t, func(int) int { return http.StatusTooManyRequests })
 	srv.RegisterWebhook(rcv.URL)
 	srv.EmitWebhook(srv.LocationID(), "NoteCreate", nil)
 	srv.EmitWebhook(srv.LocationID(), "NoteCreate", nil)
@@ -315,4 +379,57 @@ func TestFlushWebhooksHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	assert.ErrorIs(t, srv.FlushWebhooks(ctx), context.Canceled)
+}
+
+// Every delivery carries appId (the client ID's part before the dash), versionId, timestamp
+// and webhookId; the timestamp comes from the server's clock, WithWebhookClock or EmitAt.
+func TestWebhookEnvelope(t *testing.T) {
+	fixed := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	srv := New(t, WithOAuthApp("6650b1c8e4ad1f3b6e9d-lx2k3j4h", "secret"), WithWebhookClock(func() time.Time { return fixed }))
+	rcv := newHookReceiver(t, ok200)
+	srv.RegisterWebhook(rcv.URL)
+	createContactAPI(t, srv, map[string]any{"email": "env@example.com"})
+	stale := fixed.Add(-2 * time.Hour)
+	srv.EmitWebhook(srv.LocationID(), "NoteCreate", map[string]any{"body": "old"}, EmitAt(stale))
+	srv.EmitWebhook("", "INSTALL", map[string]any{"appId": "other-app"})
+	flush(t, srv)
+
+	got := rcv.received()
+	require.Len(t, got, 3)
+	envs, raw := map[string]map[string]any{}, map[string]receivedHook{}
+	for _, h := range got {
+		requireSigned(t, srv, h.header, h.body)
+		var env map[string]any
+		require.NoError(t, json.Unmarshal(h.body, &env))
+		envs[env["type"].(string)], raw[env["type"].(string)] = env, h
+	}
+	created := envs["ContactCreate"]
+	assert.Equal(t, "6650b1c8e4ad1f3b6e9d", created["appId"])
+	assert.Equal(t, DefaultVersionID, created["versionId"])
+	assert.Equal(t, "2026-03-01T09:30:00.000Z", created["timestamp"])
+	assert.NotEmpty(t, created["webhookId"])
+	assert.Equal(t, "2026-03-01T07:30:00.000Z", envs["NoteCreate"]["timestamp"], "EmitAt dates one event")
+	assert.Equal(t, "other-app", envs["INSTALL"]["appId"], "a payload's own appId wins")
+	assert.NotContains(t, envs["INSTALL"], "locationId", "an agency-level event has no location")
+
+	// A verifier refuses an event older than its window (tolerance plus GHL's redelivery horizon).
+	v, err := ghl.NewWebhookVerifier(ghl.WithoutDefaultKeys(), ghl.WithEd25519PublicKeys(srv.WebhookPublicKey()),
+		ghl.WithClock(func() time.Time { return fixed }))
+	require.NoError(t, err)
+	_, err = v.Verify(context.Background(), raw["NoteCreate"].header, raw["NoteCreate"].body)
+	assert.ErrorIs(t, err, ghl.ErrStaleWebhook)
+	_, err = v.Verify(context.Background(), raw["ContactCreate"].header, raw["ContactCreate"].body)
+	assert.NoError(t, err)
+}
+
+// GHL stopped sending the RSA X-WH-Signature in 2026; the fake sends it only when asked.
+func TestWebhookLegacySignatureOnlyWhenAsked(t *testing.T) {
+	body := []byte(`{"type":"NoteCreate"}`)
+	plain := New(t)
+	assert.Empty(t, plain.SignWebhook(body).Values("X-WH-Signature"))
+	assert.NotEmpty(t, plain.SignWebhook(body).Get("X-GHL-Signature"))
+	legacy := New(t, WithLegacyWebhookSignature())
+	h := legacy.SignWebhook(body)
+	requireSigned(t, legacy, h, body)
+	assert.True(t, legacy.SendsLegacyWebhookSignature())
 }

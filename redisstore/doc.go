@@ -16,7 +16,7 @@
 //
 //	<prefix>token:<location or company ID>      the token pair, as ghl.MarshalToken encodes it
 //	<prefix>lock:<location or company ID>       the refresh lock
-//	<prefix>webhook:<webhookId>                 "claimed" or "processed", with a TTL
+//	<prefix>webhook:<webhookId>                 "claimed" or "processed", with a TTL (see below)
 //	<prefix>ratelimit:{<location ID>}:log       receipt times (sorted set)
 //	<prefix>ratelimit:{<location ID>}:pending   requests in flight (sorted set)
 //	<prefix>ratelimit:{<location ID>}:state     learned window, daily budget, pause (hash)
@@ -32,6 +32,13 @@
 // a token). Should Redis forget a token all the same (a restart without persistence), a
 // replica that still holds the pair writes it back under the lock before its next refresh; a
 // pair no replica holds is gone.
+//
+// Size maxmemory for the webhook keys, which noeviction will not make room for: a handled
+// webhook ID is kept for the TTL the verifier gives it, twice the tolerance plus GHL's
+// 75-minute redelivery horizon plus a minute (86 minutes with the default 5-minute
+// tolerance; it was 11), so Redis holds about 8 times as many webhook keys as before: one per
+// delivery of the last 86 minutes, about 180 bytes each with a 36-character webhookId
+// (measured on Redis 7). At 10 deliveries a second that is some 52,000 keys, about 9.5 MB.
 //
 // Redis errors are returned wrapped, naming the operation that failed ("redisstore: saving
 // token for ..."), and never contain tokens. A call made while Redis is unreachable fails

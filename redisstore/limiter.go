@@ -65,8 +65,8 @@ func (c LimiterConfig) validate() error {
 
 // Limiter is a ghl.Limiter whose budget lives in Redis, so every process using the same Redis
 // and prefix shares one budget per location, as GHL counts it. It keeps the meaning of the
-// SDK's in-process limiter (ghl.NewLimiter, ghl.WindowBudget), with the state where every
-// process sees it.
+// SDK's in-process limiter (ghl.NewLimiter, the default), with the state where every process
+// sees it.
 //
 // It keeps a sliding-window log per location: a request may go while fewer than Max requests
 // are in flight or were answered within the last Interval. A slot is stamped with the time
@@ -146,10 +146,11 @@ const (
 	stateTTL = 48 * time.Hour
 )
 
-// reserveScript admits requests while the location's window has free slots. It mirrors
-// ghl.WindowBudget.Admit, with the log in a sorted set (receipt times) and the requests in
-// flight in another (lease deadlines), so that every process sees them. It takes the IDs of
-// all of a process's waiters at once, so a window that opens is filled in one round trip.
+// reserveScript admits requests while the location's window has free slots. It mirrors the
+// in-process limiter's admission (windowBudget.admit in the ghl package), with the log in a
+// sorted set (receipt times) and the requests in flight in another (lease deadlines), so that
+// every process sees them. It takes the IDs of all of a process's waiters at once, so a
+// window that opens is filled in one round trip.
 // KEYS: log, pending, state. ARGV: default max, default interval (µs), lease (µs), in-flight
 // poll (µs), default daily limit, max pause (µs), state TTL (ms), then the reservation IDs.
 // Returns {0, wait µs, n}: the first n IDs were admitted, and the others may ask again after
@@ -243,9 +244,9 @@ return {0, poll, n}
 `)
 
 // observeScript records the outcome of a reserved request and what its headers said. It
-// mirrors ghl.WindowBudget.Observe. The slot is stamped with the receipt time on the Redis
-// server's clock: its time now less how long ago the response arrived, which only ever errs
-// late, as a stamp may.
+// mirrors the in-process limiter's windowBudget.observe (in the ghl package). The slot is
+// stamped with the receipt time on the Redis server's clock: its time now less how long ago
+// the response arrived, which only ever errs late, as a stamp may.
 // KEYS: log, pending, state. ARGV: reservation id, notSent (0/1), responded (0/1), status,
 // max, interval (µs), remaining (-1: absent), daily limit, daily remaining (-1: absent),
 // retry after (µs), default interval (µs), state TTL (ms), time since receipt (µs), lease (µs).

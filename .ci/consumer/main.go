@@ -48,6 +48,9 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := srv.AddCustomField(srv.LocationID(), ghltest.CustomField{Name: "Source detail"}); err != nil {
+		return err
+	}
 	c, _, err := client.Contacts.Create(ctx, &ghl.ContactCreateRequest{
 		FirstName:    "Ada",
 		Email:        "ada@example.com",
@@ -75,7 +78,7 @@ func run(ctx context.Context) error {
 		n++
 	}
 
-	_, _, err = client.Contacts.Get(ctx, "missing")
+	_, _, err = client.Contacts.Get(ctx, "NoSuchContact0000001")
 	var apiErr *ghl.APIError
 	if !errors.As(err, &apiErr) || !errors.Is(err, ghl.ErrNotFound) {
 		return fmt.Errorf("want a not-found APIError, got %v", err)

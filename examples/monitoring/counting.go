@@ -42,7 +42,7 @@ const maxCountedStatus = 599
 
 var (
 	retryReasons      = [...]string{ghl.RetryReasonTransport, ghl.RetryReasonRateLimited, ghl.RetryReasonServer, ghl.RetryReasonTimeout, ghl.RetryReasonUnauthorized}
-	webhookOutcomes   = [...]string{ghl.WebhookAccepted, ghl.WebhookRejected, ghl.WebhookDuplicate, ghl.WebhookFailed}
+	webhookOutcomes   = [...]string{ghl.WebhookAccepted, ghl.WebhookRejected, ghl.WebhookDuplicate, ghl.WebhookFailed, ghl.WebhookInFlight}
 	webhookRejections = [...]string{ghl.WebhookRejectMissingSignature, ghl.WebhookRejectInvalidSignature, ghl.WebhookRejectStale,
 		ghl.WebhookRejectTooLarge, ghl.WebhookRejectMalformed, ghl.WebhookRejectOther}
 )

@@ -50,7 +50,10 @@ func TestCountingObserverCounts(t *testing.T) {
 	c.OnWebhook(ctx, ghl.WebhookInfo{Outcome: ghl.WebhookFailed, Err: errors.New("handler")})
 	c.OnWebhook(ctx, ghl.WebhookInfo{Outcome: ghl.WebhookRejected, Err: ghl.ErrMissingSignature})
 	c.OnWebhook(ctx, ghl.WebhookInfo{Outcome: ghl.WebhookRejected, Err: fmt.Errorf("%w: bad", ghl.ErrInvalidSignature)})
-	c.OnWebhook(ctx, ghl.WebhookInfo{Outcome: ghl.WebhookRejected, Err: errors.New("replay store down")})
+	c.OnWebhook(ctx, ghl.WebhookInfo{Outcome: ghl.WebhookRejected, Err: errors.New("unclassified")})
+	c.OnWebhook(ctx, ghl.WebhookInfo{Outcome: ghl.WebhookInFlight, Err: errors.New("a copy is being handled")})
+	c.OnWebhook(ctx, ghl.WebhookInfo{Outcome: ghl.WebhookInFlight})
+	c.OnWebhook(ctx, ghl.WebhookInfo{Outcome: "new_outcome"})
 
 	assert.Equal(t, Counts{
 		Attempts:         5,
@@ -62,7 +65,8 @@ func TestCountingObserverCounts(t *testing.T) {
 		RateLimitWaited:      5 * time.Second,
 		TokenRefreshes:       2,
 		TokenRefreshFailures: 1,
-		Webhooks:             map[string]int64{ghl.WebhookAccepted: 2, ghl.WebhookDuplicate: 1, ghl.WebhookFailed: 1, ghl.WebhookRejected: 3},
+		Webhooks: map[string]int64{ghl.WebhookAccepted: 2, ghl.WebhookDuplicate: 1, ghl.WebhookFailed: 1, ghl.WebhookRejected: 3,
+			ghl.WebhookInFlight: 2, "other": 1},
 		WebhookRejections: map[string]int64{ghl.WebhookRejectMissingSignature: 1, ghl.WebhookRejectInvalidSignature: 1,
 			ghl.WebhookRejectOther: 1},
 		Locations: map[string]LocationCounts{

@@ -58,8 +58,8 @@ func (s *Syncer) CatchUp(ctx context.Context) (*CatchUpResult, error) {
 		added := timeOf(c.DateAdded)
 		switch {
 		case res.Since.IsZero():
-			s.store.UpsertByContactID(c.ID, normalizePhone(c.Phone), func(r *Record) {
-				applyContact(r, c)
+			s.store.UpsertByContactID(c.ID, s.phoneFromGHL(c.ID, c.Phone), func(r *Record) {
+				applyContact(r, c, s.region)
 				r.SyncedAt = s.now()
 				if r.UpdatedAt.IsZero() {
 					r.UpdatedAt = r.SyncedAt
@@ -69,9 +69,9 @@ func (s *Syncer) CatchUp(ctx context.Context) (*CatchUpResult, error) {
 			// New to LinkedPhone, or created after the last walk: its ContactCreate may have
 			// been missed. A record that already has its follow-up task is left as it is.
 			// (Contacts in the margin that the last walk imported are linked and older.)
-			followUp, err := s.linkNewContact(ctx, "catch-up: contact created while away", c.ID, displayName(contactName(c), c.Phone), normalizePhone(c.Phone), func(r *Record) {
+			followUp, err := s.linkNewContact(ctx, "catch-up: contact created while away", c.ID, displayName(contactName(c), c.Phone), s.phoneFromGHL(c.ID, c.Phone), func(r *Record) {
 				if !staleContact(r, timeOf(c.DateUpdated)) {
-					applyContact(r, c)
+					applyContact(r, c, s.region)
 				}
 			})
 			if err != nil {
@@ -85,7 +85,7 @@ func (s *Syncer) CatchUp(ctx context.Context) (*CatchUpResult, error) {
 					return false
 				}
 				before := *r
-				applyContact(r, c)
+				applyContact(r, c, s.region)
 				if contactFieldsEqual(&before, r) {
 					return true // only the dateUpdated moved (say, a note was added)
 				}

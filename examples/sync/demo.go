@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	ghl "github.com/linkedphone/ghl-go"
@@ -25,7 +26,8 @@ type demoOptions struct {
 	// Verbose also logs each webhook verdict (the demo's forged delivery is logged as a warning).
 	Verbose bool
 	// Server, if set, is used instead of a fresh ghltest server (tests inspect it afterwards);
-	// it must have no contacts yet.
+	// it must have no contacts yet, and a short ghltest.WithProviderStatusDelay keeps the
+	// texts workflow short.
 	Server *ghltest.Server
 	// Seed makes the demo data repeatable.
 	Seed int64
@@ -42,6 +44,18 @@ type demoResult struct {
 	NewCaller     *PushResult
 	KnownCallerID string
 	KnownCaller   *PushResult
+	// Setup is the location's users, follow-up calendar and fields (demo_setup.go).
+	// FollowUpCallerID is a third caller, answered on another extension; both answered
+	// calls ask for a follow-up. Moved is the follow-up a GHL user then moved, and where to.
+	Setup            *demoSetup
+	Fields           *FieldCheck
+	FollowUpCallerID string
+	FollowUpCaller   *PushResult
+	Moved            struct {
+		RecordID, AppointmentID string
+		From, To                time.Time
+	}
+	Tally Tally
 
 	GHLContactID string // the contact a GHL user created
 
@@ -65,6 +79,9 @@ type demoResult struct {
 	Missed  int
 	CatchUp *CatchUpResult
 
+	// Texts is what workflow 7 did.
+	Texts *textsResult
+
 	Stats   snapshot
 	Elapsed time.Duration
 }
@@ -85,28 +102,39 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	srv := opts.Server
 	if srv == nil {
 		// GHL's real budget: 100 requests per 10 s per location, 200,000 a day.
-		srv = ghltest.NewServer(ghltest.WithRateLimit(ghltest.GHLRateLimit(ghltest.SlidingWindow)))
+		srv = ghltest.NewServer(ghltest.WithRateLimit(ghltest.GHLRateLimit(ghltest.SlidingWindow)),
+			ghltest.WithProviderStatusDelay(demoStatusWindow))
 		defer srv.Close()
 	}
 	loc := srv.LocationID()
 	res := &demoResult{LocationID: loc}
+	var err error
 	out.holdReports = true
 	defer out.flushReports()
 	res.SeededIDs = srv.Seed(loc, opts.Contacts, opts.Seed)
+	if res.Setup, err = prepareDemoLocation(srv, loc); err != nil {
+		return nil, err
+	}
 
 	// The demo starts LinkedPhone from nothing, since the fake's IDs are new on every run.
 	if err := os.Remove(opts.DataPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("resetting the demo data file: %w", err)
 	}
-	store, err := OpenStore(opts.DataPath)
-	if err != nil {
+	if err := os.RemoveAll(recordingsDir(opts.DataPath)); err != nil {
+		return nil, fmt.Errorf("resetting the demo recordings: %w", err)
+	}
+	var store *Store
+	if store, err = OpenStore(opts.DataPath); err != nil {
 		return nil, err
 	}
 
 	st := newStats()
+	// LinkedPhone works through its marketplace app, installed in the location: the app's
+	// OAuth token, the one GHL takes call logs and status updates from (its conversation
+	// providers belong to it).
 	client, err := ghl.NewClient(
 		ghl.WithBaseURL(srv.URL),
-		ghl.WithAccessToken(srv.Token()),
+		ghl.WithAccessToken(srv.ProviderAppToken(loc)),
 		ghl.WithLocationID(loc),
 		ghl.WithLogger(logger),
 		ghl.WithObserver(st),
@@ -116,6 +144,7 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 		return nil, err
 	}
 	syncer := NewSyncer(client, store, logger, true, out.reportf)
+	syncer.callProvider = ghltest.DefaultCallProviderID
 
 	// The receiver trusts the fake's signing key instead of GHL's published one.
 	vopts := []ghl.WebhookOption{
@@ -134,12 +163,12 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	rcv, err := StartReceiver(addr, webhookMux(verifier, syncer.HandleEvent), logger)
+	secret := newDeliverySecret()
+	rcv, err := startDemoReceiver(addr, srv, verifier, syncer, secret, logger)
 	if err != nil {
 		return nil, &usageError{fmt.Sprintf("-listen %s: %v", addr, err)}
 	}
 	defer rcv.Close()
-	srv.RegisterWebhook(rcv.URL)
 
 	// A second client stands in for people working in GHL's own UI.
 	ghlUser, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithAccessToken(srv.Token()), ghl.WithLocationID(loc))
@@ -152,8 +181,16 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	if opts.Server == nil {
 		out.printf("rate limit       100 requests per 10 s per location (GHL's default), paced by the SDK\n")
 	}
+	out.printf("LinkedPhone app  OAuth token of its marketplace app: Call provider %s, the location's SMS provider %s\n",
+		ghltest.DefaultCallProviderID, ghltest.DefaultSMSProviderID)
 	out.printf("webhooks         %s (Ed25519-signed by the fake, verified by ghl.WebhookVerifier)\n", rcv.URL)
+	out.printf("Delivery URL     %s<secret> (texts sent from GHL; unsigned, so a secret path guards it)\n", strings.TrimSuffix(rcv.deliveryURL, deliverySecretOf(rcv.deliveryURL)))
 	out.printf("LinkedPhone data %s\n", store.Path())
+	if res.Fields, err = syncer.CheckFields(ctx); err != nil {
+		return nil, err
+	}
+	out.printf("custom fields    %s, written by key on every contact LinkedPhone pushes\n", fieldList(res.Fields.Found))
+	out.printf("follow-ups       calendar %q, team %s, %s\n", defaultFollowUpCalendar, res.Setup.teamText(), res.Setup.Timezone)
 
 	// 5. Initial import.
 	out.section("5. initial import: every contact, 500 per request (Contacts.SearchAll)")
@@ -181,11 +218,11 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 		out.printf("%s\n", describe(rec))
 	}
 
-	// 2. Callers: one new, one known.
-	out.section("2. calls in LinkedPhone -> upsert in GHL, call note, activity tags")
+	// 2. Callers: one new, two known; the answered calls ask for a follow-up.
+	out.section("2. calls in LinkedPhone -> upsert in GHL with LinkedPhone's fields, Call messages (recordings attached), summary notes, activity tags, follow-ups booked")
 	now := time.Now().UTC().Truncate(time.Second)
 	res.NewCallerID, err = syncer.RecordCall(demoNewCallerPhone, demoNewCallerName, "",
-		Call{At: now.Add(-2 * time.Minute), Direction: "inbound", Missed: true})
+		Call{At: now.Add(-3 * time.Minute), Direction: "inbound", Missed: true, Line: demoLine})
 	if err != nil {
 		return nil, err
 	}
@@ -193,22 +230,49 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 		return nil, err
 	}
 	printPush(out, "new caller, missed call", res.NewCallerID, res.NewCaller)
+	printPushExtras(out, res.NewCaller)
 	if err := waitWebhooks(ctx, srv, out); err != nil {
 		return nil, err
 	}
 	if len(res.Refreshed) > 1 {
 		known, _ := store.Get(res.Refreshed[1])
-		res.KnownCallerID, err = syncer.RecordCall(known.Phone, known.Name, known.Email,
-			Call{At: now.Add(-time.Minute), Direction: "inbound", Seconds: 252, Summary: "Asked to move the consultation to Friday."})
-		if err != nil {
+		// An answered call on extension 201, recorded, that asks for a follow-up, and
+		// LinkedPhone's call back a minute later, which reached the caller's voicemail.
+		answered := Call{ID: newLocalID("call-"), At: now.Add(-2 * time.Minute), Direction: "inbound", Seconds: 252, Line: demoLine,
+			Summary: "Asked to move the consultation to Friday.", Extension: "201", FollowUp: true}
+		if answered.Recording, err = writeRecording(recordingsDir(opts.DataPath), answered.ID, answered.Seconds); err != nil {
 			return nil, err
+		}
+		for _, call := range []Call{answered, {At: now.Add(-time.Minute), Direction: "outbound", Missed: true, Voicemail: true, Line: demoLine}} {
+			if res.KnownCallerID, err = syncer.RecordCall(known.Phone, known.Name, known.Email, call); err != nil {
+				return nil, err
+			}
 		}
 		if res.KnownCaller, err = syncer.PushContact(ctx, res.KnownCallerID); err != nil {
 			return nil, err
 		}
-		printPush(out, "known caller, answered", res.KnownCallerID, res.KnownCaller)
+		printPush(out, "known caller, answered on ext 201", res.KnownCallerID, res.KnownCaller)
+		printPushExtras(out, res.KnownCaller)
+	}
+	if len(res.SeededIDs) > 3 {
+		if res.FollowUpCallerID, res.FollowUpCaller, err = demoFollowUpCall(ctx, syncer, store, res.SeededIDs[3], now); err != nil {
+			return nil, err
+		}
+		printPush(out, "known caller, answered on ext 202", res.FollowUpCallerID, res.FollowUpCaller)
+		printPushExtras(out, res.FollowUpCaller)
 	}
 	if err := waitWebhooks(ctx, srv, out); err != nil {
+		return nil, err
+	}
+
+	// 7. Texts, both ways.
+	out.section("7. texts: received by LinkedPhone -> GHL; sent from GHL -> delivered by LinkedPhone, the location's SMS provider")
+	var known *Record
+	if res.KnownCallerID != "" {
+		known, _ = store.Get(res.KnownCallerID)
+	}
+	caller, _ := store.Get(res.NewCallerID)
+	if res.Texts, err = demoTexts(ctx, srv, syncer, rcv, st, known, caller, out); err != nil {
 		return nil, err
 	}
 
@@ -258,6 +322,17 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 		return nil, err
 	}
 
+	// 8. A follow-up moved in GHL.
+	if res.FollowUpCaller != nil && len(res.FollowUpCaller.FollowUps) > 0 {
+		out.section("8. follow-up moved in GHL -> AppointmentUpdate webhook -> LinkedPhone")
+		if err := moveFollowUp(ctx, ghlUser, res, out); err != nil {
+			return nil, err
+		}
+		if err := waitWebhooks(ctx, srv, out); err != nil {
+			return nil, err
+		}
+	}
+
 	// A duplicate delivery: GHL delivers at least once.
 	out.section("webhook deliveries: a duplicate and a forgery")
 	res.RemoteDone.WebhookID = syncer.WebhookIDFor(ghl.EventTaskComplete, task.ID)
@@ -301,16 +376,21 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	}
 	out.printf("GHL could not deliver %d webhooks: the receiver was down\n", res.Missed)
 
-	// The restarted process reads the store, and its checkpoint, from disk.
+	// The restarted process reads the store, and its checkpoint, from disk. Its field check
+	// costs no request: the client kept the location's field list.
+	first := syncer.Tally()
 	if store, err = OpenStore(opts.DataPath); err != nil {
 		return nil, err
 	}
 	syncer = NewSyncer(client, store, logger, true, out.reportf)
-	if rcv, err = StartReceiver(addr, webhookMux(verifier, syncer.HandleEvent), logger); err != nil {
+	syncer.callProvider = ghltest.DefaultCallProviderID
+	if _, err := syncer.CheckFields(ctx); err != nil {
+		return nil, err
+	}
+	if rcv, err = startDemoReceiver(addr, srv, verifier, syncer, secret, logger); err != nil {
 		return nil, err
 	}
 	defer rcv.Close()
-	srv.RegisterWebhook(rcv.URL)
 	if res.CatchUp, err = syncer.CatchUp(ctx); err != nil {
 		return nil, err
 	}
@@ -326,7 +406,10 @@ func runDemo(ctx context.Context, opts demoOptions, out *output) (*demoResult, e
 	}
 	res.Stats = st.snapshot()
 	res.Elapsed = time.Since(start)
-	printSummary(out, store, res.Stats, res.Elapsed)
+	res.Tally = syncer.Tally()
+	res.Tally.FollowUps += first.FollowUps
+	res.Tally.FieldValues += first.FieldValues
+	printSummary(out, store, res.Stats, res.Tally, res.Elapsed)
 	return res, nil
 }
 
@@ -378,8 +461,8 @@ func printPush(out *output, what, id string, r *PushResult) {
 	if r.New {
 		verb = "created"
 	}
-	out.printf("%s: %s %s -> GHL contact %s %s, %d call note(s), tags added %v, tags now %v\n",
-		what, id, displayName(r.Record.Name, r.Record.Phone), r.ContactID, verb, r.Notes, r.Tags, r.Record.Tags)
+	out.printf("%s: %s %s -> GHL contact %s %s, %d call(s) logged, %d recording(s) attached, %d summary note(s), tags added %v, tags now %v\n",
+		what, id, displayName(r.Record.Name, r.Record.Phone), r.ContactID, verb, r.Calls, r.Recordings, r.Notes, r.Tags, r.Record.Tags)
 }
 
 func firstOpenTask(r *Record) (Task, bool) {

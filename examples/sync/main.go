@@ -31,6 +31,10 @@ const (
 	envLocation = "GHL_LOCATION_ID"
 	// envBaseURL optionally points real mode at another host (a proxy, or a ghltest server).
 	envBaseURL = "GHL_BASE_URL"
+	// envCallProvider is the Call conversation provider of LinkedPhone's marketplace app: with
+	// it, calls are logged in the contacts' conversations (the token must then be that app's
+	// OAuth token for the location).
+	envCallProvider = "GHL_CALL_PROVIDER_ID"
 )
 
 // config is everything the program was told on its command line and in its environment.
@@ -42,9 +46,10 @@ type config struct {
 	listen   string // address of the webhook receiver
 
 	// Real mode, from the environment.
-	token      string
-	locationID string
-	baseURL    string
+	token        string
+	locationID   string
+	baseURL      string
+	callProvider string
 }
 
 func (c *config) realMode() bool { return c.token != "" }
@@ -67,12 +72,16 @@ Keeps LinkedPhone's contact records in sync with a GHL location.
 Without credentials it runs every workflow against an in-process fake of the GHL API
 (ghltest), seeded with demo data: no account and no network needed.
 
-With %s (a Private Integration Token of the location, scopes contacts.readonly and,
-for -write, contacts.write) and %s set, it runs against the real API
+With %s (a Private Integration Token of the location, scopes contacts.readonly,
+locations.readonly and locations/customFields.readonly and, for -write, contacts.write) and
+%s set, it runs against the real API
 (%s; %s overrides it). It is read-only unless -write is given.
+Calls are logged in the contacts' conversations only with %s, the Call
+conversation provider of LinkedPhone's marketplace app, and that app's OAuth token for
+the location as %s: GHL refuses a Private Integration Token for a provider.
 
 Flags:
-`, envToken, envLocation, ghl.DefaultBaseURL, envBaseURL)
+`, envToken, envLocation, ghl.DefaultBaseURL, envBaseURL, envCallProvider, envToken)
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.dataPath, "data", "", "LinkedPhone data file (default: linkedphone-demo.json or linkedphone-<location>.json in "+os.TempDir()+"; the demo rewrites it from scratch)")
@@ -96,6 +105,7 @@ Flags:
 	cfg.token = strings.TrimSpace(getenv(envToken))
 	cfg.locationID = strings.TrimSpace(getenv(envLocation))
 	cfg.baseURL = strings.TrimSpace(getenv(envBaseURL))
+	cfg.callProvider = strings.TrimSpace(getenv(envCallProvider))
 	if cfg.baseURL == "" {
 		cfg.baseURL = ghl.DefaultBaseURL
 	}
@@ -166,6 +176,10 @@ func explain(err error, cfg *config) string {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
+	case errors.As(err, new(*ghl.ConversationProviderError)):
+		return fmt.Sprintf("GHL refused the call log: %s must be a Call conversation provider of LinkedPhone's marketplace app, and %s "+
+			"that app's OAuth token for location %s (a Private Integration Token is refused for a provider). Unset %s to skip call logging.\n(%v)",
+			envCallProvider, envToken, cfg.locationID, envCallProvider, err)
 	case errors.Is(err, ghl.ErrUnauthorized):
 		return fmt.Sprintf("GHL refused the access token (401). Check that %s holds a valid Private Integration Token "+
 			"of location %s (Settings > Private Integrations) that has not been rotated or revoked.\n(%v)", envToken, cfg.locationID, err)
@@ -242,20 +256,27 @@ func describe(r *Record) string {
 }
 
 // printSummary prints the closing counts.
-func printSummary(o *output, store *Store, snap snapshot, elapsed time.Duration) {
-	var tasks, open, notes, calls int
+func printSummary(o *output, store *Store, snap snapshot, tally Tally, elapsed time.Duration) {
+	var tasks, open, notes, calls, texts int
+	var conv conversationCounts
 	for _, r := range store.Records() {
 		tasks += len(r.Tasks)
 		notes += len(r.Notes)
 		calls += len(r.Calls)
+		texts += len(r.Texts)
 		for _, t := range r.Tasks {
 			if !t.Completed {
 				open++
 			}
 		}
+		conv.add(r)
 	}
 	o.section("summary")
-	o.printf("LinkedPhone records  %d (%d tasks, %d open; %d notes; %d calls) in %s\n", store.Len(), tasks, open, notes, calls, store.Path())
+	o.printf("LinkedPhone records  %d (%d tasks, %d open; %d notes; %d calls; %d texts) in %s\n", store.Len(), tasks, open, notes, calls, texts, store.Path())
+	o.printf("GHL conversations    calls logged %d (recordings attached %d), texts logged %d, texts from GHL delivered %d\n",
+		conv.calls, conv.recordings, conv.texts, conv.delivered)
+	o.printf("follow-ups booked    %d (first free slot, with the user whose extension took the call)\n", tally.FollowUps)
+	o.printf("custom fields        %d values written by key (%s)\n", tally.FieldValues, fieldList(tally.Fields))
 	o.printf("GHL API requests     %d (429s: %d, 5xx: %d, retries: %d, rate-limit waits: %d, %s)\n",
 		snap.Attempts, snap.Status429, snap.Status5xx, snap.Retries, snap.Waits, snap.Waited.Round(time.Millisecond))
 	o.printf("webhooks             %d accepted, %d duplicate (acknowledged, not processed), %d rejected, %d failed\n",

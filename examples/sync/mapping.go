@@ -28,13 +28,16 @@ const (
 // sourceLinkedPhone marks contacts LinkedPhone created in GHL.
 const sourceLinkedPhone = "LinkedPhone"
 
-// applyContact copies a GHL contact's fields onto a LinkedPhone record. Tasks, notes and the
-// call log are left alone: they come from other calls (or, for calls, from LinkedPhone only).
-func applyContact(r *Record, c *ghl.Contact) {
+// applyContact copies a GHL contact's fields onto a LinkedPhone record, its phone number in
+// E.164 by region. Tasks, notes and the call log are left alone: they come from other calls
+// (or, for calls, from LinkedPhone only).
+func applyContact(r *Record, c *ghl.Contact, region string) {
 	r.ContactID = c.ID
 	r.Name = contactName(c)
 	r.Email = strings.ToLower(strings.TrimSpace(c.Email))
-	r.Phone = normalizePhone(c.Phone)
+	// GHL stores numbers in E.164; one that does not normalize (written into GHL some other
+	// way) is left out: LinkedPhone matches callers by it, and it cannot ring anyone.
+	r.Phone, _ = e164(c.Phone, region)
 	r.Status = contactStatus(c)
 	r.Tags = normalizeTags(c.Tags)
 	if t := timeOf(c.DateUpdated); !t.IsZero() {
@@ -81,19 +84,20 @@ func normalizeTags(tags []string) []string {
 	return slices.Compact(out)
 }
 
-// normalizePhone reduces a number to E.164 characters ("+1 (555) 010-0000" -> "+15550100000"),
-// the form GHL stores and LinkedPhone receives as caller ID.
-func normalizePhone(p string) string {
-	var b strings.Builder
-	for i, r := range strings.TrimSpace(p) {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == '+' && i == 0:
-			b.WriteRune(r)
-		}
+// defaultRegion is the country by which a number without a country code is read: the demo's
+// location is in the US. A run against GHL reads its location's country (real.go).
+const defaultRegion = "US"
+
+// e164 returns a number in E.164 ("+1 (415) 555-0100" -> "+14155550100"), the form GHL
+// stores and compares and LinkedPhone receives as caller ID, reading a number without a
+// country code as one of region; "" for no number. A number that does not normalize (too
+// short, an extension, letters) is an error: GHL refuses it with 422, and a caller must not be
+// matched on it.
+func e164(p, region string) (string, error) {
+	if strings.TrimSpace(p) == "" {
+		return "", nil
 	}
-	return b.String()
+	return ghl.NormalizePhone(p, region)
 }
 
 // splitName splits a display name into GHL's first and last name: the first word, and the rest.
@@ -108,18 +112,19 @@ func splitName(name string) (first, last string) {
 	return f[0], strings.Join(f[1:], " ")
 }
 
-// upsertRequest builds the GHL upsert for a LinkedPhone record. Tags are deliberately not
-// sent: an upsert's tags replace the contact's whole list, which would drop tags set in GHL.
-// Activity tags are added with Tags.Add instead. newContact sets the source to LinkedPhone;
-// it must be false for a contact GHL already has, whose source would be overwritten.
-func upsertRequest(r *Record, newContact bool) *ghl.ContactUpsertRequest {
+// upsertRequest builds the GHL upsert for a LinkedPhone record, whose phone number is phone
+// (in E.164, or ""). Tags are deliberately not sent: an upsert's tags replace the contact's
+// whole list, which would drop tags set in GHL. Activity tags are added with Tags.Add instead.
+// newContact sets the source to LinkedPhone; it must be false for a contact GHL already has,
+// whose source would be overwritten.
+func upsertRequest(r *Record, phone string, newContact bool) *ghl.ContactUpsertRequest {
 	first, last := splitName(r.Name)
 	req := &ghl.ContactUpsertRequest{
 		FirstName: first,
 		LastName:  last,
 		Name:      strings.TrimSpace(r.Name),
 		Email:     strings.ToLower(strings.TrimSpace(r.Email)),
-		Phone:     normalizePhone(r.Phone),
+		Phone:     phone,
 	}
 	if newContact {
 		req.Source = sourceLinkedPhone
@@ -127,15 +132,32 @@ func upsertRequest(r *Record, newContact bool) *ghl.ContactUpsertRequest {
 	return req
 }
 
-// unsyncedCalls returns the calls whose summary has not been pushed to GHL as a note.
-func unsyncedCalls(r *Record) []int {
-	var idx []int
-	for i, c := range r.Calls {
-		if c.NoteID == "" {
-			idx = append(idx, i)
+// unsyncedCalls returns the record's calls that are not in the contact's GHL conversation
+// yet (the activity tags go with them), and those whose summary is not a note yet.
+func unsyncedCalls(r *Record) (calls, notes []Call) {
+	for _, c := range r.Calls {
+		if legacyCall(c) {
+			continue
+		}
+		if c.MessageID == "" {
+			calls = append(calls, c)
+		}
+		if strings.TrimSpace(c.Summary) != "" && c.NoteID == "" {
+			notes = append(notes, c)
 		}
 	}
-	return idx
+	return calls, notes
+}
+
+// unloggedTexts returns the texts the record received that GHL does not have yet.
+func unloggedTexts(r *Record) []Text {
+	var out []Text
+	for _, t := range r.Texts {
+		if t.Direction == "inbound" && t.MessageID == "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // activityTags derives GHL tags from calls: "called" once any call was answered,
@@ -159,7 +181,7 @@ func activityTags(calls []Call) []string {
 	return tags
 }
 
-// callSummary is the body of the GHL note that records a call.
+// callSummary is the body of the GHL note that carries a call's summary.
 func callSummary(c Call) string {
 	var b strings.Builder
 	b.WriteString("LinkedPhone: ")
@@ -240,7 +262,8 @@ func mapAppointments(appts []*ghl.Appointment) []Appointment {
 		if status == "" {
 			status = a.Status
 		}
-		out = append(out, Appointment{ID: a.ID, Title: a.Title, Start: timeOf(a.StartTime), Status: status})
+		out = append(out, Appointment{ID: a.ID, Title: a.Title, Start: timeOf(a.StartTime), Status: status,
+			UserID: a.AssignedUserID, Updated: timeOf(a.DateUpdated)})
 	}
 	slices.SortStableFunc(out, func(a, b Appointment) int { return a.Start.Compare(b.Start) })
 	return out
@@ -254,7 +277,7 @@ func staleEvent(r *Record, ev *ghl.ContactPayload) bool {
 // applyContactEvent copies the contact fields of a contact webhook onto a record, the same
 // way applyContact does for a contact fetched from the API. Webhooks carry no contact type
 // (their "type" member is the event's), so a known status other than do-not-call is kept.
-func applyContactEvent(r *Record, ev *ghl.ContactPayload) {
+func applyContactEvent(r *Record, ev *ghl.ContactPayload, region string) {
 	prev := r.Status
 	var updated *ghl.Time
 	if !ev.DateUpdated.IsZero() {
@@ -263,7 +286,7 @@ func applyContactEvent(r *Record, ev *ghl.ContactPayload) {
 	applyContact(r, &ghl.Contact{
 		ID: ev.ID, Name: ev.Name, DateUpdated: updated, FirstName: ev.FirstName, LastName: ev.LastName, CompanyName: ev.CompanyName,
 		Email: ev.Email, Phone: ev.Phone, DND: ev.DND, DNDSettings: ev.DNDSettings, Tags: ev.Tags,
-	})
+	}, region)
 	if r.Status == StatusLead && prev == StatusCustomer {
 		r.Status = prev
 	}

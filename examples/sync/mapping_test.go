@@ -15,36 +15,47 @@ func TestApplyContact(t *testing.T) {
 	var c ghl.Contact
 	require.NoError(t, json.Unmarshal([]byte(`{
 		"id": "ocQHyuzHvysMo5N5VsXc", "locationId": "loc1", "firstName": "Rosa", "lastName": "Diaz",
-		"name": "Rosa Diaz", "email": "Rosa.Diaz@Example.com", "phone": "+1 555 010-0200",
+		"name": "Rosa Diaz", "email": "Rosa.Diaz@Example.com", "phone": "+1 555 201-0200",
 		"type": "customer", "tags": ["VIP", "newsletter", "vip", " "], "dnd": false,
 		"dndSettings": {"SMS": {"status": "active"}}
 	}`), &c))
 	var r Record
-	applyContact(&r, &c)
+	applyContact(&r, &c, defaultRegion)
 	assert.Equal(t, Record{
 		ContactID: "ocQHyuzHvysMo5N5VsXc", Name: "Rosa Diaz", Email: "rosa.diaz@example.com",
-		Phone: "+15550100200", Status: StatusCustomer, Tags: []string{"newsletter", "vip"},
+		Phone: "+15552010200", Status: StatusCustomer, Tags: []string{"newsletter", "vip"},
 	}, r)
+
+	t.Run("phone numbers in E.164 by the location's country", func(t *testing.T) {
+		r := Record{}
+		applyContact(&r, &ghl.Contact{ID: "x", Phone: "(415) 555-0100"}, "US")
+		assert.Equal(t, "+14155550100", r.Phone)
+		applyContact(&r, &ghl.Contact{ID: "x", Phone: "020 7946 0958"}, "GB")
+		assert.Equal(t, "+442079460958", r.Phone)
+		// A number that does not normalize is left out, not kept as written.
+		applyContact(&r, &ghl.Contact{ID: "x", Phone: "555-0100"}, "US")
+		assert.Empty(t, r.Phone)
+	})
 
 	t.Run("name falls back to first and last, then company", func(t *testing.T) {
 		r := Record{}
-		applyContact(&r, &ghl.Contact{ID: "x", FirstName: "Ada", LastName: "Lovelace"})
+		applyContact(&r, &ghl.Contact{ID: "x", FirstName: "Ada", LastName: "Lovelace"}, defaultRegion)
 		assert.Equal(t, "Ada Lovelace", r.Name)
-		applyContact(&r, &ghl.Contact{ID: "x", CompanyName: "Acme Dental"})
+		applyContact(&r, &ghl.Contact{ID: "x", CompanyName: "Acme Dental"}, defaultRegion)
 		assert.Equal(t, "Acme Dental", r.Name)
 	})
 	t.Run("do not disturb wins", func(t *testing.T) {
 		r := Record{}
-		applyContact(&r, &ghl.Contact{ID: "x", Type: "customer", DND: true})
+		applyContact(&r, &ghl.Contact{ID: "x", Type: "customer", DND: true}, defaultRegion)
 		assert.Equal(t, StatusDoNotCall, r.Status)
-		applyContact(&r, &ghl.Contact{ID: "x", DNDSettings: &ghl.DNDSettings{Call: &ghl.DNDChannel{Status: "permanent"}}})
+		applyContact(&r, &ghl.Contact{ID: "x", DNDSettings: &ghl.DNDSettings{Call: &ghl.DNDChannel{Status: "permanent"}}}, defaultRegion)
 		assert.Equal(t, StatusDoNotCall, r.Status)
-		applyContact(&r, &ghl.Contact{ID: "x", DNDSettings: &ghl.DNDSettings{Call: &ghl.DNDChannel{Status: "inactive"}}})
+		applyContact(&r, &ghl.Contact{ID: "x", DNDSettings: &ghl.DNDSettings{Call: &ghl.DNDChannel{Status: "inactive"}}}, defaultRegion)
 		assert.Equal(t, StatusLead, r.Status)
 	})
 	t.Run("leaves LinkedPhone's own fields alone", func(t *testing.T) {
 		r := Record{ID: "lp-7", Calls: []Call{{Direction: "inbound"}}, Tasks: []Task{{ID: "t"}}}
-		applyContact(&r, &ghl.Contact{ID: "x"})
+		applyContact(&r, &ghl.Contact{ID: "x"}, defaultRegion)
 		assert.Equal(t, "lp-7", r.ID)
 		assert.Len(t, r.Calls, 1)
 		assert.Len(t, r.Tasks, 1)
@@ -52,15 +63,15 @@ func TestApplyContact(t *testing.T) {
 }
 
 func TestUpsertRequestNeverSendsTags(t *testing.T) {
-	r := &Record{Name: "  Maria  de la Cruz ", Email: " Maria@Example.com", Phone: "+1 (555) 999-0001", Tags: []string{"vip"}}
-	body, err := json.Marshal(upsertRequest(r, true))
+	r := &Record{Name: "  Maria  de la Cruz ", Email: " Maria@Example.com", Phone: "+15559990001", Tags: []string{"vip"}}
+	body, err := json.Marshal(upsertRequest(r, r.Phone, true))
 	require.NoError(t, err)
 	// An upsert's tags would replace the contact's whole list in GHL.
 	assert.JSONEq(t, `{"locationId":"","firstName":"Maria","lastName":"de la Cruz","name":"Maria  de la Cruz",
 		"email":"maria@example.com","phone":"+15559990001","source":"LinkedPhone"}`, string(body))
 
 	// For a contact GHL already has, the source it came from is kept.
-	body, err = json.Marshal(upsertRequest(r, false))
+	body, err = json.Marshal(upsertRequest(r, r.Phone, false))
 	require.NoError(t, err)
 	assert.NotContains(t, string(body), "source")
 }
@@ -106,13 +117,13 @@ func TestMapTasksNotesAppointments(t *testing.T) {
 
 func TestApplyContactEventKeepsCustomerStatus(t *testing.T) {
 	parsed, err := ghl.ParseEvent([]byte(`{"type":"ContactUpdate","locationId":"l","id":"c1","webhookId":"w1",
-		"timestamp":"2026-03-01T09:30:00Z","name":"Rosa Diaz","email":"rosa@example.com","phone":"+15550100","tags":["b","a"]}`))
+		"timestamp":"2026-03-01T09:30:00Z","name":"Rosa Diaz","email":"rosa@example.com","phone":"+15559990100","tags":["b","a"]}`))
 	require.NoError(t, err)
 	ev, ok := parsed.(*ghl.ContactUpdateEvent)
 	require.True(t, ok, "%T", parsed)
 	r := Record{Status: StatusCustomer}
-	applyContactEvent(&r, &ev.ContactPayload)
-	assert.Equal(t, Record{ContactID: "c1", Name: "Rosa Diaz", Email: "rosa@example.com", Phone: "+15550100",
+	applyContactEvent(&r, &ev.ContactPayload, defaultRegion)
+	assert.Equal(t, Record{ContactID: "c1", Name: "Rosa Diaz", Email: "rosa@example.com", Phone: "+15559990100",
 		Status: StatusCustomer, Tags: []string{"a", "b"}}, r)
 }
 
@@ -127,6 +138,6 @@ func TestStaleContactEvent(t *testing.T) {
 	assert.True(t, staleEvent(&Record{GHLUpdatedAt: t0.Add(time.Second)}, ev))
 
 	r := Record{}
-	applyContactEvent(&r, ev)
+	applyContactEvent(&r, ev, defaultRegion)
 	assert.Equal(t, t0, r.GHLUpdatedAt)
 }

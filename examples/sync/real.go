@@ -39,12 +39,21 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 		return &usageError{err.Error() + " (choose another file with -data)"}
 	}
 	syncer := NewSyncer(client, store, logger, cfg.write, out.reportf)
+	syncer.callProvider = cfg.callProvider
+	// Numbers without a country code are read by the location's country, as GHL reads them.
+	if loc, _, err := client.Locations.Get(ctx, cfg.locationID); err != nil {
+		logger.Warn("the location's country is unknown; phone numbers without a country code are read as "+defaultRegion, "error", err)
+	} else if loc.Country != "" {
+		syncer.region = loc.Country
+	}
+	fieldsText := checkFieldsText(ctx, syncer)
 	mode := "read-only (add -write to let the sync change GHL)"
 	if cfg.write {
 		mode = "read-write"
 	}
 	out.printf("LinkedPhone <-> GHL sync against %s, location %s, %s\n", cfg.baseURL, cfg.locationID, mode)
 	out.printf("LinkedPhone data: %s\n", store.Path())
+	out.printf("%s", fieldsText)
 
 	if cfg.listen != "" {
 		return runRealReceiver(ctx, cfg, logger, syncer, st, out)
@@ -70,13 +79,17 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 	}
 
 	// 2. A new caller. The sync-check contact keeps real customers' records out of it.
-	out.section("2. new caller: upsert, call note, activity tags")
+	out.section("2. new caller: upsert, Call message in the contact's conversation, summary note, activity tags")
+	if cfg.callProvider == "" {
+		out.printf("call logging skipped: set %s to the Call conversation provider of LinkedPhone's marketplace app and %s to\n"+
+			"that app's OAuth token for the location (GHL refuses a Private Integration Token for a provider)\n", envCallProvider, envToken)
+	}
 	call := Call{At: time.Now().UTC().Truncate(time.Second), Direction: "inbound", Missed: true,
 		Summary: "Sync check from the LinkedPhone example; safe to delete."}
 	var res *PushResult
 	if !cfg.write {
 		// Nothing is recorded either, so read-only runs leave no call waiting to be pushed.
-		out.printf("skipped (read-only): would upsert %s <%s> %s, add the note %q and the tags %v\n",
+		out.printf("skipped (read-only): would upsert %s <%s> %s, log the call, add the note %q and the tags %v\n",
 			realDemoName, realDemoEmail, realDemoPhone, callSummary(call), activityTags([]Call{call}))
 	} else {
 		id, err := syncer.RecordCall(realDemoPhone, realDemoName, realDemoEmail, call)
@@ -86,7 +99,9 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 		if res, err = syncer.PushContact(ctx, id); err != nil {
 			return err
 		}
-		out.printf("%s -> GHL contact %s (new: %v), %d note(s), tags added %v\n", id, res.ContactID, res.New, res.Notes, res.Tags)
+		out.printf("%s -> GHL contact %s (new: %v), %d call(s) logged (%d skipped), %d note(s), tags added %v\n",
+			id, res.ContactID, res.New, res.Calls, res.CallsSkipped, res.Notes, res.Tags)
+		printPushExtras(out, res)
 	}
 
 	// 3. A task done in LinkedPhone.
@@ -112,7 +127,7 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 	out.printf("need GHL to reach this program: run it with -listen :8080 behind a public HTTPS URL\n")
 	out.printf("(for example a tunnel) and set the app's webhook URL to https://<public host>%s\n", webhookPath)
 
-	printSummary(out, store, st.snapshot(), time.Since(start))
+	printSummary(out, store, st.snapshot(), syncer.Tally(), time.Since(start))
 	return nil
 }
 
@@ -132,6 +147,9 @@ func runRealReceiver(ctx context.Context, cfg *config, logger *slog.Logger, sync
 	if !cfg.write {
 		out.printf("read-only: ContactCreate will not create follow-up tasks (add -write)\n")
 	}
+	// Delivering texts sent from GHL needs LinkedPhone's carrier, which this example does not
+	// have: it must not tell GHL a text was delivered that was not.
+	out.printf("texts sent from GHL are not delivered here: LinkedPhone's Delivery URL (texts.go) runs in the demo only\n")
 	// GHL gave up on webhooks sent while this program was down for more than about 70
 	// minutes: catch up from the checkpoint. The receiver is already up, so nothing that
 	// changes from now on is missed.
@@ -149,4 +167,24 @@ func sinceText(t time.Time) string {
 		return "the beginning (no checkpoint yet)"
 	}
 	return t.Format(time.RFC3339)
+}
+
+// checkFieldsText looks LinkedPhone's custom fields up in the location (Syncer.CheckFields)
+// and says which are written and what an admin must create for the others. A failed lookup
+// does not stop the sync: it runs without writing the fields.
+func checkFieldsText(ctx context.Context, syncer *Syncer) string {
+	check, err := syncer.CheckFields(ctx)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("custom fields: could not read the location's custom fields, so LinkedPhone's fields are not written "+
+			"(the token needs the scope locations/customFields.readonly).\n(%v)\n", err)
+	case len(check.Missing) == 0:
+		return fmt.Sprintf("custom fields: %s, written by key on every contact the sync pushes\n", fieldList(check.Found))
+	}
+	text := fmt.Sprintf("custom fields: the location lacks %d of LinkedPhone's %d fields, which are not written until an admin creates them:%s\n",
+		len(check.Missing), len(linkedPhoneFields), missingFieldsText(check.Missing))
+	if len(check.Found) > 0 {
+		text += fmt.Sprintf("  written by key meanwhile: %s\n", fieldList(check.Found))
+	}
+	return text
 }

@@ -63,14 +63,17 @@ type snapshot struct {
 	Waited                                    time.Duration
 	Status429                                 int
 	Status5xx                                 int
-	Webhooks                                  map[string]int
+	// Status403 counts GHL's refusals of a text's status update inside its window, among
+	// others.
+	Status403 int
+	Webhooks  map[string]int
 }
 
 func (s *stats) snapshot() snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := snapshot{Attempts: s.attempts, Retries: s.retries, Waits: s.waits, Waited: s.waited,
-		TransportErrors: s.transport, Status429: s.byStatus[429], Webhooks: map[string]int{}}
+		TransportErrors: s.transport, Status429: s.byStatus[429], Status403: s.byStatus[403], Webhooks: map[string]int{}}
 	for code, n := range s.byStatus {
 		if code >= 500 {
 			out.Status5xx += n

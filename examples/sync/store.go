@@ -31,6 +31,9 @@ type Record struct {
 	// Appointments are shown to the person taking the call ("booked for Tuesday 10:00").
 	Appointments []Appointment `json:"appointments,omitempty"`
 	Calls        []Call        `json:"calls,omitempty"`
+	// Texts are the record's text messages: received by LinkedPhone, or sent from GHL and
+	// delivered by LinkedPhone as the location's SMS provider.
+	Texts []Text `json:"texts,omitempty"`
 	// UpdatedAt is when LinkedPhone last changed the record; SyncedAt when it last matched GHL.
 	UpdatedAt time.Time `json:"updatedAt"`
 	SyncedAt  time.Time `json:"syncedAt"`
@@ -61,17 +64,66 @@ type Appointment struct {
 	Title  string    `json:"title,omitempty"`
 	Start  time.Time `json:"start"`
 	Status string    `json:"status,omitempty"`
+	// UserID is the GHL user the appointment is with (assignedUserId), when known.
+	UserID string `json:"userId,omitempty"`
+	// Updated is GHL's dateUpdated as last applied, so a late webhook cannot undo a change.
+	Updated time.Time `json:"updated"`
 }
 
-// Call is one entry of LinkedPhone's call log.
+// Call is one entry of LinkedPhone's call log. How it reaches GHL is in calls.go.
 type Call struct {
+	// ID is LinkedPhone's call ID; GHL keeps it as the call message's altId.
+	ID        string    `json:"id,omitempty"`
 	At        time.Time `json:"at"`
 	Direction string    `json:"direction"` // "inbound" or "outbound"
 	Missed    bool      `json:"missed,omitempty"`
-	Seconds   int       `json:"seconds,omitempty"` // how long the call lasted
-	Summary   string    `json:"summary,omitempty"`
+	// Voicemail marks a missed call that went to voicemail (the caller's, or the callee's on
+	// an outbound call).
+	Voicemail bool `json:"voicemail,omitempty"`
+	Seconds   int  `json:"seconds,omitempty"` // how long the call lasted
+	// Line is the LinkedPhone number that took or placed the call, in E.164.
+	Line    string `json:"line,omitempty"`
+	Summary string `json:"summary,omitempty"`
+	// Recording is the path of the call's recording (or voicemail), a WAV file, if any.
+	Recording string `json:"recording,omitempty"`
+
+	// MessageID is the call's Call message in the contact's GHL conversation (ConversationID),
+	// once logged; Logging is set while it is being logged, so a rerun after a crash or an
+	// unclear failure looks for the message before logging the call again.
+	MessageID      string `json:"messageId,omitempty"`
+	ConversationID string `json:"conversationId,omitempty"`
+	Logging        bool   `json:"logging,omitempty"`
+	// RecordingURL is where GHL keeps the uploaded recording, once attached to the message.
+	RecordingURL string `json:"recordingUrl,omitempty"`
 	// NoteID is the GHL note that carries this call's summary, once pushed.
 	NoteID string `json:"noteId,omitempty"`
+
+	// Extension is the LinkedPhone extension that took the call ("" when nobody did).
+	Extension string `json:"extension,omitempty"`
+	// FollowUp is the call's outcome as the person on the phone set it: the caller is to be
+	// called back, so a follow-up is booked (followup.go).
+	FollowUp bool `json:"followUp,omitempty"`
+	// AppointmentID is the GHL appointment booked as the follow-up, once booked.
+	// FollowUpSent marks a booking sent whose answer never came: GHL may have made it, so
+	// the next push looks for it before booking again.
+	AppointmentID string `json:"appointmentId,omitempty"`
+	FollowUpSent  bool   `json:"followUpSent,omitempty"`
+}
+
+// Text is one text message of a record. How it reaches GHL, or comes from it, is in texts.go.
+type Text struct {
+	// ID is LinkedPhone's ID of a text it received; GHL keeps it as the message's altId.
+	ID        string    `json:"id,omitempty"`
+	At        time.Time `json:"at"`
+	Direction string    `json:"direction"` // "inbound" or "outbound"
+	Body      string    `json:"body"`
+	// MessageID is the text's GHL message: an inbound text's once logged, an outbound text's
+	// as GHL handed it to LinkedPhone.
+	MessageID string `json:"messageId,omitempty"`
+	Logging   bool   `json:"logging,omitempty"` // as Call.Logging
+	// Status of a text sent from GHL: "sent" once LinkedPhone's carrier took it, "delivered"
+	// once GHL was told.
+	Status string `json:"status,omitempty"`
 }
 
 // clone returns a deep copy, so callers may change it without holding the store's lock.
@@ -81,6 +133,7 @@ func (r *Record) clone() *Record {
 	c.Tasks = slices.Clone(r.Tasks)
 	c.Notes = slices.Clone(r.Notes)
 	c.Calls = slices.Clone(r.Calls)
+	c.Texts = slices.Clone(r.Texts)
 	c.Appointments = slices.Clone(r.Appointments)
 	return &c
 }
@@ -144,6 +197,14 @@ func OpenStore(path string) (*Store, error) {
 	for _, r := range f.Records {
 		if r == nil || r.ID == "" {
 			continue
+		}
+		for i, c := range r.Calls {
+			// A call recorded before calls had IDs, and not pushed as a note yet, gets one: GHL
+			// keeps it as the call's altId.
+			if c.ID == "" && c.NoteID == "" {
+				r.Calls[i].ID = newLocalID("call-")
+				s.dirty = true
+			}
 		}
 		s.records[r.ID] = r
 		s.index(r)

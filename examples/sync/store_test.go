@@ -21,7 +21,7 @@ func TestStoreRoundTrip(t *testing.T) {
 
 	at := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
 	id := s.Put(&Record{
-		ContactID: "c1", Name: "Ada Caller", Email: "ada@example.com", Phone: "+15550100", Status: StatusLead,
+		ContactID: "c1", Name: "Ada Caller", Email: "ada@example.com", Phone: "+15559990100", Status: StatusLead,
 		Tags:         []string{"called"},
 		Tasks:        []Task{{ID: "t1", Title: "Call back", DueDate: at, Completed: false}},
 		Notes:        []Note{{ID: "n1", Body: "hi", DateAdded: at}},
@@ -45,7 +45,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	byContact, ok := s2.ByContactID("c1")
 	require.True(t, ok)
 	assert.Equal(t, id, byContact.ID)
-	byPhone, ok := s2.ByPhone("+15550100")
+	byPhone, ok := s2.ByPhone("+15559990100")
 	require.True(t, ok)
 	assert.Equal(t, id, byPhone.ID)
 	// IDs keep counting after a reload, so a new record never takes an old one's ID.
@@ -140,17 +140,17 @@ func TestOpenStoreRejectsBadFile(t *testing.T) {
 func TestStoreUpsertByContactIDAdoptsUnlinkedPhone(t *testing.T) {
 	s, err := OpenStore(filepath.Join(t.TempDir(), "lp.json"))
 	require.NoError(t, err)
-	caller := s.Put(&Record{Phone: "+15550100", Name: "New Caller"})
+	caller := s.Put(&Record{Phone: "+15559990100", Name: "New Caller"})
 	// A ContactCreate for the same number (the caller's upsert) links the existing record
 	// instead of making a second one.
-	id := s.UpsertByContactID("c9", "+15550100", func(r *Record) { r.Email = "x@example.com" })
+	id := s.UpsertByContactID("c9", "+15559990100", func(r *Record) { r.Email = "x@example.com" })
 	assert.Equal(t, caller, id)
 	r, _ := s.Get(id)
 	assert.Equal(t, "c9", r.ContactID)
 	assert.Equal(t, "New Caller", r.Name)
 
 	// A record already linked to another contact is not taken over.
-	other := s.UpsertByContactID("c10", "+15550100", func(r *Record) {})
+	other := s.UpsertByContactID("c10", "+15559990100", func(r *Record) {})
 	assert.NotEqual(t, caller, other)
 	assert.Equal(t, 2, s.Len())
 }

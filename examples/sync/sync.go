@@ -26,9 +26,19 @@ type Syncer struct {
 	report func(format string, args ...any)
 	// margin is how far before the checkpoint a catch-up starts reading (see CatchUp).
 	margin time.Duration
+	// region is the location's country, by which phone numbers without a country code are
+	// read (defaultRegion unless set before the Syncer is used).
+	region string
+	// callProvider is the Call conversation provider of LinkedPhone's marketplace app, whose
+	// OAuth token the client must use; "" leaves calls out of GHL's conversations (calls.go).
+	callProvider string
 	// linkMu serializes linking new contacts, so a ContactCreate webhook and a catch-up that
 	// meet the same contact create one follow-up task, not two.
 	linkMu sync.Mutex
+	// fields: LinkedPhone's custom fields on contacts (fields.go); booking: follow-ups
+	// booked for calls (followup.go).
+	fields  fieldState
+	booking bookingState
 
 	mu        sync.Mutex
 	processed map[string]int    // webhookId -> times processed
@@ -42,7 +52,7 @@ func NewSyncer(client *ghl.Client, store *Store, log *slog.Logger, write bool, r
 		report = func(string, ...any) {}
 	}
 	return &Syncer{client: client, store: store, log: log, write: write, now: time.Now, report: report, margin: catchUpMargin,
-		processed: map[string]int{}, counts: map[string]int{}, lastHook: map[string]string{}}
+		region: defaultRegion, processed: map[string]int{}, counts: map[string]int{}, lastHook: map[string]string{}}
 }
 
 // Workflow 5: initial import.
@@ -75,8 +85,8 @@ func (s *Syncer) Import(ctx context.Context, progress *Progress) (int, error) {
 		if t := timeOf(c.DateUpdated); t.After(newest) {
 			newest = t
 		}
-		s.store.UpsertByContactID(c.ID, normalizePhone(c.Phone), func(r *Record) {
-			applyContact(r, c)
+		s.store.UpsertByContactID(c.ID, s.phoneFromGHL(c.ID, c.Phone), func(r *Record) {
+			applyContact(r, c, s.region)
 			r.SyncedAt = s.now()
 			if r.UpdatedAt.IsZero() {
 				r.UpdatedAt = r.SyncedAt
@@ -119,7 +129,7 @@ func (s *Syncer) RefreshContact(ctx context.Context, id string) (*Record, error)
 		return nil, fmt.Errorf("refresh %s: fetching appointments: %w", id, err)
 	}
 	s.store.Update(id, func(r *Record) bool {
-		applyContact(r, c)
+		applyContact(r, c, s.region)
 		r.Tasks = mapTasks(tasks)
 		r.Notes = mapNotes(notes)
 		r.Appointments = mapAppointments(appts)
@@ -138,18 +148,30 @@ func (s *Syncer) RefreshContact(ctx context.Context, id string) (*Record, error)
 // PushResult says what PushContact did in GHL.
 type PushResult struct {
 	ContactID string
-	New       bool     // the upsert created the contact
-	Notes     int      // call summaries attached
-	Tags      []string // tags added
-	Record    *Record  // the record afterwards
-	DryRun    bool     // nothing was sent (read-only mode)
+	New       bool // the upsert created the contact
+	// Calls were logged as Call messages, with Recordings attached; CallsSkipped were not,
+	// for want of a call provider.
+	Calls, Recordings, CallsSkipped int
+	Texts                           int      // received texts added to the conversation
+	Notes                           int      // call summaries added as notes
+	Tags                            []string // tags added
+	Record                          *Record  // the record afterwards
+	DryRun                          bool     // nothing was sent (read-only mode)
+	// Fields are LinkedPhone's custom fields sent with the upsert, by key (fields.go), and
+	// FollowUps the follow-ups booked for its calls (followup.go).
+	Fields    []ghl.CustomFieldInput
+	FollowUps []FollowUp
 }
 
 // PushContact upserts the record in GHL (matched by email, then phone; a record not linked
-// yet is first looked up with FindDuplicate), attaches each call
-// not yet pushed as a note, and adds the tags its calls imply. A failure part-way leaves the
+// yet is first looked up with FindDuplicate), adds the tags its new calls imply, logs those
+// calls in the contact's conversation with their recordings (calls.go), adds each call's
+// summary as a note, and adds the texts it received (texts.go). A failure part-way leaves the
 // record consistent: a rerun repeats only what is missing (the upsert matches the same
-// contact; notes already created are remembered by ID).
+// contact, tags are added again to no effect, and what was logged is remembered by ID). The
+// upsert carries LinkedPhone's fields by key (fields.go), and the follow-ups the calls ask
+// for are booked last (followup.go; each remembered by its appointment ID), once the calls
+// they follow are in the conversation.
 func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error) {
 	rec, ok := s.store.Get(id)
 	if !ok {
@@ -158,60 +180,47 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 	if rec.Email == "" && rec.Phone == "" {
 		return nil, fmt.Errorf("push %s: the record has neither email nor phone, so GHL could not match it", id)
 	}
-	pending := unsyncedCalls(rec)
-	var calls []Call
-	for _, i := range pending {
-		calls = append(calls, rec.Calls[i])
+	// A number that does not normalize is not sent: GHL would refuse the upsert (422), and a
+	// lookup by it could match the wrong contact.
+	phone, err := e164(rec.Phone, s.region)
+	if err != nil {
+		return nil, fmt.Errorf("push %s: phone number: %w", id, err)
 	}
+	calls, notes := unsyncedCalls(rec)
 	tags := activityTags(calls)
 	if !s.write {
-		return &PushResult{ContactID: rec.ContactID, Notes: len(pending), Tags: tags, Record: rec, DryRun: true}, nil
+		return &PushResult{ContactID: rec.ContactID, Calls: len(calls), Texts: len(unloggedTexts(rec)), Notes: len(notes),
+			Tags: tags, Record: rec, DryRun: true, Fields: s.fieldInputs(rec)}, nil
 	}
 
 	// A record not linked yet may still match a contact GHL has (same email or phone); ask,
 	// so the upsert only marks contacts it creates as coming from LinkedPhone.
 	newContact := false
 	if rec.ContactID == "" {
-		dup, _, err := s.client.Contacts.FindDuplicate(ctx, &ghl.DuplicateOptions{Number: normalizePhone(rec.Phone), Email: rec.Email})
+		dup, _, err := s.client.Contacts.FindDuplicate(ctx, &ghl.DuplicateOptions{Number: phone, Email: rec.Email})
 		if err != nil {
 			return nil, fmt.Errorf("push %s: looking for the contact in GHL: %w", id, err)
 		}
 		newContact = dup == nil
 	}
-	up, _, err := s.client.Contacts.Upsert(ctx, upsertRequest(rec, newContact))
+	req := upsertRequest(rec, phone, newContact)
+	req.CustomFields = s.fieldInputs(rec)
+	up, _, err := s.client.Contacts.Upsert(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("push %s: upsert: %w", id, err)
 	}
+	s.countFields(len(req.CustomFields))
 	cid := up.Contact.ID
-	res := &PushResult{ContactID: cid, New: up.New}
+	res := &PushResult{ContactID: cid, New: up.New, Fields: req.CustomFields}
 	s.store.Update(id, func(r *Record) bool {
 		r.ContactID = cid
-		applyContact(r, up.Contact)
+		applyContact(r, up.Contact, s.region)
 		return true
 	})
 	if err := s.store.Save(); err != nil {
 		return nil, err
 	}
 
-	for _, i := range pending {
-		call := rec.Calls[i]
-		note, _, err := s.client.Notes.Create(ctx, cid, &ghl.NoteCreateRequest{Body: callSummary(call)})
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("push %s: adding call note: %w", id, err), s.store.Save())
-		}
-		res.Notes++
-		s.store.Update(id, func(r *Record) bool {
-			for j := range r.Calls {
-				if r.Calls[j].At.Equal(call.At) && r.Calls[j].NoteID == "" {
-					r.Calls[j].NoteID = note.ID
-				}
-			}
-			if !slices.ContainsFunc(r.Notes, func(n Note) bool { return n.ID == note.ID }) {
-				r.Notes = append([]Note{{ID: note.ID, Body: note.Body, DateAdded: timeOf(note.DateAdded)}}, r.Notes...)
-			}
-			return true
-		})
-	}
 	if len(tags) > 0 {
 		// Tags.Add keeps the tags the contact already has; sending tags in the upsert would
 		// replace them.
@@ -229,6 +238,12 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 			return true
 		})
 	}
+	if err := s.pushActivity(ctx, id, cid, phone, notes, res); err != nil {
+		return nil, errors.Join(fmt.Errorf("push %s: %w", id, err), s.store.Save())
+	}
+	if res.FollowUps, err = s.bookFollowUps(ctx, id, cid); err != nil {
+		return nil, errors.Join(fmt.Errorf("push %s: %w", id, err), s.store.Save())
+	}
 	s.store.Update(id, func(r *Record) bool { r.SyncedAt = s.now(); return true })
 	if err := s.store.Save(); err != nil {
 		return nil, err
@@ -238,13 +253,20 @@ func (s *Syncer) PushContact(ctx context.Context, id string) (*PushResult, error
 }
 
 // RecordCall adds a call to LinkedPhone's log, creating the record for a new caller (keyed by
-// the phone number). It changes nothing in GHL; PushContact does.
+// the phone number in E.164). It changes nothing in GHL; PushContact does. A number that does
+// not normalize is refused: no record is keyed by it.
 func (s *Syncer) RecordCall(phone, name, email string, call Call) (string, error) {
-	phone = normalizePhone(phone)
+	phone, err := e164(phone, s.region)
+	if err != nil {
+		return "", fmt.Errorf("record call: %w", err)
+	}
 	if phone == "" {
 		return "", errors.New("record call: no phone number")
 	}
 	now := s.now()
+	if call.ID == "" {
+		call.ID = newLocalID("call-")
+	}
 	var id string
 	if rec, ok := s.store.ByPhone(phone); ok {
 		id = rec.ID
@@ -344,9 +366,19 @@ func (s *Syncer) HandleEvent(ctx context.Context, ev ghl.Event) error {
 	case *ghl.NoteCreateEvent:
 		objectID = ev.ID
 		s.onNote(&ev.NotePayload)
+	case *ghl.InboundMessageEvent, *ghl.OutboundMessageEvent:
+		// The calls and texts LinkedPhone logged, coming back, and GHL's own: LinkedPhone's
+		// call log is its own (calls.go), so nothing changes and nothing is saved.
+		return nil
+	case *ghl.AppointmentCreateEvent:
+		s.onAppointment(ghl.EventAppointmentCreate, &ev.AppointmentPayload)
+	case *ghl.AppointmentUpdateEvent:
+		s.onAppointment(ghl.EventAppointmentUpdate, &ev.AppointmentPayload)
+	case *ghl.AppointmentDeleteEvent:
+		s.onAppointment(ghl.EventAppointmentDelete, &ev.AppointmentPayload)
 	default:
-		// Other events (appointments, app lifecycle, types this SDK does not know) are not
-		// part of this sync; acknowledging them stops GHL from redelivering.
+		// Other events (app lifecycle, types this SDK does not know) are not part of this
+		// sync; acknowledging them stops GHL from redelivering.
 		s.log.Debug("webhook ignored", "type", ev.EventType())
 	}
 	if err != nil {
@@ -394,9 +426,9 @@ func (s *Syncer) onContactCreate(ctx context.Context, ev *ghl.ContactPayload) er
 	if ev.ID == "" {
 		return nil
 	}
-	_, err := s.linkNewContact(ctx, "webhook: ContactCreate", ev.ID, displayName(ev.Name, ev.Phone), normalizePhone(ev.Phone), func(r *Record) {
+	_, err := s.linkNewContact(ctx, "webhook: ContactCreate", ev.ID, displayName(ev.Name, ev.Phone), s.phoneFromGHL(ev.ID, ev.Phone), func(r *Record) {
 		if !staleEvent(r, ev) {
-			applyContactEvent(r, ev)
+			applyContactEvent(r, ev, s.region)
 		}
 	})
 	return err
@@ -449,7 +481,7 @@ func (s *Syncer) onContactChange(ev *ghl.ContactPayload) {
 				s.log.Debug("stale contact event ignored", "contact", ev.ID, "webhook_id", ev.WebhookID)
 				return false
 			}
-			applyContactEvent(r, ev)
+			applyContactEvent(r, ev, s.region)
 			r.SyncedAt = s.now()
 			return true
 		})
@@ -523,6 +555,18 @@ func addOrReplaceTask(r *Record, t Task) {
 		}
 	}
 	r.Tasks = append(r.Tasks, t)
+}
+
+// phoneFromGHL returns the number of a GHL contact (from the API or a webhook) in E.164, or
+// "" when it has none or it does not normalize; such a number is left out of the record and
+// its key, and logged without the number.
+func (s *Syncer) phoneFromGHL(contactID, phone string) string {
+	n, err := e164(phone, s.region)
+	if err != nil {
+		s.log.Warn("phone number of a GHL contact left out", "contact", contactID, "error", err)
+		return ""
+	}
+	return n
 }
 
 func displayName(name, phone string) string {

@@ -1,9 +1,6 @@
 package ghltest
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,98 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// Raw-HTTP helpers shared by this package's API tests.
-
-type apiResult struct {
-	status int
-	body   map[string]any
-	raw    []byte
-}
-
-// callAPI sends one request with the default token and Version header. body may be nil (no
-// body), a string (sent as is) or a value to encode as JSON. A JSON answer is decoded into
-// the result's body.
-func callAPI(t *testing.T, srv *Server, method, path string, body any) apiResult {
-	t.Helper()
-	return sendAPI(t, srv, method, path, body, false)
-}
-
-// sendAPI is callAPI that, with rawOnly, leaves the answer undecoded.
-func sendAPI(t *testing.T, srv *Server, method, path string, body any, rawOnly bool) apiResult {
-	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		require.NoError(t, err)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, srv.URL+path, rd)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+srv.Token())
-	req.Header.Set("Version", APIVersion)
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	res := apiResult{status: resp.StatusCode, raw: raw}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && !rawOnly {
-		require.NoError(t, json.Unmarshal(raw, &res.body), "body: %s", raw)
-	}
-	return res
-}
-
-// createContactAPI creates a contact through POST /contacts/ and returns its ID.
-func createContactAPI(t *testing.T, srv *Server, fields map[string]any) string {
-	t.Helper()
-	in := map[string]any{"locationId": srv.LocationID()}
-	for k, v := range fields {
-		in[k] = v
-	}
-	res := callAPI(t, srv, http.MethodPost, "/contacts/", in)
-	require.Equal(t, http.StatusCreated, res.status, "%s", res.raw)
-	return res.body["contact"].(map[string]any)["id"].(string)
-}
-
-func newAPIServer(t *testing.T) *Server {
-	t.Helper()
-	srv := NewServer()
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// requireUnprocessable checks GHL's 422 body, whose message is a list.
-func requireUnprocessable(t *testing.T, res apiResult, want ...string) {
-	t.Helper()
-	require.Equal(t, http.StatusUnprocessableEntity, res.status, "%s", res.raw)
-	assert.EqualValues(t, 422, res.body["statusCode"])
-	assert.Equal(t, "Unprocessable Entity", res.body["error"])
-	msgs, ok := res.body["message"].([]any)
-	require.True(t, ok, "message is not a list: %s", res.raw)
-	for _, w := range want {
-		assert.Contains(t, msgs, w)
-	}
-}
-
-func requireContactNotFound(t *testing.T, res apiResult) {
-	t.Helper()
-	require.Equal(t, http.StatusNotFound, res.status, "%s", res.raw)
-	assert.JSONEq(t, `{"statusCode":404,"message":"Contact not found"}`, string(res.raw))
-}
-
-func requireForbidden(t *testing.T, res apiResult) {
-	t.Helper()
-	require.Equal(t, http.StatusForbidden, res.status, "%s", res.raw)
-	assert.Equal(t, "Forbidden", res.body["error"])
-}
 
 func TestFollowers(t *testing.T) {
 	srv := newAPIServer(t)
@@ -124,7 +29,7 @@ func TestFollowers(t *testing.T) {
 
 	c, ok := srv.Contact(srv.LocationID(), id)
 	require.True(t, ok)
-	assert.Equal(t, []string{"u2", "u3"}, c["followers"])
+	assert.Equal(t, []string{"u2", "u3"}, c.Followers)
 	got := callAPI(t, srv, http.MethodGet, "/contacts/"+id, nil)
 	assert.Equal(t, []any{"u2", "u3"}, got.body["contact"].(map[string]any)["followers"])
 
@@ -135,10 +40,10 @@ func TestFollowers(t *testing.T) {
 	requireUnprocessable(t, callAPI(t, srv, http.MethodPost, path, map[string]any{"followers": []any{1}}), "each value in followers must be a string")
 	requireUnprocessable(t, callAPI(t, srv, http.MethodPost, path, map[string]any{"followers": []string{"u9"}, "locationId": srv.LocationID()}),
 		"property locationId should not exist")
-	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/nope/followers", map[string]any{"followers": []string{"u1"}}))
-	requireContactNotFound(t, callAPI(t, srv, http.MethodDelete, "/contacts/nope/followers", map[string]any{"followers": []string{"u1"}}))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/"+missingID+"/followers", map[string]any{"followers": []string{"u1"}}))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodDelete, "/contacts/"+missingID+"/followers", map[string]any{"followers": []string{"u1"}}))
 	c, _ = srv.Contact(srv.LocationID(), id)
-	assert.Equal(t, []string{"u2", "u3"}, c["followers"], "failed requests changed nothing")
+	assert.Equal(t, []string{"u2", "u3"}, c.Followers, "failed requests changed nothing")
 }
 
 func TestCampaigns(t *testing.T) {
@@ -171,10 +76,10 @@ func TestCampaigns(t *testing.T) {
 	}
 
 	requireUnprocessable(t, callAPI(t, srv, http.MethodPost, base+"camp1", map[string]any{"x": 1}), "property x should not exist")
-	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/nope/campaigns/camp1", map[string]any{}))
-	requireContactNotFound(t, callAPI(t, srv, http.MethodDelete, "/contacts/nope/campaigns/camp1", nil))
-	requireContactNotFound(t, callAPI(t, srv, http.MethodDelete, "/contacts/nope/campaigns/removeAll", nil))
-	assert.Equal(t, 1, srv.Requests(http.MethodDelete, "/contacts/nope/campaigns/removeAll"))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/"+missingID+"/campaigns/camp1", map[string]any{}))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodDelete, "/contacts/"+missingID+"/campaigns/camp1", nil))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodDelete, "/contacts/"+missingID+"/campaigns/removeAll", nil))
+	assert.Equal(t, 1, srv.Requests(http.MethodDelete, "/contacts/"+missingID+"/campaigns/removeAll"))
 }
 
 func campaignLines(digest string) string {
@@ -221,8 +126,8 @@ func TestWorkflows(t *testing.T) {
 	assert.JSONEq(t, `{"succeded":true}`, string(res.raw))
 	assert.Equal(t, []string{"  workflow wf2 eventStartTime="}, workflowLines())
 
-	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/nope/workflow/wf1", map[string]any{}))
-	requireContactNotFound(t, callAPI(t, srv, http.MethodDelete, "/contacts/nope/workflow/wf1", map[string]any{}))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodPost, "/contacts/"+missingID+"/workflow/wf1", map[string]any{}))
+	requireContactNotFound(t, callAPI(t, srv, http.MethodDelete, "/contacts/"+missingID+"/workflow/wf1", map[string]any{}))
 }
 
 func TestBulkBusiness(t *testing.T) {
@@ -230,7 +135,7 @@ func TestBulkBusiness(t *testing.T) {
 	loc := srv.LocationID()
 	a := createContactAPI(t, srv, map[string]any{"email": "a@example.com"})
 	b := createContactAPI(t, srv, map[string]any{"email": "b@example.com"})
-	business := func(id string) any { c, _ := srv.Contact(loc, id); return c["businessId"] }
+	business := func(id string) string { c, _ := srv.Contact(loc, id); return c.BusinessID }
 
 	res := callAPI(t, srv, http.MethodPost, "/contacts/bulk/business", map[string]any{"locationId": loc, "ids": []string{a, "unknown", b}, "businessId": "biz1"})
 	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
@@ -242,7 +147,7 @@ func TestBulkBusiness(t *testing.T) {
 	res = callAPI(t, srv, http.MethodPost, "/contacts/bulk/business", map[string]any{"locationId": loc, "ids": []string{a}, "businessId": nil})
 	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
 	assert.JSONEq(t, `{"success":true,"ids":["`+a+`"]}`, string(res.raw))
-	assert.Nil(t, business(a))
+	assert.Empty(t, business(a))
 	assert.Equal(t, "biz1", business(b))
 
 	for _, tc := range []struct {
@@ -263,5 +168,5 @@ func TestBulkBusiness(t *testing.T) {
 		})
 	}
 	requireForbidden(t, callAPI(t, srv, http.MethodPost, "/contacts/bulk/business", map[string]any{"locationId": "other", "ids": []string{a}, "businessId": "x"}))
-	assert.Nil(t, business(a), "rejected requests changed nothing")
+	assert.Empty(t, business(a), "rejected requests changed nothing")
 }

@@ -15,6 +15,10 @@ var (
 	// no message ID. GHL does this when a provider-only message type (Call, Custom) comes
 	// without a conversationProviderId.
 	ErrMessageNotStored = errors.New("ghl: GHL acknowledged the message but stored nothing")
+	// ErrUploadNotRewindable is returned (inside a *TransportError) when an upload had to be
+	// sent again, after a 429 or a refused token, and a file's Content is not an io.Seeker, so
+	// it could not be read again. Nothing was sent the second time.
+	ErrUploadNotRewindable = errors.New("ghl: the upload cannot be sent again: a file's Content is not an io.Seeker")
 )
 
 // ProviderProblem says what was wrong with a call's conversation provider.
@@ -128,20 +132,4 @@ func providerError(err error, req *request, providerID string) error {
 		return err
 	}
 	return &ConversationProviderError{Problem: problem, Method: req.method, Route: req.route, ProviderID: providerID, StatusCode: apiErr.StatusCode, Err: err}
-}
-
-// required returns v, or a *DecodeError when a 2xx response lacks it.
-func required[T any](v *T, resp *Response, err error, req *request, what string) (*T, *Response, error) {
-	if err != nil || v != nil {
-		return v, resp, err
-	}
-	return nil, resp, emptyResponseError(resp, req, what)
-}
-
-func emptyResponseError(resp *Response, req *request, what string) error {
-	code := 0
-	if resp != nil && resp.Response != nil {
-		code = resp.StatusCode
-	}
-	return &DecodeError{Method: req.method, Route: req.route, StatusCode: code, Err: fmt.Errorf("the response carries no %s", what)}
 }
