@@ -81,6 +81,8 @@ func TestNormalizePhone(t *testing.T) {
 		{"+290 12", "", "too few digits for +290"},
 		{"+290 1234567890123", "", "more than the 15 digits E.164 allows"},
 		{"020 7946 09", "GB", "too few digits for GB"},
+		{"+41 0 044 668 18 00", "", "a national number in +41 does not start with 0"},
+		{"00 44 00 7946 0958", "US", "a national number in +44 does not start with 0"},
 	}
 	for _, c := range bad {
 		got, err := ghl.NormalizePhone(c.in, c.region)

@@ -254,6 +254,11 @@ func nationalNumber(region phoneRegion, d, where string) (string, error) {
 	if region.trunk != "" && strings.HasPrefix(d, region.trunk) && (region.trunk == "0" || len(d) > region.max) {
 		d = d[len(region.trunk):]
 	}
+	if region.trunk == "0" && strings.HasPrefix(d, "0") {
+		// Left as it is, "+41 00..." would become "+41 0...", which reads back as a trunk
+		// prefix and shrinks again.
+		return "", &Error{Reason: "a national number in " + where + " does not start with 0"}
+	}
 	switch {
 	case len(d) < region.min:
 		return "", &Error{Reason: "too few digits for " + where}
