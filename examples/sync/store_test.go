@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -178,4 +179,41 @@ func TestStoreCheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, s3.Len())
 	assert.True(t, s3.Checkpoint().IsZero(), "the next catch-up reads every contact")
+}
+
+// The file lists records by ID, one per line, each as it was last stored, whatever order
+// they were stored in, and reads back the same: records are encoded when stored, not at Save.
+func TestStoreSavesRecordsInIDOrderAsLastStored(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lp.json")
+	s, err := OpenStore(path)
+	require.NoError(t, err)
+	for _, id := range []string{"lp-10", "lp-9", "lp-2", "lp-11"} {
+		s.Put(&Record{ID: id, Name: "first " + id})
+	}
+	// A record put with its own ID does not move the next ID, so this one goes first.
+	require.Equal(t, "lp-1", s.Put(&Record{Name: "new"}))
+	require.True(t, s.Update("lp-9", func(r *Record) bool { r.Name = "second lp-9"; return true }))
+	require.NoError(t, s.Save())
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	require.Len(t, lines, 7, "a head line, five records, the closing line")
+	for i, want := range []string{`{"id":"lp-1","name":"new",`, `,{"id":"lp-2","name":"first lp-2",`,
+		`,{"id":"lp-9","name":"second lp-9",`, `,{"id":"lp-10","name":"first lp-10",`, `,{"id":"lp-11","name":"first lp-11",`} {
+		assert.True(t, strings.HasPrefix(lines[i+1], want), "line %d: %s", i+1, lines[i+1])
+	}
+	assert.Equal(t, "]}", lines[6])
+
+	again, err := OpenStore(path)
+	require.NoError(t, err)
+	assert.Equal(t, s.Records(), again.Records())
+	// A store read back writes the same file, its records encoded afresh.
+	again.AdvanceCheckpoint(time.Unix(1, 0))
+	require.NoError(t, os.Remove(path))
+	again.Put(&Record{ID: "lp-2", Name: "first lp-2"})
+	require.NoError(t, again.Save())
+	reread, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, strings.Replace(string(data), `"checkpoint":"0001-01-01T00:00:00Z"`, `"checkpoint":"1970-01-01T00:00:01Z"`, 1), string(reread))
 }

@@ -62,19 +62,18 @@ func NewSyncer(client *ghl.Client, store *Store, log *slog.Logger, write bool, r
 // contact changed while it runs is read again at its end; the newest dateUpdated read is
 // then a safe checkpoint for the next catch-up.
 func (s *Syncer) Import(ctx context.Context, progress *Progress) (int, error) {
+	byUpdate := []ghl.SearchSort{{Field: "dateUpdated", Direction: ghl.SortAsc}}
 	// One extra one-contact search tells the total for the progress line; SearchAll itself
-	// only yields contacts.
-	first, _, err := s.client.Contacts.Search(ctx, &ghl.SearchRequest{PageLimit: 1})
+	// only yields contacts. It asks for the walk's order, so a search index that has to build
+	// that order builds it once.
+	first, _, err := s.client.Contacts.Search(ctx, &ghl.SearchRequest{PageLimit: 1, Sort: byUpdate})
 	if err != nil {
 		return 0, fmt.Errorf("import: counting contacts: %w", err)
 	}
 	progress.SetTotal(first.Total)
 	n := 0
 	var newest time.Time
-	req := &ghl.SearchRequest{
-		PageLimit: ghl.MaxSearchPageLimit,
-		Sort:      []ghl.SearchSort{{Field: "dateUpdated", Direction: ghl.SortAsc}},
-	}
+	req := &ghl.SearchRequest{PageLimit: ghl.MaxSearchPageLimit, Sort: byUpdate}
 	for c, err := range s.client.Contacts.SearchAll(ctx, req) {
 		if err != nil {
 			progress.Done()
