@@ -3,7 +3,6 @@ package ghl
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"reflect"
 
 	"github.com/linkedphone/ghl-go/internal/jsonx"
@@ -33,7 +32,10 @@ func parseEvent(body []byte) (Event, error) {
 	for _, m := range members {
 		if string(m.Key) == `"type"` || (bytes.IndexByte(m.Key, '\\') >= 0 && unquotedIs(m.Key, "type")) {
 			var t string
-			if m.Val[0] == '"' {
+			// A plain string is looked up without making it a string.
+			if plain, ok := m.PlainVal(); ok {
+				t = string(plain)
+			} else if m.Val[0] == '"' {
 				t, _ = jsonx.Unquote(m.Val)
 			}
 			if found, ok := eventKinds[t]; ok {
@@ -172,8 +174,8 @@ var eventCodecConfig = &jsonx.Config{
 		return nil
 	},
 	Hooks: map[reflect.Type]jsonx.Hook{
-		reflect.TypeOf(Time{}):                  {Decode: decodeTimeField, Encode: encodeTimeField},
-		reflect.TypeOf([]CustomFieldValue(nil)): {Decode: decodeCustomFieldsField},
+		reflect.TypeOf(Time{}):                  {DecodeMember: decodeTimeField, Encode: encodeTimeField},
+		reflect.TypeOf([]CustomFieldValue(nil)): {DecodeMember: decodeCustomFieldsField},
 		reflect.TypeOf(0):                       {Decode: decodeIntField, Encode: encodeIntField},
 		reflect.TypeOf((*Seconds)(nil)):         {Decode: decodeSecondsField, Encode: encodeSecondsField},
 		reflect.TypeOf(Addresses(nil)):          {Decode: decodeAddressesField, Encode: encodeAddressesField},
@@ -193,11 +195,12 @@ func mustCodec(t reflect.Type) *jsonx.Codec {
 // decodeTimeField reads a time from a string or from a number (epoch milliseconds, the
 // alternate form, written back as a number). A form that does not parse keeps its text in Raw
 // with a zero time.
-func decodeTimeField(fv reflect.Value, val []byte) (fits, alt bool, err error) {
+func decodeTimeField(fv reflect.Value, m jsonx.Member, strs jsonx.Strings) (fits, alt bool, err error) {
+	val := m.Val
 	var s string
 	switch c := val[0]; {
 	case c == '"':
-		if s, err = jsonx.Unquote(val); err != nil {
+		if s, err = strs.Value(m); err != nil {
 			return false, false, err
 		}
 	case c == '-' || (c >= '0' && c <= '9'):
@@ -230,8 +233,9 @@ func encodeTimeField(fv reflect.Value, alt bool) ([]byte, error) {
 
 // decodeCustomFieldsField decodes [{"id": "...", "value": ...}, ...] without encoding/json;
 // a list with other members or an id that is not a string goes through encoding/json.
-func decodeCustomFieldsField(fv reflect.Value, val []byte) (fits, alt bool, err error) {
-	list, ok, err := customFieldList(val)
+func decodeCustomFieldsField(fv reflect.Value, m jsonx.Member, strs jsonx.Strings) (fits, alt bool, err error) {
+	val := m.Val
+	list, ok, err := customFieldList(val, strs)
 	if err != nil {
 		return false, false, err
 	}
@@ -243,43 +247,46 @@ func decodeCustomFieldsField(fv reflect.Value, val []byte) (fits, alt bool, err 
 	return true, false, nil
 }
 
-var errNotCustomField = errors.New("ghl: not a custom field value")
-
-func customFieldList(val []byte) ([]CustomFieldValue, bool, error) {
+// customFieldList walks the list once: each item's members are split as it is reached, and
+// the IDs share the event's strings.
+func customFieldList(val []byte, strs jsonx.Strings) ([]CustomFieldValue, bool, error) {
+	w, ok := jsonx.WalkArray(val)
+	if !ok {
+		return nil, false, nil
+	}
 	list := make([]CustomFieldValue, 0, 4)
 	var buf [4]jsonx.Member
-	isArr, err := jsonx.EachElement(val, func(item []byte) error {
-		if item[0] != '{' {
-			return errNotCustomField
-		}
-		members, err := jsonx.ScanObject(item, buf[:0])
+	for {
+		more, err := w.More()
 		if err != nil {
-			return err
+			return nil, false, err
+		}
+		if !more {
+			return list, true, nil
+		}
+		if !w.IsObject() {
+			return nil, false, nil
+		}
+		members, err := w.Members(buf[:0])
+		if err != nil {
+			return nil, false, err
 		}
 		var f CustomFieldValue
 		for _, m := range members {
 			switch string(m.Key) {
 			case `"id"`:
 				if m.Val[0] != '"' {
-					return errNotCustomField
+					return nil, false, nil
 				}
-				if f.ID, err = jsonx.Unquote(m.Val); err != nil {
-					return err
+				if f.ID, err = strs.Value(m); err != nil {
+					return nil, false, err
 				}
 			case `"value"`:
 				f.Value = json.RawMessage(m.Val)
 			default:
-				return errNotCustomField
+				return nil, false, nil
 			}
 		}
 		list = append(list, f)
-		return nil
-	})
-	switch {
-	case !isArr, errors.Is(err, errNotCustomField):
-		return nil, false, nil
-	case err != nil:
-		return nil, false, err
 	}
-	return list, true, nil
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // A Codec decodes a JSON object into a struct in one validating pass, without
@@ -22,7 +23,15 @@ type Codec struct {
 	names  nameTable // of fields, for decoding
 	extra  []int     // index of the Extra field
 	cfg    *Config
+	// The decoding plan: the embedded structs, each as a field of its parent, so a decode
+	// reaches each once instead of walking every field's index path with reflection; the
+	// fields and Extra are then one Field call from their parent.
+	embeds    []step
+	extraStep step
 }
+
+// step is field index of a struct: parent 0 is the decoded struct, k+1 is embeds[k].
+type step struct{ parent, index int }
 
 // Config says how a Codec finds what the struct types keep beside their named fields.
 type Config struct {
@@ -43,7 +52,11 @@ type Config struct {
 // encoding/json.
 type Hook struct {
 	Decode func(fv reflect.Value, val []byte) (fits, alt bool, err error)
-	Encode func(fv reflect.Value, alt bool) ([]byte, error)
+	// DecodeMember, when set, is used instead of Decode. It gets the member as the scan found
+	// it and the strings of the object being decoded, so the strings it makes share their
+	// allocation and validated strings are not scanned again.
+	DecodeMember func(fv reflect.Value, m Member, strs Strings) (fits, alt bool, err error)
+	Encode       func(fv reflect.Value, alt bool) ([]byte, error)
 }
 
 // Presence records, per named field (by codec index), whether its member was present,
@@ -66,6 +79,7 @@ const (
 type codecField struct {
 	name  string
 	index []int
+	step  step
 	kind  fieldKind
 	typ   reflect.Type
 	hook  *Hook
@@ -91,7 +105,7 @@ func NewCodec(t reflect.Type, cfg *Config) (*Codec, error) {
 		return nil, errors.New("jsonx: Config needs State and an Extra map type")
 	}
 	c := &Codec{byName: map[string]int{}, cfg: cfg}
-	if err := c.collect(t, nil); err != nil {
+	if err := c.collect(t, nil, 0); err != nil {
 		return nil, err
 	}
 	names := make([]string, len(c.fields))
@@ -110,12 +124,13 @@ func NewCodec(t reflect.Type, cfg *Config) (*Codec, error) {
 	return c, nil
 }
 
-func (c *Codec) collect(t reflect.Type, prefix []int) error {
+func (c *Codec) collect(t reflect.Type, prefix []int, parent int) error {
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		index := append(append([]int(nil), prefix...), i)
 		if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
-			if err := c.collect(sf.Type, index); err != nil {
+			c.embeds = append(c.embeds, step{parent, i})
+			if err := c.collect(sf.Type, index, len(c.embeds)); err != nil {
 				return err
 			}
 			continue
@@ -125,7 +140,7 @@ func (c *Codec) collect(t reflect.Type, prefix []int) error {
 		}
 		if sf.Type == c.cfg.Extra {
 			if c.extra == nil || len(index) < len(c.extra) {
-				c.extra = index
+				c.extra, c.extraStep = index, step{parent, i}
 			}
 			continue
 		}
@@ -136,7 +151,7 @@ func (c *Codec) collect(t reflect.Type, prefix []int) error {
 		if name == "" {
 			name = sf.Name
 		}
-		f := codecField{name: name, index: index, typ: sf.Type, kind: kOther}
+		f := codecField{name: name, index: index, step: step{parent, i}, typ: sf.Type, kind: kOther}
 		if h, ok := c.cfg.Hooks[sf.Type]; ok {
 			f.kind, f.hook = kHook, &h
 		} else {
@@ -177,7 +192,7 @@ func (c *Codec) Decode(data []byte, v reflect.Value) error {
 
 // decodeValidated is Decode for an object that ScanObject already validated (a member's
 // value): its members are only split, not checked again.
-func (c *Codec) decodeValidated(data []byte, v reflect.Value, strs *stringBlock) error {
+func (c *Codec) decodeValidated(data []byte, v reflect.Value, strs Strings) error {
 	var buf [32]Member
 	members, err := splitMembers(data, buf[:0])
 	if err != nil {
@@ -189,38 +204,28 @@ func (c *Codec) decodeValidated(data []byte, v reflect.Value, strs *stringBlock)
 // DecodeMembers sets v (an addressable struct of the codec's type) from members, which
 // ScanObject validated. A repeated member replaces the earlier one, as in encoding/json.
 func (c *Codec) DecodeMembers(members []Member, v reflect.Value) error {
-	var strs stringBlock
-	if len(members) > 0 {
-		strs.base = members[0].Key[:cap(members[0].Key)]
-	}
-	return c.decodeMembers(members, v, &strs)
+	return c.decodeMembers(members, v, newStrings(members))
 }
 
-func (c *Codec) decodeMembers(members []Member, v reflect.Value, strs *stringBlock) error {
+func (c *Codec) decodeMembers(members []Member, v reflect.Value, strs Strings) error {
 	st := c.cfg.State(v)
 	*st = Presence{}
+	// Reach the embedded structs once; each field is then one Field call away.
+	var pbuf [4]reflect.Value
+	parents := append(pbuf[:0], v)
+	for _, e := range c.embeds {
+		parents = append(parents, parents[e.parent].Field(e.index))
+	}
 	var extra map[string]json.RawMessage
 	for _, m := range members {
-		// Look the name up without allocating; only escaped and unknown names become strings.
-		inner := m.Key[1 : len(m.Key)-1]
-		var key string
-		var i int
-		var ok bool
-		if bytes.IndexByte(inner, '\\') < 0 {
-			i, ok = c.names.index(inner)
-		} else {
-			var err error
-			if key, err = Unquote(m.Key); err != nil {
-				return err
-			}
-			i, ok = c.byName[key]
+		i, ok, err := c.lookup(m)
+		if err != nil {
+			return err
 		}
 		if !ok {
-			if key == "" {
-				var err error
-				if key, err = Unquote(m.Key); err != nil {
-					return err
-				}
+			key, err := strs.Key(m)
+			if err != nil {
+				return err
 			}
 			if extra == nil {
 				extra = make(map[string]json.RawMessage)
@@ -229,7 +234,7 @@ func (c *Codec) decodeMembers(members []Member, v reflect.Value, strs *stringBlo
 			continue
 		}
 		f := &c.fields[i]
-		fv := fieldAt(v, f.index)
+		fv := parents[f.step.parent].Field(f.step.index)
 		bit := uint64(1) << i
 		st.present &^= bit
 		st.null &^= bit
@@ -237,13 +242,16 @@ func (c *Codec) decodeMembers(members []Member, v reflect.Value, strs *stringBlo
 		if extra != nil {
 			delete(extra, f.name)
 		}
-		fv.SetZero()
 		if string(m.Val) == "null" {
+			fv.SetZero()
 			st.present |= bit
 			st.null |= bit
 			continue
 		}
-		fits, alt, err := c.set(f, fv, m.Val, strs)
+		fits, alt, err := c.set(f, fv, m, strs)
+		if err != nil || !fits {
+			fv.SetZero() // set may have left anything: a repeated member, or a part
+		}
 		if err != nil {
 			return err
 		}
@@ -261,18 +269,39 @@ func (c *Codec) decodeMembers(members []Member, v reflect.Value, strs *stringBlo
 	}
 	// Assigning the unnamed map type to the Extra type needs no conversion, which would cost
 	// a comparison of the types' names on every object.
-	v.FieldByIndex(c.extra).Set(reflect.ValueOf(extra))
+	parents[c.extraStep.parent].Field(c.extraStep.index).Set(reflect.ValueOf(extra))
 	return nil
 }
 
-// set decodes val into fv. It reports false when val's JSON type does not fit the field.
-func (c *Codec) set(f *codecField, fv reflect.Value, val []byte, strs *stringBlock) (fits, alt bool, err error) {
+// lookup finds the field of m's key without allocating; only an escaped name is unquoted.
+func (c *Codec) lookup(m Member) (int, bool, error) {
+	inner := m.Key[1 : len(m.Key)-1]
+	escaped := m.keyFlags&strEscaped != 0
+	if m.keyFlags&strScanned == 0 {
+		escaped = bytes.IndexByte(inner, '\\') >= 0
+	}
+	if !escaped {
+		i, ok := c.names.index(inner)
+		return i, ok, nil
+	}
+	key, err := Unquote(m.Key)
+	if err != nil {
+		return 0, false, err
+	}
+	i, ok := c.byName[key]
+	return i, ok, nil
+}
+
+// set decodes m's value into fv, overwriting what it held. It reports false when the value's
+// JSON type does not fit the field; the caller then zeroes the field.
+func (c *Codec) set(f *codecField, fv reflect.Value, m Member, strs Strings) (fits, alt bool, err error) {
+	val := m.Val
 	switch f.kind {
 	case kString:
 		if val[0] != '"' {
 			return false, false, nil
 		}
-		s, err := strs.unquote(val)
+		s, err := strs.Value(m)
 		if err != nil {
 			return false, false, err
 		}
@@ -282,6 +311,7 @@ func (c *Codec) set(f *codecField, fv reflect.Value, val []byte, strs *stringBlo
 		case "true":
 			fv.SetBool(true)
 		case "false":
+			fv.SetBool(false)
 		default:
 			return false, false, nil
 		}
@@ -294,6 +324,10 @@ func (c *Codec) set(f *codecField, fv reflect.Value, val []byte, strs *stringBlo
 		}
 		*fv.Addr().Interface().(*[]string) = list
 	case kHook:
+		fv.SetZero() // a hook starts from the zero value
+		if f.hook.DecodeMember != nil {
+			return f.hook.DecodeMember(fv, m, strs)
+		}
 		return f.hook.Decode(fv, val)
 	case kObject:
 		if val[0] != '{' {
@@ -328,33 +362,46 @@ func DecodeStd(fv reflect.Value, val []byte) (bool, error) {
 
 // StringList decodes a validated JSON array of strings; ok is false for anything else.
 func StringList(val []byte) (list []string, ok bool, err error) {
-	return stringList(val, &stringBlock{})
+	return stringList(val, Strings{})
 }
 
-func stringList(val []byte, strs *stringBlock) (list []string, ok bool, err error) {
-	list = make([]string, 0, 8)
-	isArr, err := EachElement(val, func(elem []byte) error {
-		if elem[0] != '"' {
-			return errNotFit
-		}
-		s, err := strs.unquote(elem)
-		if err != nil {
-			return err
-		}
-		list = append(list, s)
-		return nil
-	})
-	switch {
-	case errors.Is(err, errNotFit), !isArr:
+// stringList walks the array itself, so each string is scanned once and its flags say how
+// to make its value.
+func stringList(val []byte, strs Strings) (list []string, ok bool, err error) {
+	if len(val) == 0 || val[0] != '[' {
 		return nil, false, nil
-	case err != nil:
-		return nil, false, err
 	}
-	return list, true, nil
+	list = make([]string, 0, 8)
+	s := scanner{b: val, i: 1}
+	s.ws()
+	if s.eat(']') {
+		return list, true, nil
+	}
+	for {
+		s.ws()
+		if s.i >= len(s.b) || s.b[s.i] != '"' {
+			return nil, false, nil
+		}
+		start := s.i
+		flags, err := s.strFlags()
+		if err != nil {
+			return nil, false, err
+		}
+		str, err := strs.scanned(val[start:s.i], flags)
+		if err != nil {
+			return nil, false, err
+		}
+		list = append(list, str)
+		s.ws()
+		if s.eat(',') {
+			continue
+		}
+		if s.eat(']') {
+			return list, true, nil
+		}
+		return nil, false, s.errAt("expected ',' or ']'")
+	}
 }
-
-// errNotFit stops an EachElement walk at an element of the wrong JSON type.
-var errNotFit = errors.New("jsonx: element does not fit")
 
 // Encode writes v's named fields that hold a value or were present, then Extra's members in
 // sorted order (a named field that was written wins over an Extra member of the same name).
@@ -433,18 +480,34 @@ func (c *Codec) encodeValue(f *codecField, fv reflect.Value, alt bool) ([]byte, 
 	return json.Marshal(fv.Interface())
 }
 
-// stringBlock makes the strings of one decoded event out of one string: the input from the
-// first member on, copied once when the first string is needed. An event's strings live as
-// long as the event, so they may as well share one allocation instead of one each.
-type stringBlock struct {
-	base []byte // the input from the first member's key to the end of its array
-	s    string // base as a string, made on first use
+// Strings makes the strings of one decoded object out of one string: a copy of the input
+// from the first member's key to the last member's value. An event's strings live as long as
+// the event, so they may as well share one allocation instead of one each. It is made once
+// and then only read, so it is passed by value. The zero Strings makes each string on its own.
+type Strings struct {
+	base []byte // the input from the first member's key to the end of the last value
+	s    string // base as a string
 }
 
-// unquote decodes q, a JSON string that ScanObject validated, from within base. Without
-// escapes and in valid UTF-8 its value is a slice of the block; anything else, or bytes from
-// elsewhere, is made on its own.
-func (b *stringBlock) unquote(q []byte) (string, error) {
+// newStrings makes the Strings of members, which ScanObject found in one input.
+func newStrings(members []Member) Strings {
+	if len(members) == 0 {
+		return Strings{}
+	}
+	first, last := members[0].Key, members[len(members)-1].Val
+	base := first[:cap(first)]
+	// Stop at the end of the last value when it lies in the same array (the offset comes
+	// from capacities, and the addresses confirm it), so nothing after it is copied.
+	if off := cap(base) - cap(last); len(last) > 0 && off >= 0 && off+len(last) <= cap(base) && &base[off] == &last[0] {
+		base = base[:off+len(last)]
+	}
+	return Strings{base: base, s: string(base)}
+}
+
+// Unquote decodes q, a JSON string that ScanObject validated. Without escapes and in valid
+// UTF-8 its value is a slice of the block; anything else, or bytes from elsewhere, is made on
+// its own.
+func (b Strings) Unquote(q []byte) (string, error) {
 	if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
 		return "", &SyntaxError{What: "not a string"}
 	}
@@ -452,20 +515,39 @@ func (b *stringBlock) unquote(q []byte) (string, error) {
 	if !plainKey(inner) {
 		return Unquote(q)
 	}
+	return b.share(inner), nil
+}
+
+// Value decodes m's value, a string, as Unquote does, without looking at a string the scan
+// already looked at.
+func (b Strings) Value(m Member) (string, error) { return b.scanned(m.Val, m.valFlags) }
+
+// Key decodes m's key as Value decodes its value.
+func (b Strings) Key(m Member) (string, error) { return b.scanned(m.Key, m.keyFlags) }
+
+// scanned decodes the string q given what the scan found in it (flags; 0 if unknown).
+func (b Strings) scanned(q []byte, flags uint8) (string, error) {
+	if flags&strScanned == 0 {
+		return b.Unquote(q)
+	}
+	inner := q[1 : len(q)-1]
+	if flags&strEscaped != 0 || (flags&strNonASCII != 0 && !utf8.Valid(inner)) {
+		return stringOf(inner, flags&^strScanned), nil
+	}
+	return b.share(inner), nil
+}
+
+// share returns inner, the value of a plain string, as a slice of the block when inner lies
+// in it.
+func (b Strings) share(inner []byte) string {
 	if len(inner) < 2 || b.base == nil {
-		return string(inner), nil
+		return string(inner) // a string of one byte needs no allocation
 	}
+	// Both slices end where the input's array ends, so the offset comes from capacities;
+	// comparing the addresses makes sure inner is in this array and not in another one.
 	off := cap(b.base) - cap(inner)
-	if off < 0 || off+len(inner) > len(b.base) {
-		return string(inner), nil
+	if off < 0 || off+len(inner) > len(b.base) || &b.base[off] != &inner[0] {
+		return string(inner)
 	}
-	if b.s == "" {
-		b.s = string(b.base)
-	}
-	// The offset comes from capacities: check that the bytes are the ones meant, so a value
-	// from another array can never be mistaken for a slice of this one.
-	if s := b.s[off : off+len(inner)]; s == string(inner) {
-		return s, nil
-	}
-	return string(inner), nil
+	return b.s[off : off+len(inner)]
 }

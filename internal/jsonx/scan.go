@@ -60,15 +60,22 @@ func (s *scanner) eat(c byte) bool {
 
 // str passes over a string, checking its escapes and that it holds no control byte.
 func (s *scanner) str() error {
+	_, err := s.strFlags()
+	return err
+}
+
+// strFlags is str that also returns what scanString found in the string, marked strScanned,
+// for a Member: a decoder then need not look at the string again to know its value.
+func (s *scanner) strFlags() (uint8, error) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return s.errAt("expected a string")
+		return 0, s.errAt("expected a string")
 	}
-	end, _, err := scanString(s.b, s.i)
+	end, flags, err := scanString(s.b, s.i)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	s.i = end
-	return nil
+	return flags | strScanned, nil
 }
 
 func isHex(c byte) bool {
@@ -242,7 +249,53 @@ func (s *scanner) skip() error {
 }
 
 // Member is one member of a JSON object: the key with its quotes, and the value.
-type Member struct{ Key, Val []byte }
+type Member struct {
+	Key, Val []byte
+	// What the scan found in the key and, when it is a string, the value (strScanned and
+	// scanString's flags); 0 when unknown, as in a Member made elsewhere.
+	keyFlags, valFlags uint8
+}
+
+// PlainVal returns the bytes inside the quotes of m's value when the scan found it to be a
+// string that holds its value as it is (no escapes, ASCII): a caller can look it up without
+// making a string.
+func (m Member) PlainVal() ([]byte, bool) {
+	if m.valFlags != strScanned {
+		return nil, false
+	}
+	return m.Val[1 : len(m.Val)-1], true
+}
+
+// member scans one "key": value pair at s.i, validating the value (validate) or only
+// finding its end.
+func (s *scanner) member(validate bool) (Member, error) {
+	kStart := s.i
+	kf, err := s.strFlags()
+	if err != nil {
+		return Member{}, err
+	}
+	m := Member{Key: s.b[kStart:s.i], keyFlags: kf}
+	s.ws()
+	if !s.eat(':') {
+		return Member{}, s.errAt("expected ':'")
+	}
+	s.ws()
+	vStart := s.i
+	switch {
+	case s.i < len(s.b) && s.b[s.i] == '"':
+		// Strings are most values: scan them here, keeping what the scan found.
+		m.valFlags, err = s.strFlags()
+	case validate:
+		err = s.value(1)
+	default:
+		err = s.skip()
+	}
+	if err != nil {
+		return Member{}, err
+	}
+	m.Val = s.b[vStart:s.i]
+	return m, nil
+}
 
 // ScanObject validates data as one JSON object (with nothing but white space around it) and
 // appends its members to buf. It is the entry point for untrusted bytes: every value is
@@ -257,21 +310,11 @@ func ScanObject(data []byte, buf []Member) ([]Member, error) {
 	if !s.eat('}') {
 		for {
 			s.ws()
-			kStart := s.i
-			if err := s.str(); err != nil {
+			m, err := s.member(true)
+			if err != nil {
 				return nil, err
 			}
-			key := data[kStart:s.i]
-			s.ws()
-			if !s.eat(':') {
-				return nil, s.errAt("expected ':'")
-			}
-			s.ws()
-			vStart := s.i
-			if err := s.value(1); err != nil {
-				return nil, err
-			}
-			buf = append(buf, Member{Key: key, Val: data[vStart:s.i]})
+			buf = append(buf, m)
 			s.ws()
 			if s.eat(',') {
 				continue
@@ -294,6 +337,11 @@ func ScanObject(data []byte, buf []Member) ([]Member, error) {
 func splitMembers(data []byte, buf []Member) ([]Member, error) {
 	s := scanner{b: data}
 	s.ws()
+	return s.members(buf)
+}
+
+// members appends the members of the validated object at s.i to buf and passes over it.
+func (s *scanner) members(buf []Member) ([]Member, error) {
 	if !s.eat('{') {
 		return nil, s.errAt("not a JSON object")
 	}
@@ -303,21 +351,11 @@ func splitMembers(data []byte, buf []Member) ([]Member, error) {
 	}
 	for {
 		s.ws()
-		kStart := s.i
-		if err := s.str(); err != nil {
+		m, err := s.member(false)
+		if err != nil {
 			return nil, err
 		}
-		key := data[kStart:s.i]
-		s.ws()
-		if !s.eat(':') {
-			return nil, s.errAt("expected ':'")
-		}
-		s.ws()
-		vStart := s.i
-		if err := s.skip(); err != nil {
-			return nil, err
-		}
-		buf = append(buf, Member{Key: key, Val: data[vStart:s.i]})
+		buf = append(buf, m)
 		s.ws()
 		if s.eat(',') {
 			continue
@@ -359,6 +397,45 @@ func EachElement(arr []byte, fn func(elem []byte) error) (ok bool, err error) {
 		return true, s.errAt("expected ',' or ']'")
 	}
 }
+
+// An ArrayWalk goes through the elements of a validated JSON array one at a time. It takes
+// no callback, so the members it hands out can live in the caller's frame.
+type ArrayWalk struct {
+	s       scanner
+	started bool
+}
+
+// WalkArray starts a walk over arr; ok is false when arr is not an array.
+func WalkArray(arr []byte) (w ArrayWalk, ok bool) {
+	if len(arr) == 0 || arr[0] != '[' {
+		return ArrayWalk{}, false
+	}
+	return ArrayWalk{s: scanner{b: arr, i: 1}}, true
+}
+
+// More moves to the next element; it reports false after the last one. The caller passes
+// over each element (Members) before asking for the next.
+func (w *ArrayWalk) More() (bool, error) {
+	w.s.ws()
+	if !w.started {
+		w.started = true
+		return !w.s.eat(']'), nil
+	}
+	if w.s.eat(']') {
+		return false, nil
+	}
+	if !w.s.eat(',') {
+		return false, w.s.errAt("expected ',' or ']'")
+	}
+	w.s.ws()
+	return true, nil
+}
+
+// IsObject reports whether the element ahead is an object.
+func (w *ArrayWalk) IsObject() bool { return w.s.i < len(w.s.b) && w.s.b[w.s.i] == '{' }
+
+// Members appends the members of the element ahead, an object, to buf and passes over it.
+func (w *ArrayWalk) Members(buf []Member) ([]Member, error) { return w.s.members(buf) }
 
 // Unquote decodes a JSON string (with its quotes). Valid UTF-8 without escapes takes the
 // fast path; anything else is decoded as encoding/json does (invalid bytes become U+FFFD).

@@ -13,6 +13,7 @@ import (
 const (
 	strEscaped  = 1 << iota // the string holds a backslash escape
 	strNonASCII             // the string holds a byte >= 0x80
+	strScanned              // set in a Member's flags: the other two are known
 )
 
 const (
