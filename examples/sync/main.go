@@ -78,7 +78,8 @@ locations.readonly and locations/customFields.readonly and, for -write, contacts
 (%s; %s overrides it). It is read-only unless -write is given.
 Calls are logged in the contacts' conversations only with %s, the Call
 conversation provider of LinkedPhone's marketplace app, and that app's OAuth token for
-the location as %s: GHL refuses a Private Integration Token for a provider.
+the location (with conversations/message.write) as %s: GHL refuses a Private
+Integration Token for a provider.
 
 Flags:
 `, envToken, envLocation, ghl.DefaultBaseURL, envBaseURL, envCallProvider, envToken)
@@ -87,7 +88,7 @@ Flags:
 	fs.StringVar(&cfg.dataPath, "data", "", "LinkedPhone data file (default: linkedphone-demo.json or linkedphone-<location>.json in "+os.TempDir()+"; the demo rewrites it from scratch)")
 	fs.IntVar(&cfg.contacts, "contacts", 3000, "demo: number of contacts to seed in the fake GHL location")
 	fs.BoolVar(&cfg.verbose, "v", false, "verbose: log every API attempt and webhook (slog, debug level) to stderr")
-	fs.BoolVar(&cfg.write, "write", false, "real mode: allow the write workflows (upsert, notes, tags, tasks); without it they are skipped")
+	fs.BoolVar(&cfg.write, "write", false, "real mode: allow the write workflows (upsert, call log, note, tags, field values, task); without it they are skipped")
 	fs.StringVar(&cfg.listen, "listen", "", "address for the webhook receiver, e.g. :8080 (real mode: run the receiver until interrupted; demo: default a free loopback port)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

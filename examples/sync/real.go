@@ -89,8 +89,12 @@ func runReal(ctx context.Context, cfg *config, logger *slog.Logger, out *output)
 	var res *PushResult
 	if !cfg.write {
 		// Nothing is recorded either, so read-only runs leave no call waiting to be pushed.
-		out.printf("skipped (read-only): would upsert %s <%s> %s, log the call, add the note %q and the tags %v\n",
-			realDemoName, realDemoEmail, realDemoPhone, callSummary(call), activityTags([]Call{call}))
+		callLog := "log the call"
+		if cfg.callProvider == "" {
+			callLog = "log no call (no provider)"
+		}
+		out.printf("skipped (read-only): would upsert %s <%s> %s, %s, add the note %q and the tags %v\n",
+			realDemoName, realDemoEmail, realDemoPhone, callLog, callSummary(call), activityTags([]Call{call}))
 	} else {
 		id, err := syncer.RecordCall(realDemoPhone, realDemoName, realDemoEmail, call)
 		if err != nil {
