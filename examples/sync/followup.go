@@ -143,7 +143,7 @@ func (s *Syncer) recordBooking(id string, call Call, a *ghl.Appointment, user *g
 	appt := Appointment{ID: a.ID, Title: a.Title, Start: timeOf(a.StartTime), Status: a.AppointmentStatus, UserID: a.AssignedUserID}
 	s.store.Update(id, func(r *Record) bool {
 		for j := range r.Calls {
-			if r.Calls[j].At.Equal(call.At) && r.Calls[j].AppointmentID == "" {
+			if sameCall(r.Calls[j], call) && r.Calls[j].AppointmentID == "" {
 				r.Calls[j].AppointmentID, r.Calls[j].FollowUpSent = a.ID, false
 			}
 		}
@@ -166,12 +166,22 @@ func (s *Syncer) recordBooking(id string, call Call, a *ghl.Appointment, user *g
 func (s *Syncer) markFollowUpSent(id string, call Call, sent bool) {
 	s.store.Update(id, func(r *Record) bool {
 		for j := range r.Calls {
-			if r.Calls[j].At.Equal(call.At) && r.Calls[j].AppointmentID == "" {
+			if sameCall(r.Calls[j], call) && r.Calls[j].AppointmentID == "" {
 				r.Calls[j].FollowUpSent = sent
 			}
 		}
 		return true
 	})
+}
+
+// sameCall reports whether a and b are the same call: by ID, which every call recorded or
+// loaded has, and by time only for a call without one, so two calls in the same second each
+// keep their own follow-up.
+func sameCall(a, b Call) bool {
+	if a.ID != "" || b.ID != "" {
+		return a.ID == b.ID
+	}
+	return a.At.Equal(b.At)
 }
 
 // findBooked looks for a booking of ours among the contact's appointments, by its title.

@@ -252,3 +252,11 @@ func TestAppointmentWebhooksKeepTheRecordCurrent(t *testing.T) {
 		assert.Equal(t, 1, syncer.TimesProcessed(w))
 	}
 }
+
+func TestSameCallIsMatchedByID(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	assert.True(t, sameCall(Call{ID: "call-1", At: at}, Call{ID: "call-1", At: at.Add(time.Hour)}))
+	assert.False(t, sameCall(Call{ID: "call-1", At: at}, Call{ID: "call-2", At: at}), "two calls in the same second")
+	assert.False(t, sameCall(Call{ID: "call-1", At: at}, Call{At: at}))
+	assert.True(t, sameCall(Call{At: at}, Call{At: at}))
+}
