@@ -192,7 +192,7 @@ func (c *Codec) Decode(data []byte, v reflect.Value) error {
 
 // decodeValidated is Decode for an object that ScanObject already validated (a member's
 // value): its members are only split, not checked again.
-func (c *Codec) decodeValidated(data []byte, v reflect.Value, strs Strings) error {
+func (c *Codec) decodeValidated(data []byte, v reflect.Value, strs *Strings) error {
 	var buf [32]Member
 	members, err := splitMembers(data, buf[:0])
 	if err != nil {
@@ -204,10 +204,11 @@ func (c *Codec) decodeValidated(data []byte, v reflect.Value, strs Strings) erro
 // DecodeMembers sets v (an addressable struct of the codec's type) from members, which
 // ScanObject validated. A repeated member replaces the earlier one, as in encoding/json.
 func (c *Codec) DecodeMembers(members []Member, v reflect.Value) error {
-	return c.decodeMembers(members, v, newStrings(members))
+	strs := newStrings(members)
+	return c.decodeMembers(members, v, &strs)
 }
 
-func (c *Codec) decodeMembers(members []Member, v reflect.Value, strs Strings) error {
+func (c *Codec) decodeMembers(members []Member, v reflect.Value, strs *Strings) error {
 	st := c.cfg.State(v)
 	*st = Presence{}
 	// Reach the embedded structs once; each field is then one Field call away.
@@ -217,7 +218,8 @@ func (c *Codec) decodeMembers(members []Member, v reflect.Value, strs Strings) e
 		parents = append(parents, parents[e.parent].Field(e.index))
 	}
 	var extra map[string]json.RawMessage
-	for _, m := range members {
+	for k := range members {
+		m := &members[k] // a Member is too big to copy for each look at it
 		i, ok, err := c.lookup(m)
 		if err != nil {
 			return err
@@ -274,7 +276,7 @@ func (c *Codec) decodeMembers(members []Member, v reflect.Value, strs Strings) e
 }
 
 // lookup finds the field of m's key without allocating; only an escaped name is unquoted.
-func (c *Codec) lookup(m Member) (int, bool, error) {
+func (c *Codec) lookup(m *Member) (int, bool, error) {
 	inner := m.Key[1 : len(m.Key)-1]
 	escaped := m.keyFlags&strEscaped != 0
 	if m.keyFlags&strScanned == 0 {
@@ -294,14 +296,14 @@ func (c *Codec) lookup(m Member) (int, bool, error) {
 
 // set decodes m's value into fv, overwriting what it held. It reports false when the value's
 // JSON type does not fit the field; the caller then zeroes the field.
-func (c *Codec) set(f *codecField, fv reflect.Value, m Member, strs Strings) (fits, alt bool, err error) {
+func (c *Codec) set(f *codecField, fv reflect.Value, m *Member, strs *Strings) (fits, alt bool, err error) {
 	val := m.Val
 	switch f.kind {
 	case kString:
 		if val[0] != '"' {
 			return false, false, nil
 		}
-		s, err := strs.Value(m)
+		s, err := strs.scanned(val, m.valFlags)
 		if err != nil {
 			return false, false, err
 		}
@@ -326,7 +328,7 @@ func (c *Codec) set(f *codecField, fv reflect.Value, m Member, strs Strings) (fi
 	case kHook:
 		fv.SetZero() // a hook starts from the zero value
 		if f.hook.DecodeMember != nil {
-			return f.hook.DecodeMember(fv, m, strs)
+			return f.hook.DecodeMember(fv, *m, *strs) // copies: a pointer would escape
 		}
 		return f.hook.Decode(fv, val)
 	case kObject:
@@ -362,12 +364,12 @@ func DecodeStd(fv reflect.Value, val []byte) (bool, error) {
 
 // StringList decodes a validated JSON array of strings; ok is false for anything else.
 func StringList(val []byte) (list []string, ok bool, err error) {
-	return stringList(val, Strings{})
+	return stringList(val, &Strings{})
 }
 
 // stringList walks the array itself, so each string is scanned once and its flags say how
 // to make its value.
-func stringList(val []byte, strs Strings) (list []string, ok bool, err error) {
+func stringList(val []byte, strs *Strings) (list []string, ok bool, err error) {
 	if len(val) == 0 || val[0] != '[' {
 		return nil, false, nil
 	}
@@ -507,7 +509,7 @@ func newStrings(members []Member) Strings {
 // Unquote decodes q, a JSON string that ScanObject validated. Without escapes and in valid
 // UTF-8 its value is a slice of the block; anything else, or bytes from elsewhere, is made on
 // its own.
-func (b Strings) Unquote(q []byte) (string, error) {
+func (b *Strings) Unquote(q []byte) (string, error) {
 	if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
 		return "", &SyntaxError{What: "not a string"}
 	}
@@ -520,13 +522,13 @@ func (b Strings) Unquote(q []byte) (string, error) {
 
 // Value decodes m's value, a string, as Unquote does, without looking at a string the scan
 // already looked at.
-func (b Strings) Value(m Member) (string, error) { return b.scanned(m.Val, m.valFlags) }
+func (b *Strings) Value(m Member) (string, error) { return b.scanned(m.Val, m.valFlags) }
 
 // Key decodes m's key as Value decodes its value.
-func (b Strings) Key(m Member) (string, error) { return b.scanned(m.Key, m.keyFlags) }
+func (b *Strings) Key(m *Member) (string, error) { return b.scanned(m.Key, m.keyFlags) }
 
 // scanned decodes the string q given what the scan found in it (flags; 0 if unknown).
-func (b Strings) scanned(q []byte, flags uint8) (string, error) {
+func (b *Strings) scanned(q []byte, flags uint8) (string, error) {
 	if flags&strScanned == 0 {
 		return b.Unquote(q)
 	}
@@ -539,7 +541,7 @@ func (b Strings) scanned(q []byte, flags uint8) (string, error) {
 
 // share returns inner, the value of a plain string, as a slice of the block when inner lies
 // in it.
-func (b Strings) share(inner []byte) string {
+func (b *Strings) share(inner []byte) string {
 	if len(inner) < 2 || b.base == nil {
 		return string(inner) // a string of one byte needs no allocation
 	}

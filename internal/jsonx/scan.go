@@ -2,9 +2,11 @@ package jsonx
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -40,6 +42,9 @@ type scanner struct {
 func (s *scanner) errAt(what string) error { return &SyntaxError{Offset: s.i, What: what} }
 
 func (s *scanner) ws() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return // compact JSON, as webhooks come, has none
+	}
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
@@ -67,10 +72,24 @@ func (s *scanner) str() error {
 // strFlags is str that also returns what scanString found in the string, marked strScanned,
 // for a Member: a decoder then need not look at the string again to know its value.
 func (s *scanner) strFlags() (uint8, error) {
-	if s.i >= len(s.b) || s.b[s.i] != '"' {
+	b := s.b
+	if s.i >= len(b) || b[s.i] != '"' {
 		return 0, s.errAt("expected a string")
 	}
-	end, flags, err := scanString(s.b, s.i)
+	// Most strings are short and plain: when the first byte to look at is the closing
+	// quote, the string is done without a call.
+	j := s.i + 1
+	for ; j+8 <= len(b); j += 8 {
+		if m := specialBytes(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			if b[j] == '"' {
+				s.i = j + 1
+				return strScanned, nil
+			}
+			break
+		}
+	}
+	end, flags, err := scanRest(b, j)
 	if err != nil {
 		return 0, err
 	}
@@ -266,18 +285,21 @@ func (m Member) PlainVal() ([]byte, bool) {
 	return m.Val[1 : len(m.Val)-1], true
 }
 
-// member scans one "key": value pair at s.i, validating the value (validate) or only
-// finding its end.
-func (s *scanner) member(validate bool) (Member, error) {
+// appendMember scans one "key": value pair at s.i into a new last element of buf,
+// validating the value (validate) or only finding its end. It fills the element in place:
+// copying a Member out of a call and into buf costs as much as scanning a short string.
+func (s *scanner) appendMember(buf []Member, validate bool) ([]Member, error) {
+	buf = append(buf, Member{})
+	m := &buf[len(buf)-1]
 	kStart := s.i
 	kf, err := s.strFlags()
 	if err != nil {
-		return Member{}, err
+		return nil, err
 	}
-	m := Member{Key: s.b[kStart:s.i], keyFlags: kf}
+	m.Key, m.keyFlags = s.b[kStart:s.i], kf
 	s.ws()
 	if !s.eat(':') {
-		return Member{}, s.errAt("expected ':'")
+		return nil, s.errAt("expected ':'")
 	}
 	s.ws()
 	vStart := s.i
@@ -291,10 +313,10 @@ func (s *scanner) member(validate bool) (Member, error) {
 		err = s.skip()
 	}
 	if err != nil {
-		return Member{}, err
+		return nil, err
 	}
 	m.Val = s.b[vStart:s.i]
-	return m, nil
+	return buf, nil
 }
 
 // ScanObject validates data as one JSON object (with nothing but white space around it) and
@@ -310,11 +332,10 @@ func ScanObject(data []byte, buf []Member) ([]Member, error) {
 	if !s.eat('}') {
 		for {
 			s.ws()
-			m, err := s.member(true)
-			if err != nil {
+			var err error
+			if buf, err = s.appendMember(buf, true); err != nil {
 				return nil, err
 			}
-			buf = append(buf, m)
 			s.ws()
 			if s.eat(',') {
 				continue
@@ -351,11 +372,10 @@ func (s *scanner) members(buf []Member) ([]Member, error) {
 	}
 	for {
 		s.ws()
-		m, err := s.member(false)
-		if err != nil {
+		var err error
+		if buf, err = s.appendMember(buf, false); err != nil {
 			return nil, err
 		}
-		buf = append(buf, m)
 		s.ws()
 		if s.eat(',') {
 			continue

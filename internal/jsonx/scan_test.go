@@ -127,3 +127,65 @@ func FuzzScanObject(f *testing.F) {
 		}
 	})
 }
+
+// benchObject is a webhook event of about 1 KB, as GHL sends it.
+var benchObject = []byte(`{"type":"ContactCreate","locationId":"ve9EPM428h8vShlRW1KT","id":"nmFmQEsNgz6AVpgLVUJ0","address1":"3535 1st St N","city":"ruDolomitebika","state":"AL","companyName":"Loram ipsum GmbH","country":"DE","source":"xyz web form","dateAdded":"2021-11-26T12:41:02.193Z","dateOfBirth":"2000-01-05T00:00:00.000Z","dnd":true,"email":"JohnDeo@gmail.comm","name":"John Deo","firstName":"John","lastName":"Deo","phone":"+919509597501","postalCode":"452001","tags":["id magna sed Lorem","Duis dolor commodo aliqua","customer","newsletter","vip","webinar-2025"],"website":"https://www.google.com/","attachments":[],"assignedTo":"nmFmQEsNgz6AVpgLVUJ0","customFields":[{"id":"BcdmQEsNgz6AVpgLVUJ0","value":"XYZ Corp"},{"id":"BcdmQEsNgz6AVpgLVUJ1","value":42},{"id":"BcdmQEsNgz6AVpgLVUJ2","value":["a","b"]},{"id":"BcdmQEsNgz6AVpgLVUJ3","value":"Follow up after the demo call next week about the annual plan and the two extra seats"}],"timestamp":"2025-06-01T12:00:00Z","webhookId":"7f2c1e4a-1b2c-4d5e-8f90-a1b2c3d4e5f6"}`)
+
+func BenchmarkScanObject(b *testing.B) {
+	var buf [48]Member
+	b.SetBytes(int64(len(benchObject)))
+	for i := 0; i < b.N; i++ {
+		if _, err := ScanObject(benchObject, buf[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestArrayWalk(t *testing.T) {
+	_, ok := WalkArray([]byte(`{}`))
+	assert.False(t, ok)
+	w, ok := WalkArray([]byte(`[ {"a":1,"b":"x\u0079"} , {} ,7]`))
+	require.True(t, ok)
+	var got []int
+	for {
+		more, err := w.More()
+		require.NoError(t, err)
+		if !more {
+			t.Fatal("the walk passed the element that is not an object")
+		}
+		if !w.IsObject() {
+			break
+		}
+		members, err := w.Members(nil)
+		require.NoError(t, err)
+		got = append(got, len(members))
+	}
+	assert.Equal(t, []int{2, 0}, got)
+}
+
+func TestStringsShareOnlyTheirOwnBytes(t *testing.T) {
+	data := []byte(`{"a":"plain","b":"esc\u0061ped","c":"caf\u00e9","d":"` + "caf\xc3\xa9" + `","e":"` + "\xff\xfe" + `"}`)
+	members, err := ScanObject(data, nil)
+	require.NoError(t, err)
+	strs := newStrings(members)
+	for _, m := range members {
+		want, err := Unquote(m.Val)
+		require.NoError(t, err)
+		got, err := strs.Value(m)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "%s", m.Key)
+	}
+	// The same bytes in another array are made on their own, never read from the block.
+	other := append([]byte(nil), data...)
+	copy(other[6:11], "OTHER")
+	got, err := strs.Unquote(other[5:12])
+	require.NoError(t, err)
+	assert.Equal(t, "OTHER", got)
+	plain, ok := members[0].PlainVal()
+	assert.True(t, ok)
+	assert.Equal(t, "plain", string(plain))
+	_, ok = members[1].PlainVal()
+	assert.False(t, ok)
+	_, ok = Member{Key: []byte(`"a"`), Val: []byte(`"x"`)}.PlainVal()
+	assert.False(t, ok, "flags of a Member made elsewhere are unknown")
+}

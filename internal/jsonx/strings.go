@@ -42,19 +42,13 @@ var special = func() (t [256]bool) {
 // past the closing quote, and which of strEscaped and strNonASCII the string holds. It checks
 // what RFC 8259 requires: valid escapes and no control bytes.
 func scanString(b []byte, i int) (end int, flags uint8, err error) {
-	j := i + 1
+	return scanRest(b, i+1)
+}
+
+// scanRest is scanString from b[j] on, in a string whose bytes before j are plain.
+func scanRest(b []byte, j int) (end int, flags uint8, err error) {
 	for {
-		// Find the next byte to look at: eight bytes at a time, then one at a time.
-		for j+8 <= len(b) {
-			if m := specialBytes(binary.LittleEndian.Uint64(b[j:])); m != 0 {
-				j += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			j += 8
-		}
-		for j < len(b) && !special[b[j]] {
-			j++
-		}
+		j = nextSpecial(b, j)
 		if j >= len(b) {
 			return j, flags, &SyntaxError{Offset: j, What: "unterminated string"}
 		}
@@ -89,6 +83,23 @@ func scanString(b []byte, i int) (end int, flags uint8, err error) {
 			j++
 		}
 	}
+}
+
+// nextSpecial returns the index of the first byte from b[j] on that a string scan must look
+// at, or len(b): eight bytes at a time, then one at a time. A word that holds one is not
+// looked at again byte by byte.
+func nextSpecial(b []byte, j int) int {
+	for ; j+8 <= len(b); j += 8 {
+		if m := specialBytes(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; j < len(b); j++ {
+		if special[b[j]] {
+			break
+		}
+	}
+	return j
 }
 
 // stringOf returns the value of the string whose inner bytes (without quotes) are in, as
