@@ -375,7 +375,7 @@ func (v *WebhookVerifier) verify(ctx context.Context, header http.Header, body [
 	if err := v.checkSignature(header, body); err != nil {
 		return nil, err
 	}
-	ev, err := parseEvent(append([]byte(nil), body...))
+	ev, err := parseEvent(ownCopy(body))
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,15 @@ import (
 // kept in the event's Extra under its own name instead of failing the event, and a time in a
 // form that does not parse keeps its text with a zero time.
 func ParseEvent(body []byte) (Event, error) {
-	return parseEvent(append([]byte(nil), body...))
+	return parseEvent(ownCopy(body))
+}
+
+// ownCopy copies a payload for the event to keep. make and copy, unlike append to nil, are
+// one allocation that is not cleared first, and leave no spare capacity.
+func ownCopy(body []byte) []byte {
+	b := make([]byte, len(body))
+	copy(b, body)
+	return b
 }
 
 // parseEvent decodes body, which the event keeps (the caller passes its own copy).
