@@ -144,9 +144,11 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger) error {
 	// One location with a Private Integration Token, one installed through OAuth.
 	pit, err := ghl.NewClient(ghl.WithBaseURL(srv.URL), ghl.WithAccessToken("demo-pit-token"), ghl.WithLocationID(pitLocation),
 		ghl.WithObserver(m), ghl.WithLogger(logger),
-		// More retries than the default: the fake fails about one request in eight.
-		ghl.WithMaxRetries(6),
-		ghl.WithRetryPolicy(ghl.RetryPolicy{MinWait: 10 * time.Millisecond, MaxWait: 100 * time.Millisecond, MaxRetryAfter: 2 * time.Second}))
+		// More retries than the default: the fake fails about one request in eight, and its
+		// 429 storms (300 ms, without Retry-After) must not use up a call's retries:
+		// backoff reaches 400 ms, so a storm costs a call at most four attempts of its nine.
+		ghl.WithMaxRetries(8),
+		ghl.WithRetryPolicy(ghl.RetryPolicy{MinWait: 25 * time.Millisecond, MaxWait: 400 * time.Millisecond, MaxRetryAfter: 2 * time.Second}))
 	if err != nil {
 		return err
 	}
