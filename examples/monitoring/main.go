@@ -146,7 +146,7 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger) error {
 		ghl.WithObserver(m), ghl.WithLogger(logger),
 		// More retries than the default: the fake fails about one request in eight, and its
 		// 429 storms (300 ms, without Retry-After) must not use up a call's retries:
-		// backoff reaches 400 ms, so a storm costs a call at most four attempts of its nine.
+		// backoff reaches 400 ms, so a storm costs a call about four attempts of its nine.
 		ghl.WithMaxRetries(8),
 		ghl.WithRetryPolicy(ghl.RetryPolicy{MinWait: 25 * time.Millisecond, MaxWait: 400 * time.Millisecond, MaxRetryAfter: 2 * time.Second}))
 	if err != nil {
