@@ -21,6 +21,7 @@ import (
 	"golang.org/x/oauth2"
 
 	ghl "github.com/linkedphone/ghl-go"
+	"github.com/linkedphone/ghl-go/examples/monitoring/counting"
 	"github.com/linkedphone/ghl-go/ghltest"
 )
 
@@ -95,7 +96,7 @@ func (w *syncWriter) String() string {
 // monitoredRun is what one run against the fake produced, on both sides.
 type monitoredRun struct {
 	srv      *ghltest.Server
-	counts   ghl.Counts
+	counts   counting.Counts
 	limiter  *scriptedLimiter
 	logs     string
 	secrets  map[string]string // what must never be logged, by what it is
@@ -113,8 +114,8 @@ type monitoredRun struct {
 
 // runMonitored installs the app through OAuth, syncs a few contacts with injected 5xx, resets
 // and 429s, makes one token refresh fail and one succeed, and receives the fake's webhooks
-// (with handler failures, redeliveries and forged deliveries), all observed by one
-// CountingObserver and logged at debug level as JSON.
+// (with handler failures, redeliveries and forged deliveries), all observed by
+// examples/monitoring's counting.Observer and logged at debug level as JSON.
 func runMonitored(t *testing.T) *monitoredRun {
 	t.Helper()
 	ctx := context.Background()
@@ -144,7 +145,7 @@ func runMonitored(t *testing.T) *monitoredRun {
 
 	logs := &syncWriter{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	obs := &ghl.CountingObserver{}
+	obs := &counting.Observer{}
 	run := &monitoredRun{srv: srv, limiter: &scriptedLimiter{n: monWaitEvery}, forged: map[string]int{}}
 
 	// Webhook receiver: fails the first ContactCreate and the first ContactUpdate once.

@@ -1,5 +1,5 @@
 // Command monitoring shows how to watch what the SDK does in production. An Observer
-// (CountingObserver, in counting.go) counts the figures an operator needs (requests by status,
+// (counting.Observer, in counting/) counts the figures an operator needs (requests by status,
 // retries by reason, time waited on the rate limit, daily budget left per location, token
 // refreshes that worked or failed, webhooks by outcome), the standard library's expvar names
 // them, and a loopback HTTP server publishes them at /debug/vars for any scraper.
@@ -32,6 +32,7 @@ import (
 	"time"
 
 	ghl "github.com/linkedphone/ghl-go"
+	"github.com/linkedphone/ghl-go/examples/monitoring/counting"
 	"github.com/linkedphone/ghl-go/ghltest"
 )
 
@@ -54,12 +55,12 @@ var published = expvar.NewMap("ghl")
 // (ghl.RetryReason*), rate-limit waits and seconds waited, the daily budget left per location,
 // token refreshes that worked or failed, webhooks by outcome (ghl.Webhook*) and rejections by
 // reason (ghl.WebhookReject*). Each read takes a fresh snapshot.
-func publish(obs *CountingObserver) {
+func publish(obs *counting.Observer) {
 	published.Init()
-	counts := func(f func(Counts) any) expvar.Func {
+	counts := func(f func(counting.Counts) any) expvar.Func {
 		return func() any { return f(obs.Counts()) }
 	}
-	published.Set("requests_by_status", counts(func(c Counts) any {
+	published.Set("requests_by_status", counts(func(c counting.Counts) any {
 		out := map[string]int64{}
 		for status, n := range c.AttemptsByStatus {
 			key := "transport_error"
@@ -70,10 +71,10 @@ func publish(obs *CountingObserver) {
 		}
 		return out
 	}))
-	published.Set("retries_by_reason", counts(func(c Counts) any { return c.RetriesByReason }))
-	published.Set("ratelimit_waits", counts(func(c Counts) any { return c.RateLimitWaits }))
-	published.Set("ratelimit_wait_seconds", counts(func(c Counts) any { return c.RateLimitWaited.Seconds() }))
-	published.Set("daily_budget_remaining", counts(func(c Counts) any {
+	published.Set("retries_by_reason", counts(func(c counting.Counts) any { return c.RetriesByReason }))
+	published.Set("ratelimit_waits", counts(func(c counting.Counts) any { return c.RateLimitWaits }))
+	published.Set("ratelimit_wait_seconds", counts(func(c counting.Counts) any { return c.RateLimitWaited.Seconds() }))
+	published.Set("daily_budget_remaining", counts(func(c counting.Counts) any {
 		out := map[string]int{}
 		for loc, l := range c.Locations {
 			if l.DailyLimit > 0 {
@@ -82,11 +83,11 @@ func publish(obs *CountingObserver) {
 		}
 		return out
 	}))
-	published.Set("token_refreshes", counts(func(c Counts) any {
+	published.Set("token_refreshes", counts(func(c counting.Counts) any {
 		return map[string]int64{"ok": c.TokenRefreshes, "failed": c.TokenRefreshFailures}
 	}))
-	published.Set("webhooks_by_outcome", counts(func(c Counts) any { return c.Webhooks }))
-	published.Set("webhook_rejections_by_reason", counts(func(c Counts) any { return c.WebhookRejections }))
+	published.Set("webhooks_by_outcome", counts(func(c counting.Counts) any { return c.Webhooks }))
+	published.Set("webhook_rejections_by_reason", counts(func(c counting.Counts) any { return c.WebhookRejections }))
 }
 
 const (
@@ -97,7 +98,7 @@ const (
 
 // run starts the fake and the monitoring endpoint, syncs, and writes the snapshot to out.
 func run(ctx context.Context, out io.Writer, logger *slog.Logger) error {
-	m := &CountingObserver{}
+	m := &counting.Observer{}
 	publish(m)
 
 	srv := ghltest.NewServer(

@@ -1,4 +1,7 @@
-package main
+// Package counting is a ghl.Observer that keeps running totals in memory, for an operator's
+// dashboard: examples/monitoring publishes them with expvar. Copy it into your service and
+// adapt it: the SDK reports the events, you choose what to keep.
+package counting
 
 import (
 	"context"
@@ -9,16 +12,15 @@ import (
 	ghl "github.com/linkedphone/ghl-go"
 )
 
-var _ ghl.Observer = (*CountingObserver)(nil)
+var _ ghl.Observer = (*Observer)(nil)
 
-// CountingObserver is a ghl.Observer that keeps running totals in memory: requests by status,
+// Observer is a ghl.Observer that keeps running totals in memory: requests by status,
 // retries by reason, rate-limit waits, token refreshes, webhooks by outcome, and per location
-// the requests, the time waited and the daily budget GHL last reported. Read them with Counts,
-// here from expvar (see publish), as well from a Prometheus collector. The zero value is
+// the requests, the time waited and the daily budget GHL last reported. Read them with Counts:
+// examples/monitoring publishes them with expvar, a Prometheus collector would too. The zero value is
 // ready to use; it is safe for concurrent use, and the global totals are lock-free, so it can
-// see every request. Copy it into your service and adapt it: the SDK reports the events, you
-// choose what to keep.
-type CountingObserver struct {
+// see every request.
+type Observer struct {
 	attempts atomic.Int64
 	byStatus [maxCountedStatus + 1]atomic.Int64 // index 0: no response; out of range: maxCountedStatus
 
@@ -47,7 +49,7 @@ var (
 		ghl.WebhookRejectTooLarge, ghl.WebhookRejectMalformed, ghl.WebhookRejectOther}
 )
 
-// Counts is a snapshot of a CountingObserver. Maps hold only non-zero entries.
+// Counts is a snapshot of a Observer. Maps hold only non-zero entries.
 type Counts struct {
 	Attempts int64 // HTTP attempts, retries included
 	// AttemptsByStatus counts attempts by HTTP status; key 0 counts attempts that got no
@@ -67,7 +69,7 @@ type Counts struct {
 	Locations map[string]LocationCounts
 }
 
-// LocationCounts are a CountingObserver's figures for one location.
+// LocationCounts are a Observer's figures for one location.
 type LocationCounts struct {
 	Attempts        int64
 	RateLimitWaited time.Duration
@@ -79,7 +81,7 @@ type LocationCounts struct {
 }
 
 // OnAttempt implements Observer.
-func (c *CountingObserver) OnAttempt(_ context.Context, info ghl.AttemptInfo) {
+func (c *Observer) OnAttempt(_ context.Context, info ghl.AttemptInfo) {
 	c.attempts.Add(1)
 	s := info.StatusCode
 	if s < 0 || s > maxCountedStatus {
@@ -96,7 +98,7 @@ func (c *CountingObserver) OnAttempt(_ context.Context, info ghl.AttemptInfo) {
 }
 
 // location returns id's counters; c.mu must be held.
-func (c *CountingObserver) location(id string) *LocationCounts {
+func (c *Observer) location(id string) *LocationCounts {
 	l := c.locations[id]
 	if l == nil {
 		if c.locations == nil {
@@ -109,13 +111,13 @@ func (c *CountingObserver) location(id string) *LocationCounts {
 }
 
 // OnRetry implements Observer.
-func (c *CountingObserver) OnRetry(_ context.Context, info ghl.RetryInfo) {
+func (c *Observer) OnRetry(_ context.Context, info ghl.RetryInfo) {
 	c.retries.Add(1)
 	c.byReason[indexOf(retryReasons[:], info.Reason)].Add(1)
 }
 
 // OnRateLimitWait implements Observer.
-func (c *CountingObserver) OnRateLimitWait(_ context.Context, info ghl.RateLimitWaitInfo) {
+func (c *Observer) OnRateLimitWait(_ context.Context, info ghl.RateLimitWaitInfo) {
 	c.waits.Add(1)
 	c.waited.Add(int64(info.Waited))
 	c.mu.Lock()
@@ -124,7 +126,7 @@ func (c *CountingObserver) OnRateLimitWait(_ context.Context, info ghl.RateLimit
 }
 
 // OnTokenRefresh implements Observer.
-func (c *CountingObserver) OnTokenRefresh(_ context.Context, info ghl.TokenRefreshInfo) {
+func (c *Observer) OnTokenRefresh(_ context.Context, info ghl.TokenRefreshInfo) {
 	if info.Err != nil {
 		c.refreshFailed.Add(1)
 		return
@@ -133,7 +135,7 @@ func (c *CountingObserver) OnTokenRefresh(_ context.Context, info ghl.TokenRefre
 }
 
 // OnWebhook implements Observer.
-func (c *CountingObserver) OnWebhook(_ context.Context, info ghl.WebhookInfo) {
+func (c *Observer) OnWebhook(_ context.Context, info ghl.WebhookInfo) {
 	c.webhooks[indexOf(webhookOutcomes[:], info.Outcome)].Add(1)
 	if info.Outcome == ghl.WebhookRejected {
 		c.rejections[indexOf(webhookRejections[:len(webhookRejections)-1], ghl.WebhookRejection(info.Err))].Add(1)
@@ -152,7 +154,7 @@ func indexOf(list []string, v string) int {
 
 // Counts returns a snapshot of the totals. Figures taken while events are being reported may
 // be a few events apart from one another.
-func (c *CountingObserver) Counts() Counts {
+func (c *Observer) Counts() Counts {
 	out := Counts{
 		Attempts:             c.attempts.Load(),
 		AttemptsByStatus:     map[int]int64{},

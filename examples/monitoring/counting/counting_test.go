@@ -1,9 +1,10 @@
-package main
+package counting
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -13,10 +14,10 @@ import (
 	ghl "github.com/linkedphone/ghl-go"
 )
 
-// TestCountingObserverCounts feeds every kind of event and checks the snapshot.
-func TestCountingObserverCounts(t *testing.T) {
+// TestObserverCounts feeds every kind of event and checks the snapshot.
+func TestObserverCounts(t *testing.T) {
 	ctx := context.Background()
-	var c CountingObserver // the zero value is ready
+	var c Observer // the zero value is ready
 	assert.Equal(t, Counts{AttemptsByStatus: map[int]int64{}, RetriesByReason: map[string]int64{},
 		Webhooks: map[string]int64{}, WebhookRejections: map[string]int64{}, Locations: map[string]LocationCounts{}}, c.Counts())
 
@@ -76,11 +77,11 @@ func TestCountingObserverCounts(t *testing.T) {
 	}, c.Counts())
 }
 
-// TestCountingObserverConcurrent checks the totals under concurrent reporting (run with
+// TestObserverConcurrent checks the totals under concurrent reporting (run with
 // -race).
-func TestCountingObserverConcurrent(t *testing.T) {
+func TestObserverConcurrent(t *testing.T) {
 	ctx := context.Background()
-	var c CountingObserver
+	var c Observer
 	var wg sync.WaitGroup
 	const workers, each = 8, 200
 	for w := range workers {
@@ -105,4 +106,18 @@ func TestCountingObserverConcurrent(t *testing.T) {
 	assert.Equal(t, map[string]int64{ghl.WebhookAccepted: workers * each}, got.Webhooks)
 	assert.Equal(t, int64(workers*each/2), got.Locations["loc-0"].Attempts)
 	assert.Equal(t, int64(workers*each/2), got.Locations["loc-1"].Attempts)
+}
+
+// BenchmarkOnAttempt measures the call the SDK makes for every HTTP attempt.
+//
+//	go test -run '^$' -bench 'BenchmarkOnAttempt' -benchmem ./examples/monitoring/counting/
+func BenchmarkOnAttempt(b *testing.B) {
+	var c Observer
+	info := ghl.AttemptInfo{Method: http.MethodGet, Route: "/contacts/{contactId}", LocationID: "loc-1", Attempt: 1, StatusCode: 200,
+		RateLimit: ghl.RateLimit{Max: 100, Remaining: 99, DailyLimit: 200_000, DailyRemaining: 199_999, Present: true}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for range b.N {
+		c.OnAttempt(ctx, info)
+	}
 }
