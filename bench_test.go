@@ -137,35 +137,11 @@ func BenchmarkGet(b *testing.B) {
 	b.Run("raw", func(b *testing.B) {
 		tr := benchTransport()
 		defer tr.CloseIdleConnections()
-		hc := &http.Client{Transport: tr}
-		url := srv.URL + "/contacts/" + id
-		ctx := context.Background()
+		get := rawContactGet(b, &http.Client{Transport: tr}, srv.URL, id)
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			req.Header["Authorization"] = []string{"Bearer " + testToken}
-			req.Header["Version"] = []string{version20210728}
-			req.Header["Accept"] = []string{"application/json"}
-			resp, err := hc.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			data, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil || resp.StatusCode != 200 {
-				b.Fatal(err, resp.StatusCode)
-			}
-			var out rawContactResponse
-			if err := json.Unmarshal(data, &out); err != nil {
-				b.Fatal(err)
-			}
-			if out.Contact.ID != id {
-				b.Fatal("wrong contact")
-			}
+			get()
 		}
 	})
 
@@ -175,19 +151,53 @@ func BenchmarkGet(b *testing.B) {
 		c, err := NewClient(WithBaseURL(srv.URL), WithAccessToken(testToken), WithLocationID(testLocationID),
 			WithHTTPClient(&http.Client{Transport: tr}))
 		require.NoError(b, err)
-		ctx := context.Background()
+		get := sdkContactGet(b, c, id)
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			ct, _, err := c.Contacts.Get(ctx, id)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if ct.ID != id {
-				b.Fatal("wrong contact")
-			}
+			get()
 		}
 	})
+}
+
+// rawContactGet returns the raw client's Contacts.Get of id from base: the request a careful
+// hand-written client builds, http.Client.Do, io.ReadAll and json.Unmarshal into plain structs.
+func rawContactGet(b *testing.B, hc *http.Client, base, id string) func() {
+	ctx := context.Background()
+	url := base + "/contacts/" + id
+	return func() {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header["Authorization"] = []string{"Bearer " + testToken}
+		req.Header["Version"] = []string{version20210728}
+		req.Header["Accept"] = []string{"application/json"}
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatal(err, resp.StatusCode)
+		}
+		var out rawContactResponse
+		if err := json.Unmarshal(data, &out); err != nil || out.Contact.ID != id {
+			b.Fatal("wrong contact", err)
+		}
+	}
+}
+
+// sdkContactGet returns Contacts.Get of id through c.
+func sdkContactGet(b *testing.B, c *Client, id string) func() {
+	ctx := context.Background()
+	return func() {
+		ct, _, err := c.Contacts.Get(ctx, id)
+		if err != nil || ct.ID != id {
+			b.Fatal("wrong contact", err)
+		}
+	}
 }
 
 // BenchmarkGetInterleaved runs the raw request and Contacts.Get alternately, one of each per
@@ -202,57 +212,10 @@ func BenchmarkGetInterleaved(b *testing.B) {
 	rawTr, sdkTr := benchTransport(), benchTransport()
 	defer rawTr.CloseIdleConnections()
 	defer sdkTr.CloseIdleConnections()
-	hc := &http.Client{Transport: rawTr}
-	url := srv.URL + "/contacts/" + id
 	c, err := NewClient(WithBaseURL(srv.URL), WithAccessToken(testToken), WithLocationID(testLocationID),
 		WithHTTPClient(&http.Client{Transport: sdkTr}))
 	require.NoError(b, err)
-	ctx := context.Background()
-	raw := func() {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		req.Header["Authorization"] = []string{"Bearer " + testToken}
-		req.Header["Version"] = []string{version20210728}
-		req.Header["Accept"] = []string{"application/json"}
-		resp, err := hc.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		data, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var out rawContactResponse
-		if err != nil || json.Unmarshal(data, &out) != nil || out.Contact.ID != id {
-			b.Fatal("raw request failed", err)
-		}
-	}
-	sdk := func() {
-		ct, _, err := c.Contacts.Get(ctx, id)
-		if err != nil || ct.ID != id {
-			b.Fatal(err)
-		}
-	}
-	raw()
-	sdk()
-	var rawT, sdkT time.Duration
-	b.ResetTimer()
-	for i := range b.N {
-		t0 := time.Now()
-		if i%2 == 0 {
-			raw()
-			t1 := time.Now()
-			sdk()
-			rawT += t1.Sub(t0)
-			sdkT += time.Since(t1)
-		} else {
-			sdk()
-			t1 := time.Now()
-			raw()
-			sdkT += t1.Sub(t0)
-			rawT += time.Since(t1)
-		}
-	}
-	b.ReportMetric(float64(rawT.Nanoseconds())/float64(b.N), "raw-ns/op")
-	b.ReportMetric(float64(sdkT.Nanoseconds())/float64(b.N), "sdk-ns/op")
-	b.ReportMetric(float64(sdkT)/float64(rawT), "sdk/raw")
+	interleave(b, rawContactGet(b, &http.Client{Transport: rawTr}, srv.URL, id), sdkContactGet(b, c, id))
 }
 
 // BenchmarkLimiter measures the default limiter's Wait+Observe on one key with no waiting.
@@ -599,45 +562,23 @@ func (s *stubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 //
 //	go test -run '^$' -bench 'BenchmarkGetStub' -benchmem -count 5 .
 func BenchmarkGetStub(b *testing.B) {
-	body := benchContactJSON()
-	stub := &stubTransport{body: body, header: http.Header{
-		"Content-Type": {"application/json"}, "X-Ratelimit-Max": {"1000000"}, "X-Ratelimit-Remaining": {"999999"},
-		"X-Ratelimit-Interval-Milliseconds": {"10000"}, "X-Ratelimit-Limit-Daily": {"1000000000"}, "X-Ratelimit-Daily-Remaining": {"999999999"},
-	}}
+	stub := &stubTransport{body: benchContactJSON(), header: stubHeader}
 	const id = "ocQHyuzHvysMo5N5VsXc"
-	const base = "http://ghl.stub"
 	b.Run("raw", func(b *testing.B) {
-		hc := &http.Client{Transport: stub}
-		ctx := context.Background()
+		get := rawContactGet(b, &http.Client{Transport: stub}, stubBase, id)
 		b.ReportAllocs()
 		for range b.N {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/contacts/"+id, nil)
-			req.Header["Authorization"] = []string{"Bearer " + testToken}
-			req.Header["Version"] = []string{version20210728}
-			req.Header["Accept"] = []string{"application/json"}
-			resp, err := hc.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			data, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			var out rawContactResponse
-			if err := json.Unmarshal(data, &out); err != nil || out.Contact.ID != id {
-				b.Fatal(err)
-			}
+			get()
 		}
 	})
 	b.Run("sdk", func(b *testing.B) {
-		c, err := NewClient(WithBaseURL(base), WithAccessToken(testToken), WithLocationID(testLocationID),
+		c, err := NewClient(WithBaseURL(stubBase), WithAccessToken(testToken), WithLocationID(testLocationID),
 			WithHTTPClient(&http.Client{Transport: stub}))
 		require.NoError(b, err)
-		ctx := context.Background()
+		get := sdkContactGet(b, c, id)
 		b.ReportAllocs()
 		for range b.N {
-			ct, _, err := c.Contacts.Get(ctx, id)
-			if err != nil || ct.ID != id {
-				b.Fatal(err)
-			}
+			get()
 		}
 	})
 }
@@ -649,32 +590,8 @@ func BenchmarkGetStub(b *testing.B) {
 func BenchmarkGetStubInterleaved(b *testing.B) {
 	stub := &stubTransport{body: benchContactJSON(), header: stubHeader}
 	const id = "ocQHyuzHvysMo5N5VsXc"
-	hc := &http.Client{Transport: stub}
 	c, err := NewClient(WithBaseURL(stubBase), WithAccessToken(testToken), WithLocationID(testLocationID),
 		WithHTTPClient(&http.Client{Transport: stub}))
 	require.NoError(b, err)
-	ctx := context.Background()
-	raw := func() {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, stubBase+"/contacts/"+id, nil)
-		req.Header["Authorization"] = []string{"Bearer " + testToken}
-		req.Header["Version"] = []string{version20210728}
-		req.Header["Accept"] = []string{"application/json"}
-		resp, err := hc.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		data, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var out rawContactResponse
-		if err := json.Unmarshal(data, &out); err != nil || out.Contact.ID != id {
-			b.Fatal(err)
-		}
-	}
-	sdk := func() {
-		ct, _, err := c.Contacts.Get(ctx, id)
-		if err != nil || ct.ID != id {
-			b.Fatal(err)
-		}
-	}
-	interleave(b, raw, sdk)
+	interleave(b, rawContactGet(b, &http.Client{Transport: stub}, stubBase, id), sdkContactGet(b, c, id))
 }
