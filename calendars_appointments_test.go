@@ -32,7 +32,7 @@ func TestCalendarsBook(t *testing.T) {
 	refuseAll(t, mux)
 	ist := time.FixedZone("IST", 5*3600+1800)
 	start := time.Date(2021, 6, 23, 3, 30, 0, 0, ist)
-	calls := expectCall(t, mux, call{
+	calls := expect(t, mux, wire{
 		method: http.MethodPost, path: "/calendars/events/appointments", version: versionCalendars,
 		body: `{"calendarId":"CVokAlI8fgw4WYWoCtQz","locationId":"loc-test-1","contactId":"0007BWpSzSwfiuSl0tR2",
 			"startTime":"2021-06-23T03:30:00+05:30","endTime":"2021-06-23T04:30:00+05:30","title":"Test Event",
@@ -68,7 +68,7 @@ func TestCalendarsBook(t *testing.T) {
 func TestCalendarsBookMinimalAndRejects(t *testing.T) {
 	client, mux := setup(t)
 	start := time.Date(2026, 3, 9, 9, 0, 0, 0, time.FixedZone("", -4*3600))
-	expectCall(t, mux, call{
+	expect(t, mux, wire{
 		method: http.MethodPost, path: "/calendars/events/appointments", version: versionCalendars,
 		body: `{"calendarId":"cal1","locationId":"loc-test-1","contactId":"con1","startTime":"2026-03-09T09:00:00-04:00"}`,
 		resp: `{"id":"e1","calendarId":"cal1","locationId":"loc-test-1","contactId":"con1"}`,
@@ -103,7 +103,7 @@ func TestCalendarsBookMinimalAndRejects(t *testing.T) {
 // A refused slot is GHL's 400, typed as a validation error.
 func TestCalendarsBookSlotTaken(t *testing.T) {
 	client, mux := setup(t)
-	expectCall(t, mux, call{
+	expect(t, mux, wire{
 		method: http.MethodPost, path: "/calendars/events/appointments", version: versionCalendars,
 		body:   `{"calendarId":"cal1","locationId":"loc-test-1","contactId":"con1","startTime":"2026-03-09T09:00:00Z"}`,
 		status: http.StatusBadRequest, resp: `{"statusCode":400,"message":"The slot you have selected is no longer available.","error":"Bad Request"}`,
@@ -120,7 +120,7 @@ func TestCalendarsUpdateAppointment(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
 	newStart := time.Date(2021, 6, 24, 10, 0, 0, 0, time.FixedZone("", 5*3600+1800))
-	calls := expectCall(t, mux, call{
+	calls := expect(t, mux, wire{
 		method: http.MethodPut, path: "/calendars/events/appointments/ev%2F1", version: versionCalendars,
 		body: `{"calendarId":"cal2","startTime":"2021-06-24T10:00:00+05:30","endTime":"2021-06-24T10:30:00+05:30",
 			"assignedUserId":"u2","title":"Moved","toNotify":true,"address":null}`,
@@ -152,7 +152,7 @@ func TestCalendarsUpdateAppointment(t *testing.T) {
 func TestCalendarsCancelAppointment(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
-	expectCall(t, mux, call{
+	expect(t, mux, wire{
 		method: http.MethodPut, path: "/calendars/events/appointments/ev1", version: versionCalendars,
 		body: `{"appointmentStatus":"cancelled"}`,
 		resp: `{"id":"ev1","calendarId":"c","locationId":"l","contactId":"k","appointmentStatus":"cancelled"}`,
@@ -167,7 +167,7 @@ func TestCalendarsCancelAppointment(t *testing.T) {
 func TestCalendarsGetAppointment(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
-	expectCall(t, mux, call{
+	expect(t, mux, wire{
 		method: http.MethodGet, path: "/calendars/events/appointments/ocQHyuzHvysMo5N5VsXc_1729821600000_1800", version: versionCalendars,
 		resp: `{"event":` + calendarEventJSON + `,"traceId":"t"}`,
 	})
@@ -188,12 +188,12 @@ func TestCalendarsDeleteEvent(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
 	// The spec documents a required empty body and a 201 with {"succeeded": true}.
-	expectCall(t, mux, call{method: http.MethodDelete, path: "/calendars/events/ev%3F1", version: versionCalendars, body: `{}`, status: http.StatusCreated, resp: `{"succeeded":true}`})
+	expect(t, mux, wire{method: http.MethodDelete, path: "/calendars/events/ev%3F1", version: versionCalendars, body: `{}`, status: http.StatusCreated, resp: `{"succeeded":true}`})
 	resp, err := client.Calendars.DeleteEvent(context.Background(), "ev?1")
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusCreated, resp.StatusCode)
 
-	expectCall(t, mux, call{method: http.MethodDelete, path: "/calendars/events/ev2", version: versionCalendars, body: `{}`, resp: `{"succeeded":false}`})
+	expect(t, mux, wire{method: http.MethodDelete, path: "/calendars/events/ev2", version: versionCalendars, body: `{}`, resp: `{"succeeded":false}`})
 	_, err = client.Calendars.DeleteEvent(context.Background(), "ev2")
 	var ns *NotSucceededError
 	require.ErrorAs(t, err, &ns)
@@ -219,7 +219,7 @@ func TestCalendarsEvents(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			client, mux := setup(t)
 			refuseAll(t, mux)
-			calls := expectCall(t, mux, call{method: http.MethodGet, path: "/calendars/events", version: versionCalendars, query: tc.query,
+			calls := expect(t, mux, wire{method: http.MethodGet, path: "/calendars/events", version: versionCalendars, query: tc.query,
 				resp: `{"events":[` + calendarEventJSON + `,{"id":"e2","appointmentStatus":"cancelled"}],"traceId":"t"}`})
 			opts := tc.opts
 			opts.Start, opts.End = start, end

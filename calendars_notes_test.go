@@ -19,7 +19,7 @@ const appointmentNoteJSON = `{"id":"HGPcayliwcdoUFzvbTok","body":"lorem ipsum","
 func TestCalendarsListAppointmentNotes(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
-	expectCall(t, mux, call{method: http.MethodGet, path: "/calendars/appointments/ap%2F1/notes", version: versionCalendars,
+	expect(t, mux, wire{method: http.MethodGet, path: "/calendars/appointments/ap%2F1/notes", version: versionCalendars,
 		query: "limit=10&offset=5", resp: `{"notes":[` + appointmentNoteJSON + `],"hasMore":true}`})
 	page, resp, err := client.Calendars.ListAppointmentNotes(context.Background(), "ap/1", &AppointmentNoteListOptions{Limit: 10, Offset: 5})
 	require.NoError(t, err)
@@ -34,7 +34,7 @@ func TestCalendarsListAppointmentNotes(t *testing.T) {
 	assert.JSONEq(t, `{"id":"TUcmRxWr","name":"John Doe"}`, string(n.Extra["createdBy"]))
 
 	// Both paging parameters are required by GHL and always sent.
-	expectCall(t, mux, call{method: http.MethodGet, path: "/calendars/appointments/ap2/notes", version: versionCalendars,
+	expect(t, mux, wire{method: http.MethodGet, path: "/calendars/appointments/ap2/notes", version: versionCalendars,
 		query: "limit=20&offset=0", resp: `{"notes":[],"hasMore":false}`})
 	page, _, err = client.Calendars.ListAppointmentNotes(context.Background(), "ap2", nil)
 	require.NoError(t, err)
@@ -58,7 +58,7 @@ func TestCalendarsAppointmentNotesPages(t *testing.T) {
 	var calls atomic.Int32
 	mux.HandleFunc("/calendars/appointments/ap1/notes", func(w http.ResponseWriter, r *http.Request) {
 		n := calls.Add(1)
-		assertCall(t, r, call{method: http.MethodGet, path: "/calendars/appointments/ap1/notes", version: versionCalendars,
+		assertWire(t, r, wire{method: http.MethodGet, path: "/calendars/appointments/ap1/notes", version: versionCalendars,
 			query: fmt.Sprintf("limit=20&offset=%d", 20*(n-1))})
 		var notes []string
 		count := 20
@@ -102,24 +102,24 @@ func TestCalendarsAppointmentNoteWrites(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
 	ctx := context.Background()
-	expectCall(t, mux, call{method: http.MethodPost, path: "/calendars/appointments/ap1/notes", version: versionCalendars,
+	expect(t, mux, wire{method: http.MethodPost, path: "/calendars/appointments/ap1/notes", version: versionCalendars,
 		body: `{"body":"lorem ipsum","userId":"GCs5KuzPqTls7vWclkEV"}`, status: http.StatusCreated, resp: `{"note":` + appointmentNoteJSON + `}`})
 	n, resp, err := client.Calendars.CreateAppointmentNote(ctx, "ap1", &AppointmentNoteRequest{Body: "lorem ipsum", UserID: "GCs5KuzPqTls7vWclkEV"})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusCreated, resp.StatusCode)
 	assert.Equal(t, "HGPcayliwcdoUFzvbTok", n.ID)
 
-	expectCall(t, mux, call{method: http.MethodPut, path: "/calendars/appointments/ap1/notes/n%231", version: versionCalendars,
+	expect(t, mux, wire{method: http.MethodPut, path: "/calendars/appointments/ap1/notes/n%231", version: versionCalendars,
 		body: `{"body":"changed"}`, resp: `{"note":{"id":"n#1","body":"changed"}}`})
 	n, _, err = client.Calendars.UpdateAppointmentNote(ctx, "ap1", "n#1", &AppointmentNoteRequest{Body: "changed"})
 	require.NoError(t, err)
 	assert.Equal(t, "changed", n.Body)
 
-	expectCall(t, mux, call{method: http.MethodDelete, path: "/calendars/appointments/ap1/notes/n1", version: versionCalendars, resp: `{"success":true}`})
+	expect(t, mux, wire{method: http.MethodDelete, path: "/calendars/appointments/ap1/notes/n1", version: versionCalendars, resp: `{"success":true}`})
 	_, err = client.Calendars.DeleteAppointmentNote(ctx, "ap1", "n1")
 	require.NoError(t, err)
 
-	expectCall(t, mux, call{method: http.MethodDelete, path: "/calendars/appointments/ap1/notes/n2", version: versionCalendars, resp: `{"success":false}`})
+	expect(t, mux, wire{method: http.MethodDelete, path: "/calendars/appointments/ap1/notes/n2", version: versionCalendars, resp: `{"success":false}`})
 	_, err = client.Calendars.DeleteAppointmentNote(ctx, "ap1", "n2")
 	assert.ErrorIs(t, err, ErrNotSucceeded)
 
@@ -140,7 +140,7 @@ func TestCalendarsAppointmentNoteWrites(t *testing.T) {
 	} {
 		assertInvalidParam(t, tc.err, tc.param)
 	}
-	expectCall(t, mux, call{method: http.MethodPost, path: "/calendars/appointments/ap9/notes", version: versionCalendars,
+	expect(t, mux, wire{method: http.MethodPost, path: "/calendars/appointments/ap9/notes", version: versionCalendars,
 		body: `{"body":"` + long + `"}`, status: http.StatusCreated, resp: `{"note":{"id":"n9"}}`})
 	_, _, err = client.Calendars.CreateAppointmentNote(ctx, "ap9", &AppointmentNoteRequest{Body: long})
 	require.NoError(t, err)

@@ -25,7 +25,7 @@ const calendarJSON = `{"id":"0TkCdp9PfvLeWKYRRvIz","locationId":"ocQHyuzHvysMo5N
 func TestCalendarsList(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
-	calls := expectCall(t, mux, call{
+	calls := expect(t, mux, wire{
 		method: http.MethodGet, path: "/calendars/", version: versionCalendars,
 		query: "groupId=BqTwX8QFwXzpegMve9EQ&locationId=other+loc&showDrafted=false",
 		resp:  `{"calendars":[` + calendarJSON + `],"traceId":"t-1"}`,
@@ -59,7 +59,7 @@ func TestCalendarsList(t *testing.T) {
 func TestCalendarsListDefaultsToClientLocation(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
-	expectCall(t, mux, call{method: http.MethodGet, path: "/calendars/", version: versionCalendars, query: "locationId=loc-test-1", resp: `{"calendars":[]}`})
+	expect(t, mux, wire{method: http.MethodGet, path: "/calendars/", version: versionCalendars, query: "locationId=loc-test-1", resp: `{"calendars":[]}`})
 	cals, _, err := client.Calendars.List(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Empty(t, cals)
@@ -68,15 +68,6 @@ func TestCalendarsListDefaultsToClientLocation(t *testing.T) {
 	noLoc.locationID = ""
 	_, _, err = noLoc.Calendars.List(context.Background(), nil)
 	assertInvalidParam(t, err, "opts.LocationID")
-}
-
-// assertInvalidParam checks that err is an *InvalidParamError about param.
-func assertInvalidParam(t *testing.T, err error, param string) {
-	t.Helper()
-	var ip *InvalidParamError
-	require.ErrorAs(t, err, &ip)
-	assert.Equal(t, param, ip.Param, "%v", err)
-	assert.ErrorIs(t, err, ErrInvalidParam)
 }
 
 // The spec's free-slots example, with the traceId real responses carry beside the dates.
@@ -88,7 +79,7 @@ func TestCalendarsFreeSlots(t *testing.T) {
 	refuseAll(t, mux)
 	start := time.UnixMilli(1730091600000)
 	end := start.Add(MaxFreeSlotsRange) // exactly 31 days is allowed
-	calls := expectCall(t, mux, call{
+	calls := expect(t, mux, wire{
 		method: http.MethodGet, path: "/calendars/cal%2F1/free-slots", version: versionCalendars,
 		query: "endDate=1732770000000&startDate=1730091600000&timezone=America%2FChicago&userId=u1&userIds=u2&userIds=u3",
 		resp:  freeSlotsJSON,
@@ -118,7 +109,7 @@ func TestCalendarsFreeSlots(t *testing.T) {
 func TestCalendarsFreeSlotsKeepGHLOffsetsWithoutTimezone(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
-	expectCall(t, mux, call{
+	expect(t, mux, wire{
 		method: http.MethodGet, path: "/calendars/c1/free-slots", version: versionCalendars,
 		query: "endDate=1000&startDate=0", resp: `{"2024-10-29":{"slots":["2024-10-29T14:30:00-05:00"]},"2024-10-28":{"slots":["2024-10-28T10:00:00+05:30"]},"traceId":"x"}`,
 	})
@@ -165,7 +156,7 @@ func TestCalendarsFreeSlotsRejectsBadOptions(t *testing.T) {
 
 func TestCalendarsFreeSlotsBadSlotIsDecodeError(t *testing.T) {
 	client, mux := setup(t)
-	expectCall(t, mux, call{method: http.MethodGet, path: "/calendars/c1/free-slots", version: versionCalendars,
+	expect(t, mux, wire{method: http.MethodGet, path: "/calendars/c1/free-slots", version: versionCalendars,
 		query: "endDate=1&startDate=0", resp: `{"2024-10-28":{"slots":["10am"]}}`})
 	_, resp, err := client.Calendars.FreeSlots(context.Background(), "c1", &FreeSlotsOptions{Start: time.UnixMilli(0), End: time.UnixMilli(1)})
 	var de *DecodeError
@@ -177,7 +168,7 @@ func TestCalendarsFreeSlotsBadSlotIsDecodeError(t *testing.T) {
 
 func TestCalendarsErrorsAreTyped(t *testing.T) {
 	client, mux := setup(t)
-	expectCall(t, mux, call{method: http.MethodGet, path: "/calendars/", version: versionCalendars, query: "locationId=loc-test-1",
+	expect(t, mux, wire{method: http.MethodGet, path: "/calendars/", version: versionCalendars, query: "locationId=loc-test-1",
 		status: http.StatusUnauthorized, resp: `{"statusCode":401,"message":"The token is not authorized for this scope."}`})
 	_, resp, err := client.Calendars.List(context.Background(), nil)
 	var apiErr *APIError

@@ -16,42 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// wire is one request a test expects on the wire, and the answer it gets.
-type wire struct {
-	method string
-	path   string // escaped, below the base path
-	query  string // exact raw query
-	body   string // JSON the body must equal; "" means no body
-	status int    // 0 means 200
-	resp   string
-}
-
-// expect registers a handler on w.path that asserts the request matches w exactly and
-// answers with w.resp. It returns the number of requests served.
-func expect(t *testing.T, mux *http.ServeMux, w wire) *atomic.Int32 {
-	t.Helper()
-	var calls atomic.Int32
-	mux.HandleFunc(w.path, func(rw http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		testMethod(t, r, w.method)
-		testHeaders(t, r, w.body != "")
-		assert.Equal(t, w.path, r.URL.EscapedPath(), "path")
-		assert.Equal(t, w.query, r.URL.RawQuery, "query")
-		got, err := io.ReadAll(r.Body)
-		assert.NoError(t, err)
-		if w.body == "" {
-			assert.Empty(t, string(got), "body")
-		} else {
-			assert.JSONEq(t, w.body, string(got), "body")
-		}
-		if w.status != 0 {
-			rw.WriteHeader(w.status)
-		}
-		_, _ = io.WriteString(rw, w.resp)
-	})
-	return &calls
-}
-
 // A contact as the search endpoint returns it (spec example of the former search schema),
 // with its mixed-type cursor.
 const searchContactJSON = `{"id":"102goXVW3lIExEQPOnd3","locationId":"ve9EPM428h8vShlRW1KT","firstNameLowerCase":"alex",

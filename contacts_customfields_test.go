@@ -18,14 +18,14 @@ func TestContactWritesSendFieldKeysAsIDs(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
 	lists := fieldServer(t, mux, fieldLastCall+","+fieldCallCount+","+fieldLPID)
-	created := expectCall(t, mux, call{method: http.MethodPost, path: "/contacts/", version: versionContacts,
+	created := expect(t, mux, wire{method: http.MethodPost, path: "/contacts/", version: versionContacts,
 		body: `{"locationId":"loc-test-1","firstName":"Ada","customFields":[
 			{"id":"cf1","field_value":"2026-03-09T13:00:00Z"},{"id":"cf2","field_value":3},{"id":"cf3","field_value":"lp-7"}]}`,
 		status: http.StatusCreated, resp: `{"contact":{"id":"c1","customFields":[{"id":"cf2","value":3}]}}`})
-	updated := expectCall(t, mux, call{method: http.MethodPut, path: "/contacts/c1", version: versionContacts,
+	updated := expect(t, mux, wire{method: http.MethodPut, path: "/contacts/c1", version: versionContacts,
 		body: `{"customFields":[{"id":"cf2","field_value":4},{"id":"cf3","field_value":"lp-7"}]}`,
 		resp: `{"succeded":true,"contact":{"id":"c1"}}`})
-	upserted := expectCall(t, mux, call{method: http.MethodPost, path: "/contacts/upsert", version: versionContacts,
+	upserted := expect(t, mux, wire{method: http.MethodPost, path: "/contacts/upsert", version: versionContacts,
 		body: `{"locationId":"loc-test-1","email":"ada@example.com","customFields":[{"id":"cf1","field_value":null}]}`,
 		resp: `{"new":false,"contact":{"id":"c1"}}`})
 	ctx := context.Background()
@@ -57,12 +57,12 @@ func TestContactWritesSendFieldKeysAsIDs(t *testing.T) {
 func TestContactWritesWithFieldIDsOnlyCostNoLookup(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux) // a customFields request would fail the test
-	created := expectCall(t, mux, call{method: http.MethodPost, path: "/contacts/", version: versionContacts,
+	created := expect(t, mux, wire{method: http.MethodPost, path: "/contacts/", version: versionContacts,
 		body:   `{"locationId":"loc-test-1","customFields":[{"id":"cf404","field_value":"x"}]}`,
 		status: http.StatusCreated, resp: `{"contact":{"id":"c1"}}`})
-	updated := expectCall(t, mux, call{method: http.MethodPut, path: "/contacts/c1", version: versionContacts,
+	updated := expect(t, mux, wire{method: http.MethodPut, path: "/contacts/c1", version: versionContacts,
 		body: `{"firstName":"Ada"}`, resp: `{"contact":{"id":"c1"}}`})
-	upserted := expectCall(t, mux, call{method: http.MethodPost, path: "/contacts/upsert", version: versionContacts,
+	upserted := expect(t, mux, wire{method: http.MethodPost, path: "/contacts/upsert", version: versionContacts,
 		body: `{"locationId":"loc-test-1","email":"a@b.co","customFields":[{"id":"cf1","field_value":1}]}`,
 		resp: `{"new":true,"contact":{"id":"c1"}}`})
 	ctx := context.Background()
@@ -100,7 +100,7 @@ func TestContactWritesUnknownFieldKey(t *testing.T) {
 	assert.Equal(t, int32(2), lists.Load())
 
 	// Someone creates the field in GHL; the next refresh finds it and the update is sent.
-	updated := expectCall(t, mux, call{method: http.MethodPut, path: "/contacts/c1", version: versionContacts,
+	updated := expect(t, mux, wire{method: http.MethodPut, path: "/contacts/c1", version: versionContacts,
 		body: `{"customFields":[{"id":"cf2","field_value":1}]}`, resp: `{"contact":{"id":"c1"}}`})
 	_, _, err = client.Contacts.Update(ctx, "c1", &ContactUpdateRequest{CustomFields: []CustomFieldInput{{Key: "contact.call_count", Value: 1}}})
 	require.NoError(t, err)

@@ -57,7 +57,7 @@ func TestConversationsUpload(t *testing.T) {
 	mux.HandleFunc("/conversations/messages/upload", func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		testMethod(t, r, http.MethodPost)
-		assertConvHeaders(t, r, "", false)
+		assertHeaders(t, r, versionConversations, "", "multipart/form-data")
 		assert.Empty(t, r.URL.RawQuery)
 		// Every size is known, so the form goes with its exact length, not chunked.
 		assert.Equal(t, strconv.FormatInt(r.ContentLength, 10), r.Header.Get("Content-Length"))
@@ -186,7 +186,7 @@ func TestConversationsUploadAfterRefresh(t *testing.T) {
 
 func TestConversationsUploadRejectsBadRequests(t *testing.T) {
 	client, mux := setup(t)
-	convNoRequests(t, mux)
+	refuseAll(t, mux)
 	file := UploadFile{Name: "a.wav", Content: strings.NewReader("x")}
 	for req, param := range map[*UploadRequest]string{
 		nil: "req",
@@ -201,14 +201,14 @@ func TestConversationsUploadRejectsBadRequests(t *testing.T) {
 		{ConversationID: "v1", ContactID: "c1", AttachmentURLs: []string{"nope"}}:                                                            "req.AttachmentURLs[0]",
 	} {
 		_, _, err := client.Conversations.Upload(context.Background(), req)
-		convRequireParam(t, err, param)
+		assertInvalidParam(t, err, param)
 	}
 }
 
 func TestConversationsRecording(t *testing.T) {
 	client, mux := setup(t)
 	wav := append([]byte("RIFF\x24\x00\x00\x00WAVEfmt "), bytes.Repeat([]byte{7}, 4096)...)
-	calls := expectConv(t, mux, convWire{
+	calls := expectConv(t, mux, wire{
 		method: http.MethodGet, path: "/conversations/messages/m%2F1/locations/loc-test-1/recording", accept: "*/*",
 		header: map[string]string{"Content-Type": "audio/x-wav", "Content-Disposition": "attachment; filename=audio.wav", "Content-Length": strconv.Itoa(len(wav))},
 		resp:   string(wav),
@@ -227,7 +227,7 @@ func TestConversationsRecording(t *testing.T) {
 
 	// Errors before the body are typed, as for every call.
 	client2, mux2 := setup(t)
-	expectConv(t, mux2, convWire{method: http.MethodGet, path: "/conversations/messages/m1/locations/loc-test-1/recording", accept: "*/*",
+	expectConv(t, mux2, wire{method: http.MethodGet, path: "/conversations/messages/m1/locations/loc-test-1/recording", accept: "*/*",
 		status: http.StatusNotFound, resp: `{"statusCode":404,"message":"Recording not found"}`})
 	rec, _, err = client2.Conversations.Recording(context.Background(), "m1")
 	assert.Nil(t, rec)
@@ -236,7 +236,7 @@ func TestConversationsRecording(t *testing.T) {
 
 	// An empty 200 is not a recording.
 	client3, mux3 := setup(t)
-	expectConv(t, mux3, convWire{method: http.MethodGet, path: "/conversations/messages/m1/locations/loc-test-1/recording", accept: "*/*",
+	expectConv(t, mux3, wire{method: http.MethodGet, path: "/conversations/messages/m1/locations/loc-test-1/recording", accept: "*/*",
 		header: map[string]string{"Content-Length": "0"}})
 	_, _, err = client3.Conversations.Recording(context.Background(), "m1")
 	var de *DecodeError
@@ -246,13 +246,13 @@ func TestConversationsRecording(t *testing.T) {
 	noLoc, err := NewClient(WithAccessToken(testToken), WithBaseURL("http://127.0.0.1:1"))
 	require.NoError(t, err)
 	_, _, err = noLoc.Conversations.Recording(context.Background(), "m1")
-	convRequireParam(t, err, "locationID")
+	assertInvalidParam(t, err, "locationID")
 	_, _, err = noLoc.Conversations.Transcription(context.Background(), "m1")
-	convRequireParam(t, err, "locationID")
+	assertInvalidParam(t, err, "locationID")
 	_, _, err = noLoc.Conversations.DownloadTranscription(context.Background(), "m1")
-	convRequireParam(t, err, "locationID")
+	assertInvalidParam(t, err, "locationID")
 	_, _, err = client.Conversations.Recording(context.Background(), "")
-	convRequireParam(t, err, "messageID")
+	assertInvalidParam(t, err, "messageID")
 }
 
 // A failure before the body is handed over is retried like any GET.
@@ -284,7 +284,7 @@ func TestConversationsTranscription(t *testing.T) {
 		"spec example": `{"mediaChannel":"1","sentenceIndex":"1","startTime":"34","endTime":"45","transcript":"This call may be recorded for quality assurance purposes.","confidence":"0.5","speaker":"agent"}`,
 	} {
 		client, mux := setup(t)
-		calls := expectConv(t, mux, convWire{method: http.MethodGet, path: "/conversations/locations/loc-test-1/messages/m%201/transcription", resp: body})
+		calls := expectConv(t, mux, wire{method: http.MethodGet, path: "/conversations/locations/loc-test-1/messages/m%201/transcription", resp: body})
 		sentences, _, err := client.Conversations.Transcription(context.Background(), "m 1")
 		require.NoError(t, err, name)
 		assert.Equal(t, int32(1), calls.Load())
@@ -294,7 +294,7 @@ func TestConversationsTranscription(t *testing.T) {
 			Extra: Extra{"speaker": []byte(`"agent"`)}}, sentences[0], name)
 	}
 	client, mux := setup(t)
-	expectConv(t, mux, convWire{method: http.MethodGet, path: "/conversations/locations/loc-test-1/messages/m1/transcription", resp: `[{"startTime":"soon"}]`})
+	expectConv(t, mux, wire{method: http.MethodGet, path: "/conversations/locations/loc-test-1/messages/m1/transcription", resp: `[{"startTime":"soon"}]`})
 	_, _, err := client.Conversations.Transcription(context.Background(), "m1")
 	var de *DecodeError
 	require.ErrorAs(t, err, &de)
@@ -303,7 +303,7 @@ func TestConversationsTranscription(t *testing.T) {
 func TestConversationsDownloadTranscription(t *testing.T) {
 	client, mux := setup(t)
 	text := "Agent: This call may be recorded.\nCaller: Hi.\n"
-	expectConv(t, mux, convWire{
+	expectConv(t, mux, wire{
 		method: http.MethodGet, path: "/conversations/locations/loc-test-1/messages/m1/transcription/download", accept: "text/plain, */*",
 		header: map[string]string{"Content-Type": "text/plain", "Content-Disposition": `attachment; filename="transcription.txt"`},
 		resp:   text,

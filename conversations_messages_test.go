@@ -30,7 +30,7 @@ const specMessageJSON = `{"id":"ve9EPM428h8vShlRW1KT","type":1,"messageType":"TY
 
 func TestConversationsGetMessage(t *testing.T) {
 	client, mux := setup(t)
-	calls := expectConv(t, mux, convWire{method: http.MethodGet, path: "/conversations/messages/MfL6JLayiNdO84E2V3bc", resp: realCallMessageJSON})
+	calls := expectConv(t, mux, wire{method: http.MethodGet, path: "/conversations/messages/MfL6JLayiNdO84E2V3bc", resp: realCallMessageJSON})
 	m, _, err := client.Conversations.GetMessage(context.Background(), "MfL6JLayiNdO84E2V3bc")
 	require.NoError(t, err)
 	assert.Equal(t, int32(1), calls.Load())
@@ -47,7 +47,7 @@ func TestConversationsGetMessage(t *testing.T) {
 	assert.Nil(t, m.Extra, "the wrapper's traceId is not a field of the message")
 
 	client2, mux2 := setup(t)
-	expectConv(t, mux2, convWire{method: http.MethodGet, path: "/conversations/messages/ve9EPM428h8vShlRW1KT", resp: specMessageJSON})
+	expectConv(t, mux2, wire{method: http.MethodGet, path: "/conversations/messages/ve9EPM428h8vShlRW1KT", resp: specMessageJSON})
 	m, _, err = client2.Conversations.GetMessage(context.Background(), "ve9EPM428h8vShlRW1KT")
 	require.NoError(t, err)
 	assert.Equal(t, MessageConnected, m.Status)
@@ -61,14 +61,14 @@ func TestConversationsGetMessage(t *testing.T) {
 
 	for _, body := range []string{`{"traceId":"t"}`, `{"message":null}`} {
 		client3, mux3 := setup(t)
-		expectConv(t, mux3, convWire{method: http.MethodGet, path: "/conversations/messages/m1", resp: body})
+		expectConv(t, mux3, wire{method: http.MethodGet, path: "/conversations/messages/m1", resp: body})
 		_, _, err = client3.Conversations.GetMessage(context.Background(), "m1")
 		var de *DecodeError
 		require.ErrorAs(t, err, &de, body)
 		assert.Equal(t, "/conversations/messages/{id}", de.Route)
 	}
 	_, _, err = client.Conversations.GetMessage(context.Background(), "..")
-	convRequireParam(t, err, "messageID")
+	assertInvalidParam(t, err, "messageID")
 }
 
 // Decode tests for the shapes GHL really sends, beside the spec's.
@@ -127,7 +127,7 @@ func TestConversationsMessagesPage(t *testing.T) {
 		"flat":   `{"lastMessageId":"m2","nextPage":true,"messages":[` + convMessageJSON("m1") + `,` + convMessageJSON("m2") + `],"traceId":"t7"}`,
 	} {
 		client, mux := setup(t)
-		calls := expectConv(t, mux, convWire{
+		calls := expectConv(t, mux, wire{
 			method: http.MethodGet, path: "/conversations/tDtDnQdgm2LXpyiqYvZ6/messages",
 			query: "lastMessageId=p1mRSHeLDhAms5q0LMr4&limit=2&type=TYPE_SMS%2CTYPE_CALL", resp: body,
 		})
@@ -148,18 +148,18 @@ func TestConversationsMessagesPage(t *testing.T) {
 		assert.Equal(t, page, &again, name)
 	}
 	client, mux := setup(t)
-	convNoRequests(t, mux)
+	refuseAll(t, mux)
 	_, _, err := client.Conversations.MessagesPage(context.Background(), "c1", &MessageListOptions{Limit: -1})
-	convRequireParam(t, err, "opts.Limit")
+	assertInvalidParam(t, err, "opts.Limit")
 	_, _, err = client.Conversations.MessagesPage(context.Background(), "", nil)
-	convRequireParam(t, err, "conversationID")
+	assertInvalidParam(t, err, "conversationID")
 }
 
 func TestConversationsMessagesFollowsCursor(t *testing.T) {
 	client, mux := setup(t)
 	var seen []string
 	mux.HandleFunc("/conversations/conv%2F1/messages", func(w http.ResponseWriter, r *http.Request) {
-		assertConvHeaders(t, r, "", false)
+		assertHeaders(t, r, versionConversations, "", "")
 		seen = append(seen, r.URL.RawQuery)
 		switch r.URL.Query().Get("lastMessageId") {
 		case "":
@@ -195,14 +195,14 @@ func TestConversationsMessagesFollowsCursor(t *testing.T) {
 	assert.Equal(t, "/conversations/{conversationId}/messages", pe.Route)
 
 	for _, err := range client2.Conversations.Messages(context.Background(), " ", nil) {
-		convRequireParam(t, err, "conversationID")
+		assertInvalidParam(t, err, "conversationID")
 	}
 }
 
 func TestConversationsExportMessages(t *testing.T) {
 	client, mux := setup(t)
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("", 3600))
-	calls := expectConv(t, mux, convWire{
+	calls := expectConv(t, mux, wire{
 		method: http.MethodGet, path: "/conversations/messages/export",
 		query: "channel=Call&contactId=c1&conversationId=conv1&cursor=eyJwaXRJZCI6ImFiYy0xMjMifQ%3D%3D&endDate=2026-02-01T00%3A00%3A00Z" +
 			"&limit=500&locationId=loc-test-1&sortBy=updatedAt&sortOrder=asc&startDate=2026-01-02T02%3A04%3A05Z",
@@ -219,16 +219,16 @@ func TestConversationsExportMessages(t *testing.T) {
 	require.Len(t, page.Messages, 1)
 
 	client2, mux2 := setup(t)
-	convNoRequests(t, mux2)
+	refuseAll(t, mux2)
 	for opts, param := range map[*MessageExportOptions]string{
 		{Limit: 9}: "opts.Limit", {Limit: 501}: "opts.Limit", {SortBy: "dateAdded"}: "opts.SortBy", {SortOrder: "up"}: "opts.SortOrder",
 		{Channel: ChannelIG}: "opts.Channel", {LocationID: "."}: "opts.LocationID",
 		{StartDate: start, EndDate: start.Add(-time.Second)}: "opts.EndDate",
 	} {
 		_, _, err := client2.Conversations.ExportMessagesPage(context.Background(), opts)
-		convRequireParam(t, err, param)
+		assertInvalidParam(t, err, param)
 		for _, err := range client2.Conversations.ExportMessages(context.Background(), opts) {
-			convRequireParam(t, err, param)
+			assertInvalidParam(t, err, param)
 		}
 	}
 }
@@ -237,7 +237,7 @@ func TestConversationsExportMessagesFollowsCursor(t *testing.T) {
 	client, mux := setup(t)
 	var seen []string
 	mux.HandleFunc("/conversations/messages/export", func(w http.ResponseWriter, r *http.Request) {
-		assertConvHeaders(t, r, "", false)
+		assertHeaders(t, r, versionConversations, "", "")
 		seen = append(seen, r.URL.RawQuery)
 		switch r.URL.Query().Get("cursor") {
 		case "":

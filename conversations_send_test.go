@@ -20,7 +20,7 @@ const addMessageResultJSON = `{"success":true,"conversationId":"ABC12h2F6uBrIkfX
 
 func TestConversationsLogCallInbound(t *testing.T) {
 	client, mux := setup(t)
-	calls := expectConv(t, mux, convWire{
+	calls := expectConv(t, mux, wire{
 		method: http.MethodPost, path: "/conversations/messages/inbound",
 		// GHL defaults the direction to outbound, so an inbound call says so.
 		body: `{"type":"Call","contactId":"ve9EPM428h8vShlRW1KT","conversationProviderId":"61d6d1f9cdac7612faf80753","direction":"inbound",
@@ -47,7 +47,7 @@ func TestConversationsLogCallInbound(t *testing.T) {
 func TestConversationsLogCallOutbound(t *testing.T) {
 	client, mux := setup(t)
 	// The outbound endpoint takes no direction; a call by conversation ID, no date (now).
-	expectConv(t, mux, convWire{
+	expectConv(t, mux, wire{
 		method: http.MethodPost, path: "/conversations/messages/outbound", status: http.StatusCreated,
 		body: `{"type":"Call","conversationId":"ve9EPM428h8vShlRW1KT","conversationProviderId":"61d6d1f9cdac7612faf80753",
 			"call":{"from":"+15037081211","to":"+15037081210","status":"voicemail"},"altId":"pbx-43"}`,
@@ -63,7 +63,7 @@ func TestConversationsLogCallOutbound(t *testing.T) {
 
 	// Only a contact ID: the contactId flow GHL documents for outbound calls too.
 	client2, mux2 := setup(t)
-	expectConv(t, mux2, convWire{
+	expectConv(t, mux2, wire{
 		method: http.MethodPost, path: "/conversations/messages/outbound",
 		body: `{"type":"Call","contactId":"c1","conversationProviderId":"p1","call":{}}`, resp: addMessageResultJSON,
 	})
@@ -73,7 +73,7 @@ func TestConversationsLogCallOutbound(t *testing.T) {
 
 func TestConversationsLogCallRejectsBadRequests(t *testing.T) {
 	client, mux := setup(t)
-	convNoRequests(t, mux)
+	refuseAll(t, mux)
 	ok := CallLogRequest{Direction: DirectionInbound, ContactID: "c1", ConversationProviderID: "p1"}
 	with := func(f func(*CallLogRequest)) *CallLogRequest { r := ok; f(&r); return &r }
 	for req, param := range map[*CallLogRequest]string{
@@ -87,7 +87,7 @@ func TestConversationsLogCallRejectsBadRequests(t *testing.T) {
 		with(func(r *CallLogRequest) { r.Attachments = []string{"ftp://x.example/a.wav"} }): "req.Attachments[0]",
 	} {
 		_, _, err := client.Conversations.LogCall(context.Background(), req)
-		convRequireParam(t, err, param)
+		assertInvalidParam(t, err, param)
 	}
 
 	// No provider ID: a typed error before the call.
@@ -133,7 +133,7 @@ func TestConversationsProviderErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		client, mux := setup(t)
-		calls := expectConv(t, mux, convWire{
+		calls := expectConv(t, mux, wire{
 			method: http.MethodPost, path: "/conversations/messages/outbound", status: tc.status, resp: tc.resp,
 			body: `{"type":"Call","contactId":"c1","conversationProviderId":"p1","call":{"status":"completed"}}`,
 		})
@@ -164,7 +164,7 @@ func TestConversationsProviderErrors(t *testing.T) {
 
 	// A 500 to a request without a provider ID, and other errors, stay plain *APIErrors.
 	client, mux := setup(t)
-	expectConv(t, mux, convWire{method: http.MethodPost, path: "/conversations/messages/inbound", status: http.StatusInternalServerError,
+	expectConv(t, mux, wire{method: http.MethodPost, path: "/conversations/messages/inbound", status: http.StatusInternalServerError,
 		body: `{"type":"SMS","contactId":"c1","direction":"inbound","message":"hi"}`, resp: `{"statusCode":500,"message":"Internal server error"}`})
 	_, _, err := client.Conversations.AddInboundMessage(context.Background(), &InboundMessageRequest{Type: ChannelSMS, ContactID: "c1", Message: "hi"})
 	assert.ErrorIs(t, err, ErrServer)
@@ -173,7 +173,7 @@ func TestConversationsProviderErrors(t *testing.T) {
 
 func TestConversationsAddInboundMessage(t *testing.T) {
 	client, mux := setup(t)
-	calls := expectConv(t, mux, convWire{
+	calls := expectConv(t, mux, wire{
 		method: http.MethodPost, path: "/conversations/messages/inbound",
 		body: `{"type":"SMS","conversationId":"ve9EPM428h8vShlRW1KT","direction":"inbound","message":"Running late, call me",
 			"attachments":["https://pbx.example/mms/1.png"],"altId":"sms-77","date":"2026-05-01T09:00:00Z"}`,
@@ -189,7 +189,7 @@ func TestConversationsAddInboundMessage(t *testing.T) {
 
 	// An e-mail through a custom provider, with the e-mail fields.
 	client2, mux2 := setup(t)
-	expectConv(t, mux2, convWire{
+	expectConv(t, mux2, wire{
 		method: http.MethodPost, path: "/conversations/messages/inbound",
 		body: `{"type":"Custom","contactId":"c1","conversationProviderId":"p9","direction":"inbound","html":"<p>x</p>","subject":"s",
 			"emailFrom":"a@example.com","emailTo":"b@example.com","emailCc":["john1@doe.com"],"emailBcc":["john2@doe.com"],"emailMessageId":"e1"}`,
@@ -202,14 +202,14 @@ func TestConversationsAddInboundMessage(t *testing.T) {
 	require.NoError(t, err)
 
 	client3, mux3 := setup(t)
-	convNoRequests(t, mux3)
+	refuseAll(t, mux3)
 	for req, param := range map[*InboundMessageRequest]string{
 		nil: "req", {ContactID: "c1"}: "req.Type", {Type: "Fax", ContactID: "c1"}: "req.Type", {Type: ChannelSMS}: "req.ContactID",
 		{Type: ChannelSMS, ContactID: "c1", Call: &CallData{Status: "x"}}:       "req.Call.Status",
 		{Type: ChannelSMS, ContactID: "c1", Attachments: []string{"/relative"}}: "req.Attachments[0]",
 	} {
 		_, _, err := client3.Conversations.AddInboundMessage(context.Background(), req)
-		convRequireParam(t, err, param)
+		assertInvalidParam(t, err, param)
 	}
 	// Call and Custom messages need a provider ID (GHL would answer 201 and store nothing).
 	for _, typ := range []Channel{ChannelCall, ChannelCustom} {
@@ -222,7 +222,7 @@ func TestConversationsAddInboundMessage(t *testing.T) {
 
 func TestConversationsSendMessage(t *testing.T) {
 	client, mux := setup(t)
-	calls := expectConv(t, mux, convWire{
+	calls := expectConv(t, mux, wire{
 		method: http.MethodPost, path: "/conversations/messages",
 		body: `{"type":"SMS","contactId":"abc123def456","message":"Hello, how can I help you today?","attachments":["https://storage.com/file2.jpg"],
 			"fromNumber":"+1499499299","toNumber":"+1439499299","scheduledTimestamp":1669287863,"subType":"SMS"}`,
@@ -239,20 +239,20 @@ func TestConversationsSendMessage(t *testing.T) {
 
 	// A 2xx without a message ID is an error.
 	client2, mux2 := setup(t)
-	expectConv(t, mux2, convWire{method: http.MethodPost, path: "/conversations/messages", body: `{"type":"SMS","contactId":"c1"}`, resp: `{}`})
+	expectConv(t, mux2, wire{method: http.MethodPost, path: "/conversations/messages", body: `{"type":"SMS","contactId":"c1"}`, resp: `{}`})
 	_, _, err = client2.Conversations.SendMessage(context.Background(), &SendMessageRequest{Type: ChannelSMS, ContactID: "c1"})
 	var de *DecodeError
 	require.ErrorAs(t, err, &de)
 
 	client3, mux3 := setup(t)
-	convNoRequests(t, mux3)
+	refuseAll(t, mux3)
 	for req, param := range map[*SendMessageRequest]string{
 		nil: "req", {ContactID: "c1"}: "req.Type", {Type: ChannelCall, ContactID: "c1"}: "req.Type", {Type: ChannelSMS}: "req.ContactID",
 		{Type: ChannelSMS, ContactID: "c1", ScheduledTimestamp: -1}:    "req.ScheduledTimestamp",
 		{Type: ChannelSMS, ContactID: "c1", Attachments: []string{""}}: "req.Attachments[0]",
 	} {
 		_, _, err := client3.Conversations.SendMessage(context.Background(), req)
-		convRequireParam(t, err, param)
+		assertInvalidParam(t, err, param)
 	}
 	_, _, err = client3.Conversations.SendMessage(context.Background(), &SendMessageRequest{Type: ChannelCustom, ContactID: "c1"})
 	assert.ErrorIs(t, err, ErrConversationProvider)
@@ -265,7 +265,7 @@ func convStatusServer(t *testing.T, mux *http.ServeMux, refusals int32, otherwis
 	mux.HandleFunc("/conversations/messages/m%2F1/status", func(w http.ResponseWriter, r *http.Request) {
 		n := calls.Add(1)
 		testMethod(t, r, http.MethodPut)
-		assertConvHeaders(t, r, "", true)
+		assertHeaders(t, r, versionConversations, "", "application/json")
 		got, _ := io.ReadAll(r.Body)
 		assert.JSONEq(t, `{"status":"delivered"}`, string(got))
 		if n <= refusals {
@@ -293,7 +293,7 @@ func convFastRetries(more ...Option) []Option {
 
 func TestConversationsUpdateMessageStatus(t *testing.T) {
 	client, mux := setup(t)
-	calls := expectConv(t, mux, convWire{
+	calls := expectConv(t, mux, wire{
 		method: http.MethodPut, path: "/conversations/messages/ve9EPM428h8vShlRW1KT/status",
 		body: `{"status":"failed","error":{"code":"1","type":"saas","message":"There was an error from the provider"},"emailMessageId":"e1","recipients":["a@b.co"]}`,
 		resp: `{"conversationId":"ABC12h2F6uBrIkfXYazb","messageId":"ve9EPM428h8vShlRW1KT","status":"failed"}`,
@@ -307,15 +307,15 @@ func TestConversationsUpdateMessageStatus(t *testing.T) {
 	assert.Equal(t, MessageFailed, res.Status)
 
 	client2, mux2 := setup(t)
-	convNoRequests(t, mux2)
+	refuseAll(t, mux2)
 	for req, param := range map[*MessageStatusRequest]string{
 		nil: "req", {}: "req.Status", {Status: MessageSent}: "req.Status", {Status: MessageFailed, Error: &MessageError{Code: "1"}}: "req.Error",
 	} {
 		_, _, err := client2.Conversations.UpdateMessageStatus(context.Background(), "m1", req)
-		convRequireParam(t, err, param)
+		assertInvalidParam(t, err, param)
 	}
 	_, _, err = client2.Conversations.UpdateMessageStatus(context.Background(), "", &MessageStatusRequest{Status: MessageRead})
-	convRequireParam(t, err, "messageID")
+	assertInvalidParam(t, err, "messageID")
 }
 
 // Right after a send GHL refuses the status update with 403 until the message reaches the
@@ -377,7 +377,7 @@ func TestConversationsUpdateMessageStatusBoundedByContext(t *testing.T) {
 
 func TestConversationsSetAttachments(t *testing.T) {
 	client, mux := setup(t)
-	calls := expectConv(t, mux, convWire{
+	calls := expectConv(t, mux, wire{
 		method: http.MethodPut, path: "/conversations/messages/ve9EPM428h8vShlRW1KT/attachments",
 		body: `{"attachments":["https://provider.com/recordings/call-123.mp3"]}`,
 	})
@@ -388,40 +388,40 @@ func TestConversationsSetAttachments(t *testing.T) {
 
 	// No URLs clears the attachments.
 	client2, mux2 := setup(t)
-	expectConv(t, mux2, convWire{method: http.MethodPut, path: "/conversations/messages/m1/attachments", body: `{"attachments":[]}`, resp: `{"success":true}`})
+	expectConv(t, mux2, wire{method: http.MethodPut, path: "/conversations/messages/m1/attachments", body: `{"attachments":[]}`, resp: `{"success":true}`})
 	_, err = client2.Conversations.SetAttachments(context.Background(), "m1", nil)
 	require.NoError(t, err)
 
 	// GHL's 403 for a message that is not a call log.
 	client3, mux3 := setup(t)
-	expectConv(t, mux3, convWire{method: http.MethodPut, path: "/conversations/messages/m1/attachments", body: `{"attachments":[]}`,
+	expectConv(t, mux3, wire{method: http.MethodPut, path: "/conversations/messages/m1/attachments", body: `{"attachments":[]}`,
 		status: http.StatusForbidden, resp: `{"statusCode":403,"message":"Message type does not support attachment updates"}`})
 	_, err = client3.Conversations.SetAttachments(context.Background(), "m1", []string{})
 	assert.ErrorIs(t, err, ErrForbidden)
 
 	// More than 5 URLs are refused before sending.
 	client4, mux4 := setup(t)
-	convNoRequests(t, mux4)
+	refuseAll(t, mux4)
 	six := []string{"https://a.example/1", "https://a.example/2", "https://a.example/3", "https://a.example/4", "https://a.example/5", "https://a.example/6"}
 	_, err = client4.Conversations.SetAttachments(context.Background(), "m1", six)
-	convRequireParam(t, err, "urls")
+	assertInvalidParam(t, err, "urls")
 	assert.Equal(t, "ghl: invalid urls: 6 URLs; GHL accepts at most 5", err.Error())
 	_, err = client4.Conversations.SetAttachments(context.Background(), "m1", []string{"https://a.example/1", "not a url"})
-	convRequireParam(t, err, "urls[1]")
+	assertInvalidParam(t, err, "urls[1]")
 	_, err = client4.Conversations.SetAttachments(context.Background(), ".", nil)
-	convRequireParam(t, err, "messageID")
+	assertInvalidParam(t, err, "messageID")
 }
 
 func TestConversationsCancelScheduled(t *testing.T) {
 	client, mux := setup(t)
-	calls := expectConv(t, mux, convWire{method: http.MethodDelete, path: "/conversations/messages/ve9EPM428h8vShlRW1KT/schedule", resp: `{"status":200,"message":"Message cancelled"}`})
+	calls := expectConv(t, mux, wire{method: http.MethodDelete, path: "/conversations/messages/ve9EPM428h8vShlRW1KT/schedule", resp: `{"status":200,"message":"Message cancelled"}`})
 	_, err := client.Conversations.CancelScheduled(context.Background(), "ve9EPM428h8vShlRW1KT")
 	require.NoError(t, err)
 	assert.Equal(t, int32(1), calls.Load())
 
 	// The spec's example: a 404 carried in the body.
 	client2, mux2 := setup(t)
-	expectConv(t, mux2, convWire{method: http.MethodDelete, path: "/conversations/messages/m1/schedule", resp: `{"status":404,"message":"Failed cancel the scheduled message"}`})
+	expectConv(t, mux2, wire{method: http.MethodDelete, path: "/conversations/messages/m1/schedule", resp: `{"status":404,"message":"Failed cancel the scheduled message"}`})
 	_, err = client2.Conversations.CancelScheduled(context.Background(), "m1")
 	var ne *NotSucceededError
 	require.ErrorAs(t, err, &ne)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,76 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// convWire is one Conversations request a test expects on the wire, and the answer it gets.
-type convWire struct {
-	method string
-	path   string // escaped, below the base path
-	query  string // exact raw query
-	body   string // JSON the body must equal; "" means no body
-	accept string // "" means application/json
-	status int    // 0 means 200
-	header map[string]string
-	resp   string
-}
-
-// expectConv registers a handler on w.path that asserts the request matches w exactly,
-// sdkVersion 2021-04-15 included, and answers with w.resp. It returns the number of requests
-// served.
-func expectConv(t *testing.T, mux *http.ServeMux, w convWire) *atomic.Int32 {
+// expectConv is expect for a Conversations request, whose Version is 2021-04-15.
+func expectConv(t *testing.T, mux *http.ServeMux, w wire) *atomic.Int32 {
 	t.Helper()
-	var calls atomic.Int32
-	mux.HandleFunc(w.path, func(rw http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		testMethod(t, r, w.method)
-		assertConvHeaders(t, r, w.accept, w.body != "")
-		assert.Equal(t, w.path, r.URL.EscapedPath(), "path")
-		assert.Equal(t, w.query, r.URL.RawQuery, "query")
-		got, err := io.ReadAll(r.Body)
-		assert.NoError(t, err)
-		if w.body == "" {
-			assert.Empty(t, string(got), "body")
-		} else {
-			assert.JSONEq(t, w.body, string(got), "body")
-		}
-		for k, v := range w.header {
-			rw.Header().Set(k, v)
-		}
-		if w.status != 0 {
-			rw.WriteHeader(w.status)
-		}
-		_, _ = io.WriteString(rw, w.resp)
-	})
-	return &calls
-}
-
-// assertConvHeaders asserts the headers of a Conversations request.
-func assertConvHeaders(t *testing.T, r *http.Request, accept string, withJSONBody bool) {
-	t.Helper()
-	if accept == "" {
-		accept = "application/json"
-	}
-	assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"), "Authorization")
-	assert.Equal(t, "2021-04-15", r.Header.Get("Version"), "Version")
-	assert.Equal(t, accept, r.Header.Get("Accept"), "Accept")
-	assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "ghl-go/"+sdkVersion), "User-Agent")
-	ct := r.Header.Get("Content-Type")
-	if withJSONBody {
-		assert.Equal(t, "application/json", ct, "Content-Type")
-	} else if !strings.HasPrefix(ct, "multipart/form-data") {
-		assert.Empty(t, ct, "Content-Type on a request without a body")
-	}
-}
-
-// convNoRequests fails the test on any request: for arguments refused before sending.
-func convNoRequests(t *testing.T, mux *http.ServeMux) {
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { t.Errorf("unexpected request %s %s", r.Method, r.URL) })
-}
-
-func convRequireParam(t *testing.T, err error, param string) {
-	t.Helper()
-	var pe *InvalidParamError
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, param, pe.Param)
+	w.version = versionConversations
+	return expect(t, mux, w)
 }
 
 // A conversation as search returns it (spec example of ConversationSchema), with a field the
@@ -96,7 +30,7 @@ const searchConversationJSON = `{"id":"ABCHkzuJQ8ZMd4Te84GK","contactId":"ABCHkz
 
 func TestConversationsSearch(t *testing.T) {
 	client, mux := setup(t)
-	calls := expectConv(t, mux, convWire{
+	calls := expectConv(t, mux, wire{
 		method: http.MethodGet, path: "/conversations/search",
 		query: "assignedTo=ABCHkzuJQ8ZMd4Te84GK%2CfGiae4CHkzoskh8thsik&contactId=9VEmS0si86GW6gXWU89b&endDate=1672531199000" +
 			"&lastMessageDirection=inbound&lastMessageType=TYPE_CALL&limit=20&locationId=loc-test-1&query=%2B15550001234" +
@@ -125,25 +59,25 @@ func TestConversationsSearch(t *testing.T) {
 
 	// nil options: the client's location only.
 	client2, mux2 := setup(t)
-	expectConv(t, mux2, convWire{method: http.MethodGet, path: "/conversations/search", query: "locationId=loc-test-1", resp: `{"conversations":[],"total":0}`})
+	expectConv(t, mux2, wire{method: http.MethodGet, path: "/conversations/search", query: "locationId=loc-test-1", resp: `{"conversations":[],"total":0}`})
 	res, _, err = client2.Conversations.Search(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Empty(t, res.Conversations)
 
 	client3, mux3 := setup(t)
-	convNoRequests(t, mux3)
+	refuseAll(t, mux3)
 	for opts, param := range map[*ConversationSearchOptions]string{
 		{Limit: 101}: "opts.Limit", {Limit: -1}: "opts.Limit", {Sort: "up"}: "opts.Sort", {StartAfterDate: -1}: "opts.StartAfterDate",
 		{LocationID: ".."}: "opts.LocationID", {LastMessageDirection: "sideways"}: "opts.LastMessageDirection",
 	} {
 		_, _, err := client3.Conversations.Search(context.Background(), opts)
-		convRequireParam(t, err, param)
+		assertInvalidParam(t, err, param)
 	}
 }
 
 func TestConversationsCreate(t *testing.T) {
 	client, mux := setup(t)
-	calls := expectConv(t, mux, convWire{
+	calls := expectConv(t, mux, wire{
 		method: http.MethodPost, path: "/conversations/", status: http.StatusCreated,
 		body: `{"locationId":"loc-test-1","contactId":"tDtDnQdgm2LXpyiqYvZ6"}`,
 		resp: `{"success":true,"conversation":{"id":"tDtDnQdgm2LXpyiqYvZ6","dateUpdated":"2023-10-01T12:00:00Z","dateAdded":"2023-10-01T12:00:00Z",
@@ -160,17 +94,17 @@ func TestConversationsCreate(t *testing.T) {
 	assert.Nil(t, c.Extra)
 
 	client2, mux2 := setup(t)
-	convNoRequests(t, mux2)
+	refuseAll(t, mux2)
 	for req, param := range map[*ConversationCreateRequest]string{nil: "req", {}: "req.ContactID", {ContactID: "c", LocationID: " "}: "req.LocationID"} {
 		_, _, err := client2.Conversations.Create(context.Background(), req)
-		convRequireParam(t, err, param)
+		assertInvalidParam(t, err, param)
 	}
 }
 
 // GHL answers a second create for a contact with 400; the error says so.
 func TestConversationsCreateExisting(t *testing.T) {
 	client, mux := setup(t)
-	expectConv(t, mux, convWire{
+	expectConv(t, mux, wire{
 		method: http.MethodPost, path: "/conversations/", status: http.StatusBadRequest,
 		body: `{"locationId":"loc-test-1","contactId":"rTDJGD7SjqDamyzrk5UW"}`,
 		resp: `{"statusCode":400,"message":"Conversation with the contact id:rTDJGD7SjqDamyzrk5UW already exists!"}`,
@@ -193,7 +127,7 @@ func TestConversationsGet(t *testing.T) {
 	} {
 		client, mux := setup(t)
 		// An ID that needs escaping stays one path segment.
-		calls := expectConv(t, mux, convWire{method: http.MethodGet, path: "/conversations/a%2Fb%3Fc", resp: body})
+		calls := expectConv(t, mux, wire{method: http.MethodGet, path: "/conversations/a%2Fb%3Fc", resp: body})
 		c, _, err := client.Conversations.Get(context.Background(), "a/b?c")
 		require.NoError(t, err, name)
 		assert.Equal(t, int32(1), calls.Load(), name)
@@ -206,7 +140,7 @@ func TestConversationsGet(t *testing.T) {
 
 	// A 2xx without a conversation is an error, not a nil conversation.
 	client, mux := setup(t)
-	expectConv(t, mux, convWire{method: http.MethodGet, path: "/conversations/c1", resp: `{"traceId":"t"}`})
+	expectConv(t, mux, wire{method: http.MethodGet, path: "/conversations/c1", resp: `{"traceId":"t"}`})
 	_, _, err := client.Conversations.Get(context.Background(), "c1")
 	var de *DecodeError
 	require.ErrorAs(t, err, &de)
@@ -216,7 +150,7 @@ func TestConversationsGet(t *testing.T) {
 
 	for _, id := range []string{"", " ", ".", ".."} {
 		_, _, err := client.Conversations.Get(context.Background(), id)
-		convRequireParam(t, err, "conversationID")
+		assertInvalidParam(t, err, "conversationID")
 	}
 }
 
@@ -235,7 +169,7 @@ func TestConversationTypeDecodesNamesAndNumbers(t *testing.T) {
 
 func TestConversationsUpdate(t *testing.T) {
 	client, mux := setup(t)
-	calls := expectConv(t, mux, convWire{
+	calls := expectConv(t, mux, wire{
 		method: http.MethodPut, path: "/conversations/tDtDnQdgm2LXpyiqYvZ6",
 		body: `{"locationId":"loc-test-1","unreadCount":0,"starred":true,"feedback":{"rating":5}}`,
 		resp: `{"success":true,"conversation":{"id":"tDtDnQdgm2LXpyiqYvZ6","locationId":"tDtDnQdgm2LXpyiqYvZ6","contactId":"tDtDnQdgm2LXpyiqYvZ6",
@@ -253,37 +187,37 @@ func TestConversationsUpdate(t *testing.T) {
 
 	// {"success": false} in a 2xx is an error.
 	client2, mux2 := setup(t)
-	expectConv(t, mux2, convWire{method: http.MethodPut, path: "/conversations/c1", body: `{"locationId":"loc-test-1"}`, resp: `{"success":false}`})
+	expectConv(t, mux2, wire{method: http.MethodPut, path: "/conversations/c1", body: `{"locationId":"loc-test-1"}`, resp: `{"success":false}`})
 	_, _, err = client2.Conversations.Update(context.Background(), "c1", &ConversationUpdateRequest{})
 	assert.ErrorIs(t, err, ErrNotSucceeded)
 
 	client3, mux3 := setup(t)
-	convNoRequests(t, mux3)
+	refuseAll(t, mux3)
 	for req, param := range map[*ConversationUpdateRequest]string{
 		nil: "req", {UnreadCount: Ptr(-1)}: "req.UnreadCount", {Feedback: json.RawMessage(`{`)}: "req.Feedback", {LocationID: ".."}: "req.LocationID",
 	} {
 		_, _, err := client3.Conversations.Update(context.Background(), "c1", req)
-		convRequireParam(t, err, param)
+		assertInvalidParam(t, err, param)
 	}
 }
 
 func TestConversationsDelete(t *testing.T) {
 	client, mux := setup(t)
-	calls := expectConv(t, mux, convWire{method: http.MethodDelete, path: "/conversations/tDtDnQdgm2LXpyiqYvZ6", resp: `{"success":true}`})
+	calls := expectConv(t, mux, wire{method: http.MethodDelete, path: "/conversations/tDtDnQdgm2LXpyiqYvZ6", resp: `{"success":true}`})
 	resp, err := client.Conversations.Delete(context.Background(), "tDtDnQdgm2LXpyiqYvZ6")
 	require.NoError(t, err)
 	assert.Equal(t, int32(1), calls.Load())
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
 	client2, mux2 := setup(t)
-	expectConv(t, mux2, convWire{method: http.MethodDelete, path: "/conversations/c1", resp: `{"success":false}`})
+	expectConv(t, mux2, wire{method: http.MethodDelete, path: "/conversations/c1", resp: `{"success":false}`})
 	_, err = client2.Conversations.Delete(context.Background(), "c1")
 	var ne *NotSucceededError
 	require.ErrorAs(t, err, &ne)
 	assert.Equal(t, NotSucceededError{Method: http.MethodDelete, Route: "/conversations/{conversationId}", StatusCode: 200}, *ne)
 
 	client3, mux3 := setup(t)
-	expectConv(t, mux3, convWire{method: http.MethodDelete, path: "/conversations/c1", status: http.StatusNotFound, resp: `{"statusCode":404,"message":"Conversation not found"}`})
+	expectConv(t, mux3, wire{method: http.MethodDelete, path: "/conversations/c1", status: http.StatusNotFound, resp: `{"statusCode":404,"message":"Conversation not found"}`})
 	_, err = client3.Conversations.Delete(context.Background(), "c1")
 	assert.ErrorIs(t, err, ErrNotFound)
 	assert.False(t, errors.Is(err, ErrConversationProvider))

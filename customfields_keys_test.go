@@ -21,7 +21,7 @@ func fieldServer(t *testing.T, mux *http.ServeMux, lists ...string) *atomic.Int3
 	var n atomic.Int32
 	mux.HandleFunc("GET /locations/loc-test-1/customFields", func(w http.ResponseWriter, r *http.Request) {
 		i := int(n.Add(1)) - 1
-		assertCall(t, r, call{method: http.MethodGet, path: "/locations/loc-test-1/customFields", query: "model=contact", version: versionLocations})
+		assertWire(t, r, wire{method: http.MethodGet, path: "/locations/loc-test-1/customFields", query: "model=contact", version: versionLocations})
 		fmt.Fprintf(w, `{"customFields":[%s]}`, lists[min(i, len(lists)-1)])
 	})
 	return &n

@@ -1,13 +1,16 @@
 package ghl
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -96,24 +99,110 @@ func testMethod(t *testing.T, r *http.Request, want string) {
 	}
 }
 
-// testHeaders asserts the headers every SDK request carries; withBody adds the content type.
+// testHeaders asserts the headers every Contacts API request carries; withBody adds the
+// JSON content type.
 func testHeaders(t *testing.T, r *http.Request, withBody bool) {
 	t.Helper()
-	if got := r.Header.Get("Authorization"); got != "Bearer "+testToken {
-		t.Errorf("Authorization = %q", got)
+	contentType := ""
+	if withBody {
+		contentType = "application/json"
 	}
-	// Every operation of the Contacts API takes its Version from the table.
-	if got, want := r.Header.Get("Version"), defaultVersion(APIContacts); got != want {
-		t.Errorf("Version = %q, want %q", got, want)
+	assertHeaders(t, r, "", "", contentType)
+}
+
+// The Version header of each API, as the tests expect it on the wire.
+const (
+	versionConversations = "2021-04-15"
+	versionCalendars     = "2021-04-15"
+	versionUsers         = "2021-07-28"
+	versionLocations     = "2021-07-28"
+)
+
+// assertHeaders asserts the headers every SDK request carries: Authorization, Version (""
+// means the Contacts API's), Accept ("" means application/json), User-Agent, and a content
+// type starting with contentType ("" means none).
+func assertHeaders(t *testing.T, r *http.Request, version, accept, contentType string) {
+	t.Helper()
+	if version == "" {
+		version = defaultVersion(APIContacts)
 	}
-	if got := r.Header.Get("User-Agent"); !strings.HasPrefix(got, "ghl-go/"+sdkVersion) {
-		t.Errorf("User-Agent = %q", got)
+	if accept == "" {
+		accept = "application/json"
 	}
-	ct := r.Header.Get("Content-Type")
-	if withBody && ct != "application/json" {
-		t.Errorf("Content-Type = %q, want application/json", ct)
+	assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"), "Authorization")
+	assert.Equal(t, version, r.Header.Get("Version"), "Version header of %s %s", r.Method, r.URL.Path)
+	assert.Equal(t, accept, r.Header.Get("Accept"), "Accept")
+	assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "ghl-go/"+sdkVersion), "User-Agent %q", r.Header.Get("User-Agent"))
+	if got := r.Header.Get("Content-Type"); contentType == "" {
+		assert.Empty(t, got, "Content-Type on a request without a body")
+	} else {
+		assert.True(t, strings.HasPrefix(got, contentType), "Content-Type %q, want %s", got, contentType)
 	}
-	if !withBody && ct != "" {
-		t.Errorf("Content-Type = %q on a request without a body", ct)
+}
+
+// wire is one request a test expects on the wire, and the answer it gets.
+type wire struct {
+	method  string
+	path    string            // escaped, below the base path
+	query   string            // exact raw query
+	version string            // exact Version header; "" means the Contacts API's
+	accept  string            // exact Accept header; "" means application/json
+	body    string            // JSON the body must equal; "" means no body
+	status  int               // 0 means 200
+	header  map[string]string // set on the response
+	resp    string
+}
+
+// expect registers a handler for w.method on w.path that asserts the request matches w exactly (method,
+// escaped path, query, Authorization, Version, Accept, User-Agent, content type, body) and
+// answers with w.resp. It returns the number of requests served.
+func expect(t *testing.T, mux *http.ServeMux, w wire) *atomic.Int32 {
+	t.Helper()
+	var calls atomic.Int32
+	mux.HandleFunc(w.method+" "+w.path, func(rw http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		assertWire(t, r, w)
+		for k, v := range w.header {
+			rw.Header().Set(k, v)
+		}
+		if w.status != 0 {
+			rw.WriteHeader(w.status)
+		}
+		_, _ = io.WriteString(rw, w.resp)
+	})
+	return &calls
+}
+
+func assertWire(t *testing.T, r *http.Request, w wire) {
+	t.Helper()
+	assert.Equal(t, w.method, r.Method, "method")
+	assert.Equal(t, w.path, r.URL.EscapedPath(), "path")
+	assert.Equal(t, w.query, r.URL.RawQuery, "query")
+	got, err := io.ReadAll(r.Body)
+	assert.NoError(t, err)
+	if w.body == "" {
+		assertHeaders(t, r, w.version, w.accept, "")
+		assert.Empty(t, string(got), "body")
+	} else {
+		assertHeaders(t, r, w.version, w.accept, "application/json")
+		assert.JSONEq(t, w.body, string(got), "body")
 	}
+}
+
+// refuseAll makes any request the test did not expect fail the test.
+func refuseAll(t *testing.T, mux *http.ServeMux) {
+	t.Helper()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("unexpected request %s %s", r.Method, r.URL)
+		http.Error(w, "unexpected", http.StatusTeapot)
+	})
+}
+
+// assertInvalidParam checks that err is an *InvalidParamError about param.
+func assertInvalidParam(t *testing.T, err error, param string) {
+	t.Helper()
+	var ip *InvalidParamError
+	require.ErrorAs(t, err, &ip)
+	assert.Equal(t, param, ip.Param, "%v", err)
+	assert.ErrorIs(t, err, ErrInvalidParam)
 }

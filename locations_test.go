@@ -13,7 +13,7 @@ import (
 func TestLocationsGet(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
-	expectCall(t, mux, call{method: http.MethodGet, path: "/locations/ve9EPM428h8vShlRW1KT", version: versionLocations,
+	expect(t, mux, wire{method: http.MethodGet, path: "/locations/ve9EPM428h8vShlRW1KT", version: versionLocations,
 		resp: `{"location":` + locationJSON + `,"traceId":"t"}`})
 	loc, resp, err := client.Locations.Get(context.Background(), "ve9EPM428h8vShlRW1KT")
 	require.NoError(t, err)
@@ -44,13 +44,13 @@ func TestLocationsGet(t *testing.T) {
 func TestLocationsTags(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
-	expectCall(t, mux, call{method: http.MethodGet, path: "/locations/loc-test-1/tags", version: versionLocations,
+	expect(t, mux, wire{method: http.MethodGet, path: "/locations/loc-test-1/tags", version: versionLocations,
 		resp: `{"tags":[{"name":"minim aliquip anim","locationId":"ve9EPM428h8vShlRW1KT","id":"flGwEuzsfJOia1i1ikRN"}]}`})
 	tags, _, err := client.Locations.Tags(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []*LocationTag{{ID: "flGwEuzsfJOia1i1ikRN", Name: "minim aliquip anim", LocationID: "ve9EPM428h8vShlRW1KT"}}, tags)
 
-	expectCall(t, mux, call{method: http.MethodPost, path: "/locations/loc-test-1/tags", version: versionLocations,
+	expect(t, mux, wire{method: http.MethodPost, path: "/locations/loc-test-1/tags", version: versionLocations,
 		body: `{"name":"missed-call"}`, resp: `{"tag":{"name":"missed-call","locationId":"loc-test-1","id":"t2"}}`})
 	tag, _, err := client.Locations.CreateTag(context.Background(), "missed-call")
 	require.NoError(t, err)
@@ -75,7 +75,7 @@ func TestLocationsCustomFields(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
 	ctx := context.Background()
-	expectCall(t, mux, call{method: http.MethodGet, path: "/locations/loc-test-1/customFields", version: versionLocations,
+	expect(t, mux, wire{method: http.MethodGet, path: "/locations/loc-test-1/customFields", version: versionLocations,
 		query: "model=contact", resp: `{"customFields":[` + customFieldJSON + `]}`})
 	fields, _, err := client.Locations.CustomFields(ctx, nil)
 	require.NoError(t, err)
@@ -92,7 +92,7 @@ func TestLocationsCustomFields(t *testing.T) {
 	assertInvalidParam(t, err, "opts.Model")
 
 	// GHL takes a field key where the ID goes.
-	expectCall(t, mux, call{method: http.MethodGet, path: "/locations/loc-test-1/customFields/contact.pincode", version: versionLocations,
+	expect(t, mux, wire{method: http.MethodGet, path: "/locations/loc-test-1/customFields/contact.pincode", version: versionLocations,
 		resp: `{"customField":` + customFieldJSON + `}`})
 	f, _, err = client.Locations.GetCustomField(ctx, "contact.pincode")
 	require.NoError(t, err)
@@ -104,7 +104,7 @@ func TestLocationsCustomFields(t *testing.T) {
 func TestLocationsCustomFieldsAllModels(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
-	expectCall(t, mux, call{method: http.MethodGet, path: "/locations/loc-test-1/customFields", version: versionLocations,
+	expect(t, mux, wire{method: http.MethodGet, path: "/locations/loc-test-1/customFields", version: versionLocations,
 		query: "model=all", resp: `{"customFields":[]}`})
 	fields, _, err := client.Locations.CustomFields(context.Background(), &CustomFieldListOptions{Model: CustomFieldModelAll})
 	require.NoError(t, err)
@@ -115,7 +115,7 @@ func TestLocationsCustomFieldWrites(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
 	ctx := context.Background()
-	expectCall(t, mux, call{method: http.MethodPost, path: "/locations/loc-test-1/customFields", version: versionLocations,
+	expect(t, mux, wire{method: http.MethodPost, path: "/locations/loc-test-1/customFields", version: versionLocations,
 		body: `{"name":"Last call","dataType":"DATE","placeholder":"When","fieldKey":"last_call","parentId":"folder1",
 			"description":"Set by LinkedPhone","acceptedFormat":[".pdf"],"isMultipleFile":false,"maxNumberOfFiles":2,
 			"textBoxListOptions":[{"label":"First"}],"position":3,"model":"contact","options":["a"]}`,
@@ -130,14 +130,14 @@ func TestLocationsCustomFieldWrites(t *testing.T) {
 	assert.Equal(t, http.StatusCreated, resp.StatusCode)
 	assert.Equal(t, "contact.last_call", f.FieldKey)
 
-	expectCall(t, mux, call{method: http.MethodPut, path: "/locations/loc-test-1/customFields/cf%2F9", version: versionLocations,
+	expect(t, mux, wire{method: http.MethodPut, path: "/locations/loc-test-1/customFields/cf%2F9", version: versionLocations,
 		body: `{"name":"Last call (UTC)","position":0,"placeholder":null}`,
 		resp: `{"customField":{"id":"cf/9","name":"Last call (UTC)","fieldKey":"contact.last_call","model":"contact"}}`})
 	f, _, err = client.Locations.UpdateCustomField(ctx, "cf/9", &CustomFieldUpdateRequest{Name: "Last call (UTC)", Position: Ptr(0), Null: []string{"placeholder"}})
 	require.NoError(t, err)
 	assert.Equal(t, "Last call (UTC)", f.Name)
 
-	expectCall(t, mux, call{method: http.MethodDelete, path: "/locations/loc-test-1/customFields/cf9", version: versionLocations, resp: `{"succeded":true}`})
+	expect(t, mux, wire{method: http.MethodDelete, path: "/locations/loc-test-1/customFields/cf9", version: versionLocations, resp: `{"succeded":true}`})
 	_, err = client.Locations.DeleteCustomField(ctx, "cf9")
 	require.NoError(t, err)
 
@@ -172,9 +172,9 @@ func TestFamiliesVersionOverride(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			client, mux := setup(t, tc.opts...)
 			refuseAll(t, mux)
-			expectCall(t, mux, call{method: http.MethodGet, path: "/calendars/", version: tc.cal, query: "locationId=loc-test-1", resp: `{"calendars":[]}`})
-			expectCall(t, mux, call{method: http.MethodGet, path: "/users/u1", version: tc.us, resp: `{"id":"u1"}`})
-			expectCall(t, mux, call{method: http.MethodGet, path: "/locations/l1", version: tc.us, resp: `{"location":{"id":"l1"}}`})
+			expect(t, mux, wire{method: http.MethodGet, path: "/calendars/", version: tc.cal, query: "locationId=loc-test-1", resp: `{"calendars":[]}`})
+			expect(t, mux, wire{method: http.MethodGet, path: "/users/u1", version: tc.us, resp: `{"id":"u1"}`})
+			expect(t, mux, wire{method: http.MethodGet, path: "/locations/l1", version: tc.us, resp: `{"location":{"id":"l1"}}`})
 			_, _, err := client.Calendars.List(context.Background(), nil)
 			require.NoError(t, err)
 			_, _, err = client.Users.Get(context.Background(), "u1")

@@ -36,14 +36,14 @@ const locationJSON = `{"id":"ve9EPM428h8vShlRW1KT","companyId":"5DP4iH6HLkQsiKES
 // expectHomeLocation answers GET /locations/loc-test-1 with companyID and counts the lookups.
 func expectHomeLocation(t *testing.T, mux *http.ServeMux, companyID string) *atomic.Int32 {
 	t.Helper()
-	return expectCall(t, mux, call{method: http.MethodGet, path: "/locations/loc-test-1", version: versionLocations,
+	return expect(t, mux, wire{method: http.MethodGet, path: "/locations/loc-test-1", version: versionLocations,
 		resp: `{"location":{"id":"loc-test-1","companyId":"` + companyID + `","timezone":"America/New_York"}}`})
 }
 
 func TestUsersSearch(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
-	calls := expectCall(t, mux, call{
+	calls := expect(t, mux, wire{
 		method: http.MethodGet, path: "/users/search", version: versionUsers,
 		query: "companyId=5DP41231LkQsiKESj6rh&ids=5DP4iH6HLkQsiKESj6rh%2C5DP4iH6HLkQsiKESj34h&limit=10&locationId=5DP41231LkQsiKESj6rh" +
 			"&query=John&role=admin&skip=1&sort=dateAdded&sortDirection=asc&type=agency",
@@ -75,7 +75,7 @@ func TestUsersSearchLooksUpCompanyOnce(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
 	lookups := expectHomeLocation(t, mux, "comp-1")
-	searches := expectCall(t, mux, call{method: http.MethodGet, path: "/users/search", version: versionUsers,
+	searches := expect(t, mux, wire{method: http.MethodGet, path: "/users/search", version: versionUsers,
 		query: "companyId=comp-1&locationId=loc-test-1", resp: `{"users":[],"count":0}`})
 	for range 3 {
 		_, _, err := client.Users.Search(context.Background(), nil)
@@ -98,9 +98,9 @@ func TestUsersSearchUsesCompanyOfLocationsGet(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
 	lookups := expectHomeLocation(t, mux, "comp-1")
-	expectCall(t, mux, call{method: http.MethodGet, path: "/locations/loc-other", version: versionLocations,
+	expect(t, mux, wire{method: http.MethodGet, path: "/locations/loc-other", version: versionLocations,
 		resp: `{"location":{"id":"loc-other","companyId":"comp-other"}}`})
-	searches := expectCall(t, mux, call{method: http.MethodGet, path: "/users/search", version: versionUsers,
+	searches := expect(t, mux, wire{method: http.MethodGet, path: "/users/search", version: versionUsers,
 		query: "companyId=comp-1&locationId=loc-test-1", resp: `{"users":[],"count":0}`})
 	ctx := context.Background()
 
@@ -129,7 +129,7 @@ func TestUsersCompanyLookupFailureIsNotKept(t *testing.T) {
 			fmt.Fprint(w, `{"location":{"id":"loc-test-1","companyId":"comp-9"}}`)
 		}
 	})
-	expectCall(t, mux, call{method: http.MethodGet, path: "/users/search", version: versionUsers, query: "companyId=comp-9&locationId=loc-test-1", resp: `{"users":[],"count":0}`})
+	expect(t, mux, wire{method: http.MethodGet, path: "/users/search", version: versionUsers, query: "companyId=comp-9&locationId=loc-test-1", resp: `{"users":[],"count":0}`})
 	_, resp, err := client.Users.Search(context.Background(), nil)
 	assert.ErrorIs(t, err, ErrNotFound)
 	assert.Nil(t, resp)
@@ -200,7 +200,7 @@ func TestUsersSearchAllPages(t *testing.T) {
 	var calls atomic.Int32
 	mux.HandleFunc("/users/search", func(w http.ResponseWriter, r *http.Request) {
 		n := calls.Add(1)
-		assertCall(t, r, call{method: http.MethodGet, path: "/users/search", version: versionUsers,
+		assertWire(t, r, wire{method: http.MethodGet, path: "/users/search", version: versionUsers,
 			query: fmt.Sprintf("companyId=c1&limit=2&locationId=loc-test-1&query=a&skip=%d", 3+2*(n-1))})
 		var users []string
 		for i := range 2 {
@@ -250,7 +250,7 @@ func TestUsersSearchRejectsBadOptions(t *testing.T) {
 func TestUsersGet(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
-	expectCall(t, mux, call{method: http.MethodGet, path: "/users/ve9EPM428h8vShlRW1KT", version: versionUsers, resp: userJSON})
+	expect(t, mux, wire{method: http.MethodGet, path: "/users/ve9EPM428h8vShlRW1KT", version: versionUsers, resp: userJSON})
 	u, _, err := client.Users.Get(context.Background(), "ve9EPM428h8vShlRW1KT")
 	require.NoError(t, err)
 	assert.Equal(t, "John Deo", u.Name)
@@ -265,7 +265,7 @@ func TestUsersByExtension(t *testing.T) {
 	client, mux := setup(t)
 	refuseAll(t, mux)
 	lookups := expectHomeLocation(t, mux, "comp-1")
-	searches := expectCall(t, mux, call{method: http.MethodGet, path: "/users/search", version: versionUsers,
+	searches := expect(t, mux, wire{method: http.MethodGet, path: "/users/search", version: versionUsers,
 		query: "companyId=comp-1&limit=100&locationId=loc-test-1", resp: page})
 
 	u, resp, err := client.Users.ByExtension(ctx, "204")
