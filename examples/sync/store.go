@@ -291,11 +291,10 @@ func (s *Store) ByPhone(phone string) (*Record, bool) {
 func (s *Store) Records() []*Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]*Record, 0, len(s.records))
-	for _, r := range s.records {
-		out = append(out, r.clone())
+	out := make([]*Record, 0, len(s.order))
+	for _, e := range s.order {
+		out = append(out, s.records[e.id].clone())
 	}
-	slices.SortFunc(out, func(a, b *Record) int { return compareIDs(a.ID, b.ID) })
 	return out
 }
 
