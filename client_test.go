@@ -138,9 +138,13 @@ func TestWithHTTPClientIsCopied(t *testing.T) {
 }
 
 // TestPacedWorkersReuseConnections: 8 workers doing 400 GETs paced by the limiter at the
-// server's window (100 per 250 ms) open at most 10 connections with the client's own
-// transport. With net/http's default of 2 idle connections per host they opened 25 to 60:
-// every worker beyond two redialled after each wait, a TLS handshake each against GHL.
+// server's window (100 per 250 ms) keep reusing their connections with the client's own
+// transport. With net/http's default of 2 idle connections per host they opened 70 to 140 under
+// -race: every worker beyond two redialled after each wait, a TLS handshake each against GHL.
+// With the client's transport they open 8 to 12: net/http returns a connection to its pool
+// after the caller has seen the body's end, so a worker's next request sometimes dials before
+// its connection is back. The bound, 3 per worker, leaves room for that and none for a redial
+// per wait.
 func TestPacedWorkersReuseConnections(t *testing.T) {
 	var conns atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -163,15 +167,16 @@ func TestPacedWorkersReuseConnections(t *testing.T) {
 	require.NoError(t, err)
 	defer c.cfg.httpClient.Transport.(*attemptTransport).next.(*http.Transport).CloseIdleConnections()
 	var failed atomic.Int32
-	runConcurrent(8, 400, func() {
+	const workers = 8
+	runConcurrent(workers, 400, func() {
 		if _, _, err := c.Contacts.Get(context.Background(), "c1"); err != nil {
 			failed.Add(1)
 		}
 	})
-	t.Logf("400 paced GETs from 8 workers: %d connections, %d waits for the limiter", conns.Load(), waits.Load())
+	t.Logf("400 paced GETs from %d workers: %d connections, %d waits for the limiter", workers, conns.Load(), waits.Load())
 	assert.Zero(t, failed.Load())
-	assert.Positive(t, waits.Load(), "the limiter paced the workers")
-	assert.LessOrEqual(t, conns.Load(), int32(10))
+	assert.Greater(t, waits.Load(), int32(2*workers), "the limiter paced every worker more than once")
+	assert.LessOrEqual(t, conns.Load(), int32(3*workers))
 }
 
 type waitCounter struct {
